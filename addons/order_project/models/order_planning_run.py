@@ -1,0 +1,339 @@
+import logging
+from datetime import timedelta
+
+import requests
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools import schedule_payload
+
+_logger = logging.getLogger(__name__)
+
+RUN_STATES = [
+    ("queued", "Queued"),
+    ("running", "Running"),
+    ("done", "Applied"),
+    ("failed", "Failed"),
+]
+REPLAN_TIMEOUT = (3.05, 5)  # connect, read: the service answers 202 at once
+PLANNER_GROUPS = ("order_project.group_order_planner", "order_project.group_order_optimizer_bot")
+
+
+class OrderPlanningRun(models.Model):
+    _name = "order.planning.run"
+    _description = "Planning Run"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+    _rec_name = "name"
+
+    name = fields.Char(required=True, readonly=True, default=lambda self: _("New"), copy=False)
+    plan_id = fields.Char(
+        "Plan ID",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The optimizer's idempotency key: a plan is applied once.",
+    )
+    state = fields.Selection(RUN_STATES, default="queued", required=True, tracking=True)
+    scope = fields.Selection(
+        [("project", "One Project"), ("projects", "Selected Projects"), ("all", "All Open Orders")],
+        default="projects",
+        required=True,
+    )
+    progress = fields.Float(help="Solver progress in percent, as reported by the optimizer.")
+    user_id = fields.Many2one(
+        "res.users", "Requested By", default=lambda self: self.env.user, readonly=True
+    )
+    applied_by_id = fields.Many2one("res.users", "Applied By", readonly=True)
+    date_applied = fields.Datetime("Applied On", readonly=True)
+    company_id = fields.Many2one(
+        "res.company", default=lambda self: self.env.company, required=True, index=True
+    )
+    project_ids = fields.Many2many(
+        "project.project", "order_planning_run_project_rel", "run_id", "project_id", "Projects"
+    )
+    solver_status = fields.Char(readonly=True)
+    solver = fields.Char(readonly=True)
+    objective = fields.Float(readonly=True)
+    lower_bound = fields.Float(readonly=True)
+    figures = fields.Json(readonly=True)
+    figures_text = fields.Text("Figures", compute="_compute_texts")
+    conflicts = fields.Json(readonly=True)
+    conflicts_text = fields.Text("Conflicts", compute="_compute_texts")
+    conflict_count = fields.Integer(readonly=True)
+    applied_count = fields.Integer("Tasks Applied", readonly=True)
+    job_id = fields.Char("Optimizer Job", readonly=True)
+    message = fields.Text(readonly=True)
+
+    _sql_constraints = [
+        ("plan_id_uniq", "unique(plan_id)", "A plan is recorded once per plan id."),
+    ]
+
+    @api.depends("figures", "conflicts")
+    def _compute_texts(self):
+        for run in self:
+            run.figures_text = "\n".join(f"{k}: {v}" for k, v in sorted((run.figures or {}).items()))
+            run.conflicts_text = "\n".join(
+                _("Task %(task)s: %(reason)s", task=c["task_id"], reason=c["reason"])
+                for c in (run.conflicts or [])
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", _("New")) == _("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("order.planning.run") or "/"
+        return super().create(vals_list)
+
+    # ------------------------------------------------------------------ apply_schedule
+    @api.model
+    def _check_planner_rights(self):
+        if not any(self.env.user.has_group(group) for group in PLANNER_GROUPS):
+            raise AccessError(
+                _("Only planners and the optimizer's bot user may apply a schedule.")
+            )
+
+    @api.model
+    def _get_at_risk_margin(self):
+        hours = self.env["ir.config_parameter"].sudo().get_param("order_project.at_risk_hours")
+        try:
+            return timedelta(hours=float(hours or 24.0))
+        except ValueError:
+            return timedelta(hours=24.0)
+
+    @api.model
+    def apply_schedule(self, payload):
+        """Write an optimizer plan back in one transaction; see schemas/apply_schedule.schema.json.
+
+        Returns ``{"plan_id", "run_id", "already_applied", "applied", "conflicts"}``.
+        """
+        self._check_planner_rights()
+        try:
+            plan = schedule_payload.validate_payload(payload)
+        except schedule_payload.PayloadError as error:
+            raise ValidationError(_("Invalid schedule: %s", error)) from None
+        runs = self.sudo()
+        done = runs.search([("plan_id", "=", plan["plan_id"]), ("state", "=", "done")], limit=1)
+        if done:
+            return done._get_apply_result(already_applied=True)
+        tasks, projects = self._get_plan_records(plan)
+        current = {task.id: task.write_date for task in tasks}
+        pinned = set(tasks.filtered("planning_pinned").ids)
+        to_write, conflicts = schedule_payload.split_conflicts(plan["tasks"], current, pinned)
+        self._write_plan_tasks(to_write)
+        self._write_plan_projects(plan, tasks.project_id | projects)
+        run = runs._record_applied_plan(plan, to_write, conflicts, tasks.project_id | projects)
+        return run._get_apply_result(already_applied=False)
+
+    @api.model
+    def _get_plan_records(self, plan):
+        """Tasks and projects of the plan, all read at once; unknown ids abort everything."""
+        Task = self.env["project.task"].sudo().with_context(active_test=False)
+        task_ids = [task["task_id"] for task in plan["tasks"]]
+        tasks = Task.browse(task_ids).exists()
+        missing = sorted(set(task_ids) - set(tasks.ids))
+        if missing:
+            raise ValidationError(
+                _("Unknown task ids %(ids)s: nothing was written.", ids=missing)
+            )
+        project_ids = [project["project_id"] for project in plan["projects"]]
+        projects = self.env["project.project"].sudo().browse(project_ids).exists()
+        missing = sorted(set(project_ids) - set(projects.ids))
+        if missing:
+            raise ValidationError(
+                _("Unknown project ids %(ids)s: nothing was written.", ids=missing)
+            )
+        user_ids = {uid for task in plan["tasks"] for uid in task.get("user_ids", [])}
+        users = self.env["res.users"].sudo().browse(list(user_ids)).exists()
+        missing = sorted(user_ids - set(users.ids))
+        if missing:
+            raise ValidationError(_("Unknown user ids %(ids)s: nothing was written.", ids=missing))
+        allowed = self.env.user.company_ids
+        foreign = (tasks.company_id | projects.company_id) - allowed
+        if foreign:
+            raise AccessError(
+                _("The plan touches companies you are not allowed in: %s", foreign.mapped("name"))
+            )
+        return tasks, projects
+
+    @api.model
+    def _write_plan_tasks(self, to_write):
+        """Tasks that get the same values are written together; tracking is batched away
+        because each affected project gets one summary message instead."""
+        groups = {}
+        for task in to_write:
+            values = {
+                "planned_start": task["planned_start"],
+                "planned_end": task["planned_end"],
+            }
+            if "slack_hours" in task:
+                values["slack_hours"] = task["slack_hours"]
+            if "critical" in task:
+                values["is_critical"] = task["critical"]
+            if "user_ids" in task:
+                values["planning_user_ids"] = tuple(task["user_ids"])
+            groups.setdefault(tuple(sorted(values.items())), []).append(task["task_id"])
+        Task = self.env["project.task"].sudo().with_context(mail_notrack=True, active_test=False)
+        for key, ids in groups.items():
+            values = dict(key)
+            if "planning_user_ids" in values:
+                values["planning_user_ids"] = [fields.Command.set(list(values["planning_user_ids"]))]
+            Task.browse(ids).write(values)
+
+    @api.model
+    def _write_plan_projects(self, plan, projects):
+        forecasts = {p["project_id"]: p["forecast_end"] for p in plan["projects"]}
+        from_tasks = projects._order_forecast_from_tasks()
+        for project in projects.sudo():
+            forecast = forecasts.get(project.id) or from_tasks.get(project)
+            if forecast:
+                project.order_forecast_end = forecast
+        projects.sudo()._update_phase_dates()
+
+    def _record_applied_plan(self, plan, written, conflicts, projects):
+        run = self.search([("plan_id", "=", plan["plan_id"])], limit=1)
+        values = {
+            "plan_id": plan["plan_id"],
+            "state": "done",
+            "progress": 100.0,
+            "solver_status": plan["status"],
+            "solver": plan["solver"],
+            "objective": plan["objective"] or 0.0,
+            "lower_bound": plan["lower_bound"] or 0.0,
+            "figures": plan["figures"],
+            "conflicts": conflicts,
+            "conflict_count": len(conflicts),
+            "applied_count": len(written),
+            "applied_by_id": self.env.uid,
+            "date_applied": fields.Datetime.now(),
+            "project_ids": [fields.Command.link(project.id) for project in projects],
+        }
+        if run:
+            run.write(values)
+        else:
+            run = self.create(dict(values, scope="projects" if len(projects) > 1 else "project"))
+        run._post_project_messages(projects)
+        return run
+
+    def _post_project_messages(self, projects):
+        self.ensure_one()
+        for project in projects:
+            project.message_post(
+                body=_(
+                    "Plan %(run)s applied: %(applied)s task(s) rescheduled, %(conflicts)s "
+                    "conflict(s) kept as people left them.",
+                    run=self._get_html_link(title=self.name),
+                    applied=self.applied_count,
+                    conflicts=self.conflict_count,
+                )
+            )
+
+    def _get_apply_result(self, already_applied):
+        self.ensure_one()
+        return {
+            "plan_id": self.plan_id,
+            "run_id": self.id,
+            "already_applied": already_applied,
+            "applied": 0 if already_applied else self.applied_count,
+            "conflicts": self.conflicts or [],
+        }
+
+    # ------------------------------------------------------------------ re-optimize
+    @api.model
+    def _get_optimizer_settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        url = (params.get_param("order_project.optimizer_url") or "").rstrip("/")
+        key = params.get_param("order_project.optimizer_key") or ""
+        if not url:
+            raise UserError(_("Set the optimizer service URL in Settings > Project first."))
+        return url, key
+
+    @api.model
+    def _prepare_replan_request(self, run):
+        return {
+            "database": self.env.cr.dbname,
+            "run_id": run.id,
+            "plan_id": run.plan_id,
+            "project_ids": run.project_ids.ids if run.scope != "all" else None,
+            "scope": run.scope,
+            "requested_by": self.env.user.login,
+        }
+
+    @api.model
+    def _queue_replan(self, projects, scope):
+        """Record a queued run and hand it to the optimizer service without waiting."""
+        self._check_planner_rights()
+        if scope != "all" and not projects:
+            raise UserError(_("There is no delivery project to re-optimize."))
+        run = self.sudo().create({"scope": scope, "project_ids": [fields.Command.set(projects.ids)]})
+        run.plan_id = f"odoo-{self.env.cr.dbname}-{run.id}"
+        run._send_replan_request()
+        return run
+
+    def _send_replan_request(self):
+        self.ensure_one()
+        url, key = self._get_optimizer_settings()
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        try:
+            response = requests.post(
+                f"{url}/v1/odoo/replan",
+                json=self._prepare_replan_request(self),
+                headers=headers,
+                timeout=REPLAN_TIMEOUT,
+            )
+            response.raise_for_status()
+            answer = response.json() if response.content else {}
+        except (requests.RequestException, ValueError) as error:
+            _logger.warning("Optimizer replan request failed for run %s: %s", self.id, error)
+            self.write({"state": "failed", "message": _("Optimizer unreachable: %s", error)})
+            return False
+        self.write(
+            {
+                "state": "running",
+                "job_id": str(answer.get("job_id") or answer.get("id") or ""),
+                "message": _("Accepted by the optimizer."),
+            }
+        )
+        return True
+
+    @api.model
+    def report_progress(self, plan_id, progress, state=None, message=None):
+        """Called by the optimizer while it solves: progress in percent, optional failure."""
+        self._check_planner_rights()
+        run = self.sudo().search([("plan_id", "=", plan_id)], limit=1)
+        if not run:
+            raise ValidationError(_("Unknown plan id %s.", plan_id))
+        if run.state == "done":
+            return False
+        values = {"progress": max(0.0, min(float(progress), 100.0))}
+        if state in ("running", "failed"):
+            values["state"] = state
+        if message:
+            values["message"] = message
+        run.write(values)
+        return True
+
+    @api.model
+    def action_reoptimize_all(self):
+        """Re-plan every open order's delivery project."""
+        projects = self.env["project.project"].search(
+            [("order_sale_order_id.state", "=", "sale"), ("active", "=", True)]
+        )
+        return self._queue_replan(projects, scope="all")._get_records_action()
+
+    def action_retry(self):
+        for run in self.filtered(lambda r: r.state == "failed"):
+            run.write({"state": "queued", "message": False})
+            run._send_replan_request()
+        return True
+
+    def _get_records_action(self, **kwargs):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(False, "form")],
+            "name": self.name,
+        }

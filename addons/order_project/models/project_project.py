@@ -1,0 +1,296 @@
+import pytz
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import scheduling
+from .order_route_rule import PRIORITIES
+
+HEALTH = [("on_track", "On Track"), ("at_risk", "At Risk"), ("late", "Late")]
+
+
+class ProjectProject(models.Model):
+    _inherit = "project.project"
+
+    order_sale_order_id = fields.Many2one(
+        "sale.order",
+        "Delivery Order",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The sales order this project delivers. Unlike sale_line_id it survives a "
+        "cancellation, so re-confirming the order finds its project again.",
+    )
+    order_sale_line_id = fields.Many2one(
+        "sale.order.line", "Delivery Order Line", copy=False, index="btree_not_null"
+    )
+    order_code = fields.Char("Order Code", copy=False, index="btree_not_null")
+    order_wbs_template_id = fields.Many2one("order.wbs.template", "WBS Template", copy=False)
+    order_priority = fields.Selection(PRIORITIES, "Delivery Priority", default="0")
+    order_commitment_date = fields.Datetime(
+        related="order_sale_order_id.commitment_date", string="Committed Delivery"
+    )
+    resource_calendar_id = fields.Many2one(
+        "resource.calendar",
+        "Working Calendar",
+        help="Calendar of the schedules; the company's calendar when empty.",
+    )
+    order_forecast_end = fields.Datetime("Forecast End", copy=False, tracking=True)
+    order_health = fields.Selection(
+        HEALTH,
+        "Delivery Health",
+        compute="_compute_order_health",
+        store=True,
+        help="Forecast end against the order's committed delivery date: late when after it, "
+        "at risk when within the margin set in Settings.",
+    )
+    planning_run_ids = fields.Many2many(
+        "order.planning.run",
+        "order_planning_run_project_rel",
+        "project_id",
+        "run_id",
+        "Planning Runs",
+        copy=False,
+    )
+    planning_run_count = fields.Integer(compute="_compute_planning_run_count")
+
+    @api.depends("order_forecast_end", "order_sale_order_id.commitment_date")
+    def _compute_order_health(self):
+        margin = self.env["order.planning.run"]._get_at_risk_margin()
+        for project in self:
+            commitment = project.order_sale_order_id.commitment_date
+            forecast = project.order_forecast_end
+            if not commitment or not forecast:
+                project.order_health = False
+            elif forecast > commitment:
+                project.order_health = "late"
+            elif forecast > commitment - margin:
+                project.order_health = "at_risk"
+            else:
+                project.order_health = "on_track"
+
+    def _compute_planning_run_count(self):
+        for project in self:
+            project.planning_run_count = len(project.planning_run_ids)
+
+    # ------------------------------------------------------------------ WBS
+    def _prepare_wbs_task_values(self, line, parent_task=None):
+        self.ensure_one()
+        return {
+            "name": line.name,
+            "project_id": self.id,
+            "parent_id": parent_task.id if parent_task else False,
+            "sequence": line.sequence,
+            "wbs_template_line_id": line.id,
+            "is_wbs_phase": bool(line.child_ids),
+            "duration_hours": 0.0 if line.child_ids else line.duration_hours,
+            "allocated_hours": 0.0 if line.child_ids else line.duration_hours * line.headcount,
+            "headcount": line.headcount,
+            "skill_id": line.skill_id.id,
+            "skill_level_id": line.skill_level_id.id,
+            "job_id": line.job_id.id,
+            "deliverable": line.deliverable,
+            "description": line.deliverable and f"<p>{line.deliverable}</p>",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "user_ids": False,  # the optimizer proposes people; nobody is assigned by default
+        }
+
+    def _create_wbs_tasks(self, template):
+        """Tasks, milestones and dependencies of ``template`` in this project.
+
+        Created level by level (phases first, one ``create`` per level) so sub-tasks can
+        point at their phase; returns the tasks keyed by template line.
+        """
+        self.ensure_one()
+        task_by_line = {}
+        level = template.line_ids.filtered(lambda line: not line.parent_id)
+        while level:
+            vals_list = [
+                self._prepare_wbs_task_values(line, task_by_line.get(line.parent_id))
+                for line in level
+            ]
+            tasks = self.env["project.task"].with_context(mail_create_nolog=True).create(vals_list)
+            task_by_line.update(zip(level, tasks))
+            level = level.child_ids
+        codes = {line: line.wbs_code for line in template.line_ids}
+        for line, task in task_by_line.items():
+            task.wbs_code = codes[line]
+        self._create_wbs_milestones(template, task_by_line)
+        self._create_wbs_dependencies(template, task_by_line)
+        return task_by_line
+
+    def _create_wbs_milestones(self, template, task_by_line):
+        phases = template.line_ids.filtered("is_milestone")
+        if not phases:
+            return self.env["project.milestone"]
+        milestones = self.env["project.milestone"].create(
+            [{"name": phase.name, "project_id": self.id} for phase in phases]
+        )
+        for phase, milestone in zip(phases, milestones):
+            tasks = self.env["project.task"].browse(
+                [task_by_line[line].id for line in phase._get_leaf_lines() | phase]
+            )
+            tasks.milestone_id = milestone
+        return milestones
+
+    def _create_wbs_dependencies(self, template, task_by_line):
+        links = template._get_leaf_predecessors()
+        predecessors = {}
+        for (pred, succ), _lag in links.items():
+            predecessors.setdefault(succ, []).append(task_by_line[pred].id)
+        for succ, pred_ids in predecessors.items():
+            task_by_line[succ].depend_on_ids = [fields.Command.set(pred_ids)]
+        self.env["order.task.lag"].create(
+            [
+                {
+                    "task_id": task_by_line[succ].id,
+                    "depend_on_id": task_by_line[pred].id,
+                    "lag_hours": lag,
+                }
+                for (pred, succ), lag in links.items()
+                if lag
+            ]
+        )
+
+    # ------------------------------------------------------------------ schedule
+    def _get_schedule_calendar(self):
+        self.ensure_one()
+        return self.resource_calendar_id or self.company_id.resource_calendar_id or (
+            self.env.company.resource_calendar_id
+        )
+
+    def _get_weekly_calendar(self, calendar, start_utc):
+        """``calendar`` as a ``tools.scheduling.WeeklyCalendar`` in its own time zone.
+
+        Two-week calendars use their first week; company-wide leaves are honoured.
+        """
+        tz = pytz.timezone(calendar.tz or "UTC")
+        attendances = calendar.attendance_ids.filtered(
+            lambda att: not att.display_type
+            and not att.resource_id
+            and (not calendar.two_weeks_calendar or att.week_type == "0")
+        )
+        leaves = calendar.global_leave_ids.filtered(lambda leave: leave.date_to >= start_utc)
+
+        def local(dt):
+            return pytz.utc.localize(dt).astimezone(tz).replace(tzinfo=None)
+
+        return scheduling.WeeklyCalendar(
+            tuple((int(att.dayofweek), att.hour_from, att.hour_to) for att in attendances),
+            tuple((local(leave.date_from), local(leave.date_to)) for leave in leaves),
+        ), tz
+
+    def _get_schedule_network(self):
+        """Durations of the schedulable (non-phase) tasks and their finish-to-start links."""
+        self.ensure_one()
+        tasks = self.with_context(active_test=False).task_ids.filtered(
+            lambda task: not task.is_wbs_phase
+        )
+        lags = {(lag.depend_on_id.id, lag.task_id.id): lag.lag_hours for lag in tasks.order_lag_ids}
+        durations = {task.id: task.duration_hours for task in tasks}
+        links = [
+            (pred.id, task.id, lags.get((pred.id, task.id), 0.0))
+            for task in tasks
+            for pred in task.depend_on_ids
+            if pred.id in durations
+        ]
+        return tasks, durations, links
+
+    def _order_project_forward_schedule(self, start_utc):
+        """First schedule: every task as early as dependencies and the calendar allow.
+
+        Pinned tasks keep their dates (the schedule still flows through them as computed).
+        """
+        for project in self:
+            calendar = project._get_schedule_calendar()
+            if not calendar:
+                raise UserError(_("Set a working calendar on the company to schedule projects."))
+            weekly, tz = project._get_weekly_calendar(calendar, start_utc)
+            tasks, durations, links = project._get_schedule_network()
+            origin = pytz.utc.localize(start_utc).astimezone(tz).replace(tzinfo=None)
+            plan = scheduling.forward_schedule(durations, links, weekly, origin)
+
+            def utc(dt, tz=tz):
+                return tz.localize(dt).astimezone(pytz.utc).replace(tzinfo=None)
+
+            for task in tasks.filtered(lambda task: not task.planning_pinned):
+                item = plan[task.id]
+                task.write(
+                    {
+                        "planned_start": utc(item.start),
+                        "planned_end": utc(item.end),
+                        "slack_hours": item.slack_hours,
+                        "is_critical": item.critical,
+                    }
+                )
+            project._update_phase_dates()
+            ends = [end for end in tasks.mapped("planned_end") if end]
+            starts = [start for start in tasks.mapped("planned_start") if start]
+            project.write(
+                {
+                    "order_forecast_end": max(ends) if ends else False,
+                    "date_start": min(starts).date() if starts else project.date_start,
+                    "date": max(ends).date() if ends else project.date,
+                }
+            )
+            project._update_milestone_deadlines()
+
+    def _update_phase_dates(self):
+        """Phases span their tasks; deepest phases first so nested phases add up."""
+        phases = self.with_context(active_test=False).task_ids.filtered("is_wbs_phase")
+        for phase in phases.sorted(lambda task: -len(task.wbs_code or "")):
+            children = phase.child_ids
+            starts = [dt for dt in children.mapped("planned_start") if dt]
+            ends = [dt for dt in children.mapped("planned_end") if dt]
+            phase.write(
+                {
+                    "planned_start": min(starts) if starts else False,
+                    "planned_end": max(ends) if ends else False,
+                    "is_critical": any(children.mapped("is_critical")),
+                }
+            )
+
+    def _update_milestone_deadlines(self):
+        for milestone in self.milestone_ids:
+            ends = [end for end in milestone.task_ids.mapped("planned_end") if end]
+            if ends:
+                milestone.deadline = max(ends).date()
+
+    # ------------------------------------------------------------------ actions
+    def action_set_baseline(self):
+        self.with_context(active_test=False).task_ids.action_set_baseline()
+        for project in self:
+            project.message_post(body=_("Baseline set from the current plan."))
+        return True
+
+    def action_order_reoptimize(self):
+        """Queue a re-plan of these projects on the optimizer service."""
+        run = self.env["order.planning.run"]._queue_replan(
+            self, scope="projects" if len(self) > 1 else "project"
+        )
+        return run._get_records_action()
+
+    def action_view_planning_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("order_project.order_planning_run_action")
+        action["domain"] = [("project_ids", "in", self.ids)]
+        return action
+
+    def action_view_delivery_order(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order",
+            "res_id": self.order_sale_order_id.id,
+            "views": [(False, "form")],
+        }
+
+    def _order_forecast_from_tasks(self):
+        """Forecast end of each project as the latest planned end of its tasks (one query)."""
+        groups = self.env["project.task"]._read_group(
+            [("project_id", "in", self.ids), ("planned_end", "!=", False)],
+            ["project_id"],
+            ["planned_end:max"],
+        )
+        return dict(groups)

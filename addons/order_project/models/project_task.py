@@ -1,0 +1,68 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+
+class ProjectTask(models.Model):
+    _inherit = "project.task"
+
+    # Community 18 has only date_deadline/date_end on tasks (planned_date_begin is
+    # Enterprise), so the schedule lives in fields of its own.
+    planned_start = fields.Datetime(copy=False, tracking=True, index="btree_not_null")
+    planned_end = fields.Datetime(copy=False, tracking=True)
+    baseline_start = fields.Datetime(copy=False, readonly=True)
+    baseline_end = fields.Datetime(copy=False, readonly=True)
+    slack_hours = fields.Float("Slack (h)", copy=False, help="Working hours the task can slip.")
+    is_critical = fields.Boolean("Critical", copy=False, help="On the critical path.")
+    # The optimizer's proposal is kept apart from user_ids: assignees receive
+    # notifications and "My Tasks", which stays a person's decision.
+    planning_user_ids = fields.Many2many(
+        "res.users",
+        "order_project_task_planning_user_rel",
+        "task_id",
+        "user_id",
+        "Planned People",
+        copy=False,
+        help="People the optimizer assigned; 'Adopt Planned People' makes them the assignees.",
+    )
+    planning_pinned = fields.Boolean(
+        "Pinned",
+        copy=False,
+        tracking=True,
+        help="The optimizer never moves a pinned task; its dates are a planner's decision.",
+    )
+    wbs_code = fields.Char("WBS", copy=False, index="btree_not_null")
+    wbs_template_line_id = fields.Many2one("order.wbs.template.line", copy=False)
+    is_wbs_phase = fields.Boolean(
+        "Phase", copy=False, help="A summary task; its dates span its tasks."
+    )
+    duration_hours = fields.Float(
+        "Duration (h)", help="Working hours from start to end, used by the schedules."
+    )
+    headcount = fields.Integer(default=1)
+    skill_id = fields.Many2one("hr.skill", "Required Skill")
+    skill_level_id = fields.Many2one("hr.skill.level", "Minimum Level")
+    job_id = fields.Many2one("hr.job", "Role")
+    deliverable = fields.Text("Deliverable Standard")
+    order_lag_ids = fields.One2many("order.task.lag", "task_id", "Dependency Lags")
+
+    def _prepare_baseline_values(self):
+        return {"baseline_start": self.planned_start, "baseline_end": self.planned_end}
+
+    def action_set_baseline(self):
+        """Freeze the current plan as the reference against which slippage is measured."""
+        for task in self:
+            task.write(task._prepare_baseline_values())
+        return True
+
+    def action_adopt_planning_users(self):
+        tasks = self.filtered("planning_user_ids")
+        if not tasks:
+            raise UserError(_("The optimizer has not assigned anybody to these tasks."))
+        for task in tasks:
+            task.user_ids = task.planning_user_ids
+        return True
+
+    def action_toggle_planning_pinned(self):
+        for task in self:
+            task.planning_pinned = not task.planning_pinned
+        return True

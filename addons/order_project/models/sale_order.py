@@ -1,0 +1,255 @@
+from odoo import _, api, fields, models
+
+from .order_route_rule import PRIORITIES
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    order_route_rule_id = fields.Many2one(
+        "order.route.rule",
+        "Routing Rule",
+        copy=False,
+        tracking=True,
+        index="btree_not_null",
+        help="The rule that routed this order at confirmation.",
+    )
+    order_route_manual = fields.Boolean(
+        "Manual Routing",
+        copy=False,
+        tracking=True,
+        help="Keep the routing set by hand: confirmation applies the chosen rule (if any) "
+        "and the fields below as they are instead of matching the rules.",
+    )
+    wbs_template_id = fields.Many2one("order.wbs.template", "WBS Template", tracking=True)
+    delivery_team_id = fields.Many2one("crm.team", "Delivery Team", tracking=True)
+    delivery_user_ids = fields.Many2many(
+        "res.users", "sale_order_delivery_user_rel", "order_id", "user_id", "Delivery People"
+    )
+    order_project_manager_id = fields.Many2one(
+        "res.users", "Delivery Project Manager", tracking=True
+    )
+    order_priority = fields.Selection(PRIORITIES, "Delivery Priority", default="0", tracking=True)
+    delivery_project_ids = fields.One2many(
+        "project.project", "order_sale_order_id", "Delivery Projects"
+    )
+    delivery_project_count = fields.Integer(compute="_compute_delivery_counts")
+    delivery_task_count = fields.Integer(compute="_compute_delivery_counts")
+    planning_run_count = fields.Integer(compute="_compute_delivery_counts")
+    order_health = fields.Selection(
+        related="delivery_project_ids.order_health", string="Delivery Health"
+    )
+
+    @api.depends("delivery_project_ids")
+    def _compute_delivery_counts(self):
+        projects = self.env["project.project"].search([("order_sale_order_id", "in", self.ids)])
+        task_counts = dict(
+            self.env["project.task"]._read_group(
+                [("project_id", "in", projects.ids)], ["project_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order_projects = projects.filtered(lambda p, o=order: p.order_sale_order_id == o)
+            order.delivery_project_count = len(order_projects)
+            order.delivery_task_count = sum(task_counts.get(p, 0) for p in order_projects)
+            order.planning_run_count = len(order_projects.sudo().planning_run_ids)
+
+    # ------------------------------------------------------------------ routing
+    def _order_is_custom(self):
+        self.ensure_one()
+        products = self.order_line.product_id
+        categories = self.env["product.category"].search(
+            [("id", "parent_of", products.categ_id.ids)]
+        )
+        return any(categories.mapped("order_custom")) or any(
+            products.all_product_tag_ids.mapped("order_custom")
+        )
+
+    def _order_route_facts(self):
+        """The order as the plain dict that ``tools.rule_matching`` reads."""
+        self.ensure_one()
+        products = self.order_line.product_id
+        categories = self.env["product.category"].search(
+            [("id", "parent_of", products.categ_id.ids)]
+        )
+        origin_parts = [
+            self.origin,
+            self.client_order_ref,
+            self.source_id.name,
+            self.medium_id.name,
+            self.campaign_id.name,
+        ]
+        return {
+            "order_type": "custom" if self._order_is_custom() else "standard",
+            "amount": self.amount_untaxed,
+            "partner_ids": {self.partner_id.id, self.partner_id.commercial_partner_id.id},
+            "partner_tag_ids": set(
+                (self.partner_id.category_id | self.partner_id.commercial_partner_id.category_id).ids
+            ),
+            "product_ids": set(products.ids),
+            "product_categ_ids": set(categories.ids),
+            "team_id": self.team_id.id or None,
+            "origin": " ".join(part for part in origin_parts if part),
+        }
+
+    def _order_project_route(self):
+        """Apply the first matching routing rule, unless the routing was set by hand."""
+        for order in self:
+            if order.order_route_manual:
+                rule = order.order_route_rule_id
+                if rule:
+                    order.message_post(
+                        body=_("Routing kept as set by hand: %s", rule._get_html_link())
+                    )
+                continue
+            rule = self.env["order.route.rule"].sudo()._find_rule_for_order(order)
+            if not rule:
+                order.message_post(body=_("No routing rule matched this order."))
+                continue
+            order.write(rule._prepare_order_values())
+            order.message_post(
+                body=_("Routed by the rule %(rule)s.", rule=rule.sudo()._get_html_link())
+            )
+
+    # ------------------------------------------------------------------ projects
+    def _get_order_project_units(self):
+        """(template, line) pairs that need a delivery project; line is False for the order."""
+        self.ensure_one()
+        units = []
+        per_line = self.order_line.filtered(
+            lambda sol: sol.product_id.order_project_per_line and not sol.display_type
+        )
+        for line in per_line:
+            template = line.product_id.order_wbs_template_id or self.wbs_template_id
+            if template:
+                units.append((template, line))
+        template = self.wbs_template_id or next(
+            (
+                sol.product_id.order_wbs_template_id
+                for sol in (self.order_line - per_line)
+                if sol.product_id.order_wbs_template_id
+            ),
+            self.env["order.wbs.template"],
+        )
+        if template:
+            units.append((template, self.env["sale.order.line"]))
+        return units
+
+    def _prepare_delivery_project_values(self, template, line):
+        self.ensure_one()
+        code = self.name
+        if line:
+            code = f"{self.name}/{(self.order_line.ids.index(line.id) + 1):02d}"
+        name = f"{code} - {self.partner_id.commercial_partner_id.name}"
+        if self.client_order_ref:
+            name = f"{name} ({self.client_order_ref})"
+        if line:
+            name = f"{name} - {line.product_id.name}"
+        service_line = line or self.order_line.filtered(lambda sol: sol.is_service)[:1]
+        return {
+            "name": name,
+            "order_code": code,
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "user_id": (self.order_project_manager_id or template.project_template_id.user_id).id,
+            "order_sale_order_id": self.id,
+            "order_sale_line_id": line.id,
+            "sale_line_id": service_line.id if service_line.is_service else False,
+            "reinvoiced_sale_order_id": self.id,
+            "order_wbs_template_id": template.id,
+            "order_priority": self.order_priority,
+            "resource_calendar_id": self.order_route_rule_id.resource_calendar_id.id,
+            "allow_task_dependencies": True,
+            "allow_milestones": True,
+            "active": True,
+        }
+
+    def _create_delivery_project(self, template, line):
+        """Create (or adopt the one sale_project made for the same line) and fill its WBS."""
+        self.ensure_one()
+        values = self._prepare_delivery_project_values(template, line)
+        project = line.project_id if line else self.project_id
+        if project and not project.order_sale_order_id:
+            project.write({k: v for k, v in values.items() if k not in ("name", "user_id")})
+        elif template.project_template_id:
+            project = template.project_template_id.copy(values)
+        else:
+            project = self.env["project.project"].create(values)
+        if not project.type_ids:
+            project.type_ids = self.env["project.task.type"].create(
+                [
+                    {"name": name, "fold": fold, "sequence": sequence}
+                    for name, fold, sequence in [
+                        (_("To Do"), False, 5),
+                        (_("In Progress"), False, 10),
+                        (_("Done"), False, 15),
+                        (_("Cancelled"), True, 20),
+                    ]
+                ]
+            )
+        followers = (self.delivery_user_ids | self.order_project_manager_id).partner_id
+        if followers:
+            project.message_subscribe(partner_ids=followers.ids)
+        project._create_wbs_tasks(template)
+        project._order_project_forward_schedule(self.date_order or fields.Datetime.now())
+        self.message_post(
+            body=_("Delivery project created: %s", project._get_html_link(title=project.name))
+        )
+        return project
+
+    def _order_project_generate(self):
+        """One delivery project per order (or per flagged line), never twice.
+
+        Projects are found by their own order link, which a cancellation does not clear,
+        so confirm / cancel / re-confirm reuses the first project.
+        """
+        existing = (
+            self.env["project.project"]
+            .with_context(active_test=False)
+            .search([("order_sale_order_id", "in", self.ids)])
+        )
+        known = {(p.order_sale_order_id.id, p.order_sale_line_id.id) for p in existing}
+        for project in existing.filtered(lambda p: not p.active):
+            project.active = True
+        created = self.env["project.project"]
+        for order in self:
+            for template, line in order._get_order_project_units():
+                if (order.id, line.id) in known:
+                    continue
+                created |= order._create_delivery_project(template, line)
+        return created
+
+    def _action_confirm(self):
+        res = super()._action_confirm()
+        self._order_project_route()
+        self.sudo().with_context(mail_notrack=False)._order_project_generate()
+        return res
+
+    # ------------------------------------------------------------------ actions
+    def action_view_delivery_projects(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("project.open_view_project_all")
+        action["domain"] = [("order_sale_order_id", "=", self.id)]
+        action["context"] = {"active_test": False}
+        if self.delivery_project_count == 1:
+            action["views"] = [(False, "form")]
+            action["res_id"] = self.delivery_project_ids.id
+        return action
+
+    def action_view_delivery_tasks(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("project.action_view_all_task")
+        action["domain"] = [("project_id.order_sale_order_id", "=", self.id)]
+        action["context"] = {"search_default_groupby_project": False}
+        return action
+
+    def action_view_planning_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("order_project.order_planning_run_action")
+        action["domain"] = [("project_ids.order_sale_order_id", "=", self.id)]
+        return action
+
+    def action_order_reoptimize(self):
+        projects = self.delivery_project_ids
+        run = self.env["order.planning.run"]._queue_replan(projects, scope="projects")
+        return run._get_records_action()
