@@ -90,6 +90,13 @@ class _Text:
             f"missing section {name!r} (searched from this line to the end of the file)",
         )
 
+    def section_end(self, marker: int) -> int:
+        """0-based index of the `****` rule closing the section titled at `marker` (or EOF)."""
+        for i in range(marker + 1, len(self.lines)):
+            if _SECTION_END.match(self.lines[i]):
+                return i
+        return len(self.lines)
+
     def body(self, marker: int) -> list[tuple[int, list[str]]]:
         """(line number, tokens) of the data lines of the section whose title is at `marker`.
 
@@ -98,10 +105,8 @@ class _Text:
         non-blank line is data, so a damaged data line is reported rather than skipped.
         """
         rows: list[tuple[int, list[str]]] = []
-        for i in range(marker + 1, len(self.lines)):
+        for i in range(marker + 1, self.section_end(marker)):
             line = self.lines[i]
-            if _SECTION_END.match(line):
-                break
             tokens = line.split()
             if not tokens or set(line.strip()) == {"-"}:
                 continue
@@ -146,7 +151,7 @@ def _read_psplib_family(path: str | Path, single_mode: bool) -> Problem:
     n, renewable, nonrenewable = header["jobs"], header["renewable"], header["nonrenewable"]
     project = _read_project_info(text, prec_at)
     jobs = _read_successors(text, prec_at, n)
-    req_at = text.find(_REQUESTS, prec_at + 1, "REQUESTS/DURATIONS")
+    req_at = text.find(_REQUESTS, text.section_end(prec_at), "REQUESTS/DURATIONS")
     names = _resource_names(renewable, nonrenewable)
     _read_modes(text, req_at, jobs, names)
     if single_mode:
@@ -157,7 +162,7 @@ def _read_psplib_family(path: str | Path, single_mode: bool) -> Problem:
                     f"job {job.number} has {len(job.modes)} modes; a .sm file is single-mode "
                     "(read it with read_mmlib_mm)",
                 )
-    avail_at = text.find(_AVAILABILITIES, req_at + 1, "RESOURCEAVAILABILITIES")
+    avail_at = text.find(_AVAILABILITIES, text.section_end(req_at), "RESOURCEAVAILABILITIES")
     capacities = _read_availabilities(text, avail_at, renewable + nonrenewable)
 
     resources = tuple(
@@ -278,37 +283,25 @@ def _read_modes(text: _Text, marker: int, jobs: list[_Job], names: list[str]) ->
     rows = text.body(marker)
     for lineno, tokens in rows:
         values = text.ints(lineno, tokens, "REQUESTS/DURATIONS")
-        if len(values) == 3 + k:
-            number = values[0]
-            if not 1 <= number <= len(jobs):
-                raise text.error(lineno, f"job number {number} out of range 1..{len(jobs)}")
-            current = jobs[number - 1]
-            if current.modes:
-                raise text.error(lineno, f"job {number} listed twice in REQUESTS/DURATIONS")
-            values = values[1:]
-        elif len(values) != 2 + k or current is None:
+        further = current is not None and len(current.modes) < current.mode_count
+        if len(values) == 2 + k and current is not None and further:
+            values = [current.number, *values]
+        elif len(values) != 3 + k:
             raise text.error(
                 lineno,
                 f"expected {3 + k} integers in REQUESTS/DURATIONS (jobnr, mode, duration and "
-                f"{k} demands), or {2 + k} for a further mode of the same job, got {len(values)}",
+                f"{k} demands), got {len(values)}",
             )
-        mode, duration, demands = values[0], values[1], values[2:]
-        if mode != len(current.modes) + 1:
+        elif current is not None and further:
             raise text.error(
                 lineno,
-                f"job {current.number}: mode {mode} where mode {len(current.modes) + 1} "
-                "was expected",
+                f"job {current.number} has {len(current.modes)} of the {current.mode_count} modes "
+                f"declared in PRECEDENCE RELATIONS when this line starts job {values[0]}",
             )
-        if mode > current.mode_count:
-            raise text.error(
-                lineno,
-                f"job {current.number} has more than the {current.mode_count} modes declared "
-                "in PRECEDENCE RELATIONS",
-            )
+        current = _job_of_request(text, lineno, jobs, values[0], values[1])
         # Zero demands are left out: a mode's demands list only the resources it uses.
-        current.modes.append(
-            Mode(duration, {r: q for r, q in zip(names, demands, strict=True) if q})
-        )
+        demands = {r: q for r, q in zip(names, values[3:], strict=True) if q}
+        current.modes.append(Mode(values[2], demands))
         current.mode_lines.append(lineno)
     for job in jobs:
         if len(job.modes) < job.mode_count:
@@ -319,6 +312,20 @@ def _read_modes(text: _Text, marker: int, jobs: list[_Job], names: list[str]) ->
                 f"{where}REQUESTS/DURATIONS gives {len(job.modes)} of the {job.mode_count} "
                 f"modes of job {job.number}",
             )
+
+
+def _job_of_request(text: _Text, lineno: int, jobs: list[_Job], number: int, mode: int) -> _Job:
+    """The job a REQUESTS/DURATIONS line belongs to, checking that `mode` is its next mode."""
+    if not 1 <= number <= len(jobs):
+        raise text.error(lineno, f"job number {number} out of range 1..{len(jobs)}")
+    job = jobs[number - 1]
+    if mode == 1 and job.modes:
+        raise text.error(lineno, f"job {number} listed twice in REQUESTS/DURATIONS")
+    if mode != len(job.modes) + 1:
+        raise text.error(
+            lineno, f"job {number}: mode {mode} where mode {len(job.modes) + 1} was expected"
+        )
+    return job
 
 
 def _read_availabilities(text: _Text, marker: int, k: int) -> list[int]:
