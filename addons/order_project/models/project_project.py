@@ -163,11 +163,13 @@ class ProjectProject(models.Model):
     def _get_weekly_calendar(self, calendar, start_utc):
         """``calendar`` as a ``tools.scheduling.WeeklyCalendar`` in its own time zone.
 
-        Two-week calendars use their first week; company-wide leaves are honoured.
+        Two-week calendars use their first week; breaks (day period 'lunch') are not
+        worked; company-wide leaves are honoured.
         """
         tz = pytz.timezone(calendar.tz or "UTC")
         attendances = calendar.attendance_ids.filtered(
             lambda att: not att.display_type
+            and att.day_period != "lunch"
             and not att.resource_id
             and (not calendar.two_weeks_calendar or att.week_type == "0")
         )

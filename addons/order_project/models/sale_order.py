@@ -161,6 +161,9 @@ class SaleOrder(models.Model):
             "resource_calendar_id": self.order_route_rule_id.resource_calendar_id.id,
             "allow_task_dependencies": True,
             "allow_milestones": True,
+            # Delivery projects hold costs and workloads: visible to their followers
+            # (manager, delivery people), the order's salesperson and the planners.
+            "privacy_visibility": "followers",
             "active": True,
         }
 

@@ -1,0 +1,5 @@
+from . import test_route_rule
+from . import test_wbs_template
+from . import test_order_project
+from . import test_apply_schedule
+from . import test_reoptimize

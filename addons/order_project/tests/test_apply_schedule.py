@@ -1,0 +1,148 @@
+from datetime import timedelta
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import OrderProjectCommon
+
+
+@tagged("post_install", "-at_install")
+class TestApplySchedule(OrderProjectCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.order = cls._create_order(commitment_date="2030-01-31 17:00:00")
+        cls.order.action_confirm()
+        cls.project = cls.order.delivery_project_ids
+        cls.tasks = cls.project.task_ids.filtered(lambda t: not t.is_wbs_phase).sorted("id")
+        cls.Run = cls.env["order.planning.run"]
+
+    def _payload(self, plan_id="plan-A", tasks=None, shift_days=7, **extra):
+        tasks = tasks if tasks is not None else self.tasks
+        return {
+            "plan_id": plan_id,
+            "status": "OPTIMAL",
+            "objective": 42.0,
+            "lower_bound": 40.0,
+            "solver": "cp-sat 9.15",
+            "figures": {"makespan_hours": 400, "tardiness_hours": 0},
+            "tasks": [
+                {
+                    "task_id": task.id,
+                    "write_date": self._fmt(task.write_date),
+                    "planned_start": self._fmt(task.planned_start + timedelta(days=shift_days)),
+                    "planned_end": self._fmt(task.planned_end + timedelta(days=shift_days)),
+                    "user_ids": [self.engineer.id],
+                    "slack_hours": 0,
+                    "critical": True,
+                }
+                for task in tasks
+            ],
+            **extra,
+        }
+
+    def test_plan_is_applied_recorded_and_announced(self):
+        before = {task.id: task.planned_start for task in self.tasks}
+        result = self.Run.with_user(self.bot).apply_schedule(self._payload())
+        run = self.Run.browse(result["run_id"])
+        self.assertEqual(result["applied"], len(self.tasks), "Every fresh task is rescheduled.")
+        self.assertFalse(result["already_applied"])
+        self.assertEqual(result["conflicts"], [])
+        for task in self.tasks:
+            self.assertEqual(task.planned_start, before[task.id] + timedelta(days=7))
+            self.assertEqual(task.planning_user_ids, self.engineer, "The optimizer's people are kept apart.")
+            self.assertFalse(task.user_ids, "Assignees stay a person's decision.")
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.applied_by_id, self.bot)
+        self.assertEqual(run.objective, 42.0)
+        self.assertEqual(run.figures["makespan_hours"], 400)
+        self.assertIn(self.project, run.project_ids)
+        self.assertEqual(
+            self.project.order_forecast_end,
+            max(self.tasks.mapped("planned_end")),
+            "Without explicit projects the forecast is the latest planned end.",
+        )
+        self.assertIn(run.name, self.project.message_ids[0].body, "The project's chatter names the run.")
+
+    def test_same_plan_twice_is_a_no_op(self):
+        first = self.Run.with_user(self.planner).apply_schedule(self._payload(plan_id="twice"))
+        dates = self.tasks.mapped("planned_start")
+        again = self.Run.with_user(self.planner).apply_schedule(
+            self._payload(plan_id="twice", shift_days=30)
+        )
+        self.assertTrue(again["already_applied"], "A plan id is applied once.")
+        self.assertEqual(again["run_id"], first["run_id"], "The first run is returned.")
+        self.assertEqual(self.tasks.mapped("planned_start"), dates, "Nothing moved the second time.")
+        self.assertEqual(self.Run.search_count([("plan_id", "=", "twice")]), 1)
+
+    def test_unknown_task_ids_write_nothing(self):
+        payload = self._payload(plan_id="unknown")
+        payload["tasks"].append(
+            dict(payload["tasks"][0], task_id=self.tasks[-1].id + 100000)
+        )
+        dates = self.tasks.mapped("planned_start")
+        with self.assertRaisesRegex(ValidationError, str(self.tasks[-1].id + 100000)):
+            self.Run.with_user(self.bot).apply_schedule(payload)
+        self.assertEqual(self.tasks.mapped("planned_start"), dates, "No task moved.")
+        self.assertFalse(self.Run.search([("plan_id", "=", "unknown")]))
+
+    def test_invalid_payload_names_the_field(self):
+        payload = self._payload(plan_id="bad")
+        payload["tasks"][1]["planned_end"] = "tomorrow"
+        with self.assertRaisesRegex(ValidationError, rf"tasks\[1\] \(task {self.tasks[1].id}\)\.planned_end"):
+            self.Run.with_user(self.bot).apply_schedule(payload)
+
+    def test_stale_and_pinned_tasks_are_skipped_and_reported(self):
+        stale, pinned = self.tasks[0], self.tasks[1]
+        pinned.planning_pinned = True
+        payload = self._payload(plan_id="conflicts")
+        # the optimizer read the stale task before a person changed it
+        read = stale.write_date - timedelta(minutes=5)
+        payload["tasks"][0]["write_date"] = self._fmt(read)
+        payload["tasks"][1]["write_date"] = self._fmt(pinned.write_date)
+        stale_start, pinned_start = stale.planned_start, pinned.planned_start
+        result = self.Run.with_user(self.bot).apply_schedule(payload)
+        reasons = {c["task_id"]: c["reason"] for c in result["conflicts"]}
+        self.assertEqual(reasons, {stale.id: "stale", pinned.id: "pinned"})
+        self.assertEqual(stale.planned_start, stale_start, "A task edited meanwhile keeps the person's dates.")
+        self.assertEqual(pinned.planned_start, pinned_start, "A pinned task is never moved.")
+        self.assertEqual(result["applied"], len(self.tasks) - 2)
+        conflict = next(c for c in result["conflicts"] if c["task_id"] == stale.id)
+        self.assertEqual(conflict["write_date_read"], self._fmt(read))
+        self.assertEqual(self.Run.browse(result["run_id"]).conflict_count, 2)
+
+    def test_user_without_rights_is_refused(self):
+        with self.assertRaises(AccessError):
+            self.Run.with_user(self.salesman).apply_schedule(self._payload(plan_id="sneaky"))
+        with self.assertRaises(AccessError):
+            self.Run.with_user(self.project_manager).apply_schedule(self._payload(plan_id="pm"))
+
+    def test_projects_forecast_and_health(self):
+        forecast = "2030-01-31 12:00:00"
+        self.Run.with_user(self.bot).apply_schedule(
+            self._payload(
+                plan_id="health",
+                tasks=self.tasks[:1],
+                projects=[{"project_id": self.project.id, "forecast_end": forecast}],
+            )
+        )
+        self.assertEqual(self._fmt(self.project.order_forecast_end), forecast)
+        self.assertEqual(
+            self.project.order_health, "at_risk", "Five hours before the commitment is at risk."
+        )
+        self.project.order_forecast_end = "2030-02-01 09:00:00"
+        self.assertEqual(self.project.order_health, "late")
+        self.project.order_forecast_end = "2030-01-10 09:00:00"
+        self.assertEqual(self.project.order_health, "on_track")
+
+    def test_unknown_project_and_user_ids_are_refused(self):
+        with self.assertRaisesRegex(ValidationError, "Unknown project"):
+            self.Run.with_user(self.bot).apply_schedule(
+                self._payload(
+                    plan_id="p", projects=[{"project_id": 999999, "forecast_end": "2030-01-01 00:00:00"}]
+                )
+            )
+        payload = self._payload(plan_id="u")
+        payload["tasks"][0]["user_ids"] = [999999]
+        with self.assertRaisesRegex(ValidationError, "Unknown user"):
+            self.Run.with_user(self.bot).apply_schedule(payload)

@@ -1,0 +1,137 @@
+from odoo import Command
+from odoo.tests import tagged, users
+
+from .common import OrderProjectCommon
+
+
+@tagged("post_install", "-at_install")
+class TestOrderProject(OrderProjectCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.order = cls._create_order(client_order_ref="PO-777")
+        cls.order.action_confirm()
+        cls.project = cls.order.delivery_project_ids
+
+    def test_confirmation_creates_one_project_named_from_the_order(self):
+        self.assertEqual(len(self.project), 1, "One delivery project per confirmed order.")
+        self.assertEqual(self.project.order_code, self.order.name)
+        self.assertTrue(
+            self.project.name.startswith(self.order.name),
+            "The project name starts with the order number so both read alike.",
+        )
+        self.assertIn("PO-777", self.project.name, "The customer's reference is in the name.")
+        self.assertEqual(self.project.user_id, self.project_manager)
+        self.assertIn(self.engineer.partner_id, self.project.message_partner_ids)
+        self.assertTrue(self.project.allow_task_dependencies and self.project.allow_milestones)
+        self.assertEqual(self.order.delivery_project_count, 1)
+
+    def test_wbs_tasks_milestones_and_dependencies_come_from_the_template(self):
+        tasks = self.project.task_ids
+        lines = self.tpl_eto.line_ids
+        self.assertEqual(len(tasks), len(lines), "Every phase and task of the template is a task.")
+        self.assertEqual(
+            sorted(tasks.mapped("wbs_code")), sorted(lines.mapped("wbs_code")),
+            "Tasks carry the template's WBS codes.",
+        )
+        manufacturing = tasks.filtered(lambda t: t.name == "Manufacturing")
+        self.assertEqual(manufacturing.parent_id.name, "Production", "Tasks sit under their phase.")
+        self.assertEqual(manufacturing.allocated_hours, 80 * 3, "Effort is duration x headcount.")
+        self.assertEqual(manufacturing.depend_on_ids.mapped("name"), ["Production scheduling"])
+        proto_build = tasks.filtered(lambda t: t.name == "Prototype build")
+        self.assertEqual(proto_build.order_lag_ids.lag_hours, 16.0, "The template lag is kept.")
+        milestones = self.project.milestone_ids
+        self.assertEqual(
+            sorted(milestones.mapped("name")),
+            ["Delivery", "Design review", "Procurement", "Production"],
+            "Milestone phases become project milestones.",
+        )
+        self.assertEqual(manufacturing.milestone_id.name, "Production")
+        self.assertTrue(all(milestones.mapped("deadline")), "Milestones are due when their phase ends.")
+
+    def test_first_schedule_follows_dependencies_and_calendar(self):
+        tasks = self.project.task_ids.filtered(lambda t: not t.is_wbs_phase)
+        self.assertTrue(all(tasks.mapped("planned_start")), "Every task has dates before any optimisation.")
+        for task in tasks:
+            self.assertTrue(self._in_working_hours(task.planned_start), f"{task.name} starts in working hours")
+            self.assertTrue(self._in_working_hours(task.planned_end), f"{task.name} ends in working hours")
+            for pred in task.depend_on_ids:
+                self.assertGreaterEqual(
+                    task.planned_start, pred.planned_end, f"{task.name} starts after {pred.name} ends."
+                )
+        first = tasks.sorted("planned_start")[:1]
+        self.assertGreaterEqual(first.planned_start, self.order.date_order.replace(second=0, microsecond=0))
+        acceptance = tasks.filtered(lambda t: t.name == "Installation and acceptance")
+        self.assertEqual(self.project.order_forecast_end, acceptance.planned_end)
+        self.assertTrue(acceptance.is_critical, "The last task is on the critical path.")
+        phase = self.project.task_ids.filtered(lambda t: t.name == "Production")
+        self.assertEqual(phase.planned_start, min(phase.child_ids.mapped("planned_start")))
+        self.assertEqual(phase.planned_end, max(phase.child_ids.mapped("planned_end")))
+
+    def test_confirm_cancel_reconfirm_never_duplicates(self):
+        task_count = len(self.project.task_ids)
+        self.order._action_cancel()
+        self.order.action_draft()
+        self.order.action_confirm()
+        projects = self.env["project.project"].with_context(active_test=False).search(
+            [("order_sale_order_id", "=", self.order.id)]
+        )
+        self.assertEqual(projects, self.project, "Re-confirming finds the first project again.")
+        self.assertEqual(len(self.project.task_ids), task_count, "Its WBS is not generated twice.")
+
+    def test_per_line_projects(self):
+        self.custom_product.product_tmpl_id.write(
+            {"order_wbs_template_id": self.tpl_arch.id, "order_project_per_line": True}
+        )
+        order = self._create_order(product=self.standard_product, partner=self.other_customer)
+        order.order_line = [
+            Command.create({"product_id": self.custom_product.id, "product_uom_qty": 1}),
+            Command.create({"product_id": self.custom_product.id, "product_uom_qty": 1}),
+        ]
+        order.action_confirm()
+        per_line = order.delivery_project_ids.filtered("order_sale_line_id")
+        self.assertEqual(len(per_line), 2, "Each line of a per-line product gets its own project.")
+        self.assertEqual(set(per_line.mapped("order_wbs_template_id")), {self.tpl_arch})
+        self.assertEqual(
+            sorted(per_line.mapped("order_code")),
+            [f"{order.name}/02", f"{order.name}/03"],
+            "Per-line projects are coded from the order number and the line.",
+        )
+
+    def test_sale_project_project_is_adopted(self):
+        service = self.env["product.product"].create(
+            {
+                "name": "Engineering service",
+                "type": "service",
+                "service_tracking": "project_only",
+                "order_wbs_template_id": self.tpl_software.id,
+                "list_price": 100.0,
+            }
+        )
+        order = self._create_order(product=service, partner=self.other_customer)
+        order.action_confirm()
+        self.assertEqual(
+            order.delivery_project_ids,
+            order.project_ids.filtered("order_sale_order_id"),
+            "The project sale_project creates for the service line becomes the delivery "
+            "project; no second project is made.",
+        )
+        self.assertEqual(len(order.project_ids), 1)
+        self.assertTrue(order.delivery_project_ids.task_ids.filtered("wbs_code"))
+
+    def test_set_baseline(self):
+        self.project.action_set_baseline()
+        task = self.project.task_ids.filtered(lambda t: t.name == "Manufacturing")
+        self.assertEqual(task.baseline_end, task.planned_end, "The baseline freezes the plan.")
+
+    @users("op_salesman")
+    def test_salesman_sees_own_orders_projects_only(self):
+        project = self.project.with_user(self.env.user)
+        self.assertTrue(project.read(["name"]), "The salesman reads his order's project.")
+        self.assertTrue(project.task_ids, "and its tasks.")
+        other = self._create_order(user=self.other_salesman, partner=self.other_customer)
+        other.sudo().action_confirm()
+        self.assertFalse(
+            self.env["project.project"].search([("order_sale_order_id", "=", other.id)]),
+            "Another salesman's delivery project stays invisible.",
+        )

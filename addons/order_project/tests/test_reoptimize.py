@@ -1,0 +1,103 @@
+from unittest.mock import MagicMock, patch
+
+import requests
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import OrderProjectCommon
+
+POST = "odoo.addons.order_project.models.order_planning_run.requests.post"
+
+
+@tagged("post_install", "-at_install")
+class TestReoptimize(OrderProjectCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.order = cls._create_order()
+        cls.order.action_confirm()
+        cls.project = cls.order.delivery_project_ids
+        params = cls.env["ir.config_parameter"].sudo()
+        params.set_param("order_project.optimizer_url", "http://optimizer.test:8090/")
+        params.set_param("order_project.optimizer_key", "s3cret")
+
+    def _answer(self, status=202, body=None):
+        response = MagicMock()
+        response.status_code = status
+        response.content = b"{}"
+        response.json.return_value = body or {"job_id": "job-1"}
+        if status >= 400:
+            response.raise_for_status.side_effect = requests.HTTPError(f"{status} error")
+        return response
+
+    def test_reoptimize_queues_a_run_and_calls_the_service(self):
+        with patch(POST, return_value=self._answer()) as post:
+            action = self.project.with_user(self.planner).action_order_reoptimize()
+        run = self.env["order.planning.run"].browse(action["res_id"])
+        self.assertEqual(run.state, "running", "The service accepted the job; the run shows it.")
+        self.assertEqual(run.job_id, "job-1")
+        self.assertEqual(run.user_id, self.planner)
+        self.assertEqual(run.project_ids, self.project)
+        url = post.call_args.args[0]
+        kwargs = post.call_args.kwargs
+        self.assertEqual(url, "http://optimizer.test:8090/v1/odoo/replan")
+        self.assertEqual(kwargs["headers"]["Authorization"], "Bearer s3cret")
+        self.assertEqual(kwargs["json"]["project_ids"], self.project.ids)
+        self.assertEqual(kwargs["json"]["plan_id"], run.plan_id)
+        self.assertTrue(kwargs["timeout"], "The call never blocks without a timeout.")
+
+    def test_service_down_marks_the_run_failed_and_retry_works(self):
+        with patch(POST, side_effect=requests.ConnectionError("refused")):
+            action = self.order.with_user(self.planner).action_order_reoptimize()
+        run = self.env["order.planning.run"].browse(action["res_id"])
+        self.assertEqual(run.state, "failed", "An unreachable service fails the run, not the click.")
+        self.assertIn("refused", run.message)
+        with patch(POST, return_value=self._answer()):
+            run.with_user(self.planner).action_retry()
+        self.assertEqual(run.state, "running")
+
+    def test_service_error_status_fails_the_run(self):
+        with patch(POST, return_value=self._answer(status=503)):
+            action = self.project.with_user(self.planner).action_order_reoptimize()
+        self.assertEqual(self.env["order.planning.run"].browse(action["res_id"]).state, "failed")
+
+    def test_reoptimize_all_open_orders(self):
+        with patch(POST, return_value=self._answer()) as post:
+            action = self.env["order.planning.run"].with_user(self.planner).action_reoptimize_all()
+        run = self.env["order.planning.run"].browse(action["res_id"])
+        self.assertEqual(run.scope, "all")
+        self.assertIn(self.project, run.project_ids)
+        self.assertIsNone(post.call_args.kwargs["json"]["project_ids"], "All open orders: no filter.")
+
+    def test_progress_and_apply_fill_the_queued_run(self):
+        with patch(POST, return_value=self._answer()):
+            action = self.project.with_user(self.planner).action_order_reoptimize()
+        run = self.env["order.planning.run"].browse(action["res_id"])
+        Run = self.env["order.planning.run"].with_user(self.bot)
+        Run.report_progress(run.plan_id, 55)
+        self.assertEqual(run.progress, 55.0)
+        task = self.project.task_ids.filtered(lambda t: not t.is_wbs_phase)[:1]
+        result = Run.apply_schedule(
+            {
+                "plan_id": run.plan_id,
+                "tasks": [
+                    {
+                        "task_id": task.id,
+                        "write_date": self._fmt(task.write_date),
+                        "planned_start": self._fmt(task.planned_start),
+                        "planned_end": self._fmt(task.planned_end),
+                    }
+                ],
+            }
+        )
+        self.assertEqual(result["run_id"], run.id, "The optimizer's plan lands on the queued run.")
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.progress, 100.0)
+
+    def test_missing_url_and_rights(self):
+        self.env["ir.config_parameter"].sudo().set_param("order_project.optimizer_url", "")
+        with self.assertRaisesRegex(UserError, "optimizer service URL"):
+            self.project.with_user(self.planner).action_order_reoptimize()
+        with self.assertRaises(AccessError):
+            self.project.with_user(self.salesman).action_order_reoptimize()

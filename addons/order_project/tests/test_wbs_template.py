@@ -1,0 +1,64 @@
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import OrderProjectCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWbsTemplate(OrderProjectCommon):
+    def test_ready_templates_have_phases_codes_and_milestones(self):
+        for template, phases in (
+            (self.tpl_eto, 6),
+            (self.tpl_arch, 4),
+            (self.tpl_software, 5),
+        ):
+            roots = template.line_ids.filtered(lambda line: not line.parent_id)
+            self.assertEqual(len(roots), phases, f"{template.name} ships its phases.")
+            self.assertEqual(sorted(roots.mapped("wbs_code")), [str(i) for i in range(1, phases + 1)])
+            self.assertTrue(template.dependency_ids, f"{template.name} ships dependencies.")
+        design = self.env.ref("order_project.wbs_line_eto_design")
+        self.assertEqual(design.child_ids.sorted("sequence").mapped("wbs_code"), ["1.1", "1.2", "1.3"])
+        self.assertTrue(design.is_phase and design.is_milestone)
+
+    def test_dependency_cycle_is_refused_naming_the_lines(self):
+        kickoff = self.env.ref("order_project.wbs_line_eto_kickoff")
+        review = self.env.ref("order_project.wbs_line_eto_review")
+        with self.assertRaisesRegex(ValidationError, "Design review meeting.*Kick-off|Kick-off.*Design review meeting"):
+            self.env["order.wbs.template.dependency"].create(
+                {"line_id": kickoff.id, "depend_on_id": review.id}
+            )
+
+    def test_dependency_across_templates_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self.env["order.wbs.template.dependency"].create(
+                {
+                    "line_id": self.env.ref("order_project.wbs_line_eto_kickoff").id,
+                    "depend_on_id": self.env.ref("order_project.wbs_line_software_workshops").id,
+                }
+            )
+
+    def test_milestone_is_bound_to_a_phase(self):
+        with self.assertRaisesRegex(ValidationError, "milestones are bound to phases"):
+            self.env.ref("order_project.wbs_line_eto_kickoff").is_milestone = True
+
+    def test_phase_dependency_expands_to_its_tasks(self):
+        template = self.env["order.wbs.template"].create({"name": "Two phases"})
+        lines = self.env["order.wbs.template.line"]
+        phase_a = lines.create({"template_id": template.id, "name": "A", "sequence": 1})
+        phase_b = lines.create({"template_id": template.id, "name": "B", "sequence": 2})
+        a1, a2, b1 = lines.create(
+            [
+                {"template_id": template.id, "name": "A1", "parent_id": phase_a.id, "duration_hours": 4},
+                {"template_id": template.id, "name": "A2", "parent_id": phase_a.id, "duration_hours": 8},
+                {"template_id": template.id, "name": "B1", "parent_id": phase_b.id, "duration_hours": 2},
+            ]
+        )
+        self.env["order.wbs.template.dependency"].create(
+            {"line_id": phase_b.id, "depend_on_id": phase_a.id, "lag_hours": 3}
+        )
+        self.assertEqual(
+            template._get_leaf_predecessors(),
+            {(a1, b1): 3.0, (a2, b1): 3.0},
+            "A task of phase B waits for every task of phase A, with the phase link's lag.",
+        )
+        self.assertEqual((a1 | a2 | b1).mapped("wbs_code"), ["1.1", "1.2", "2.1"])
