@@ -7,7 +7,10 @@ section. Format details are in ../shared/benchmarks/psplib/README.md.
 
 PSPLIB and MMLIB: task ids are the job numbers as strings ("1".."n", dummy source and sink
 included, printed as integers in plan JSON), one project "P", renewable resources "R1".."Rk" and
-non-renewable ones "N1".."Nk", finish-to-start precedences with lag 0.
+non-renewable ones "N1".."Nk", finish-to-start precedences with lag 0. The project's release and
+due date come from PROJECT INFORMATION when the file has it (PSPLIB), else release 0 and no due
+date (MMLIB). The file's `horizon` (the sum of all durations) is not copied: the engine derives
+its own bound.
 
 MPLIB1: one project per sub-project ("1".."P") with the file's release date, task ids
 "<project>:<activity>" as the file writes them, global renewable resources "R1".."Rk".
@@ -38,7 +41,8 @@ from optimizer.model import (
 
 PSPLIB_PROJECT = "P"
 
-_ACTIVITY_REF = re.compile(r"\d+:\d+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_ACTIVITY_REF = re.compile(r"[0-9]+:[0-9]+")
 _SECTION_END = re.compile(r"^\s*\*")
 _PRECEDENCES = re.compile(r"^\s*PRECEDENCE\s+RELATIONS", re.IGNORECASE)
 _REQUESTS = re.compile(r"^\s*REQUESTS\s*/\s*DURATIONS", re.IGNORECASE)
@@ -72,13 +76,11 @@ class _Text:
         return self.error(len(self.lines), f"unexpected end of file: {message}")
 
     def ints(self, lineno: int, tokens: list[str], where: str) -> list[int]:
-        values = []
         for token in tokens:
-            try:
-                values.append(int(token))
-            except ValueError:
-                raise self.error(lineno, f"non-integer {token!r} in {where}") from None
-        return values
+            # Stricter than int(): no "1_000", no non-ASCII digits, no spaces.
+            if not _INTEGER.fullmatch(token):
+                raise self.error(lineno, f"non-integer {token!r} in {where}")
+        return [int(token) for token in tokens]
 
     def find(self, pattern: re.Pattern[str], start: int, name: str) -> int:
         """0-based index of the first line from `start` matching `pattern`; error if none."""

@@ -225,6 +225,23 @@ def test_cycle_is_reported_at_the_precedence_section(
     _raises_at(read_psplib_sm, path, 17, "dependency cycle")
 
 
+def test_negative_duration_blames_the_job_line(tmp_path: Path, j301_1_lines: list[str]) -> None:
+    j301_1_lines[56] = "  3      1    -4      10    0    0    0"
+    path = _write(tmp_path, "bad.sm", j301_1_lines)
+    _raises_at(read_psplib_sm, path, 57, "task '3' has negative duration -4")
+
+
+def test_short_project_information(tmp_path: Path, j301_1_lines: list[str]) -> None:
+    j301_1_lines[14] = "    1     30      0       38"
+    path = _write(tmp_path, "bad.sm", j301_1_lines)
+    _raises_at(read_psplib_sm, path, 15, "expected 6 integers in PROJECT INFORMATION")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "empty.sm", [])
+    _raises_at(read_any, path, 1, "missing section 'PRECEDENCE RELATIONS'")
+
+
 def test_mm_missing_mode_line(tmp_path: Path) -> None:
     lines = _need(J50100_1).read_text(encoding="utf-8").splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("2\t1\t2"))
