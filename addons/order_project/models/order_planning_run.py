@@ -73,7 +73,9 @@ class OrderPlanningRun(models.Model):
     @api.depends("figures", "conflicts")
     def _compute_texts(self):
         for run in self:
-            run.figures_text = "\n".join(f"{k}: {v}" for k, v in sorted((run.figures or {}).items()))
+            run.figures_text = "\n".join(
+                f"{k}: {v}" for k, v in sorted((run.figures or {}).items())
+            )
             run.conflicts_text = "\n".join(
                 _("Task %(task)s: %(reason)s", task=c["task_id"], reason=c["reason"])
                 for c in (run.conflicts or [])
@@ -90,9 +92,7 @@ class OrderPlanningRun(models.Model):
     @api.model
     def _check_planner_rights(self):
         if not any(self.env.user.has_group(group) for group in PLANNER_GROUPS):
-            raise AccessError(
-                _("Only planners and the optimizer's bot user may apply a schedule.")
-            )
+            raise AccessError(_("Only planners and the optimizer's bot user may apply a schedule."))
 
     @api.model
     def _get_at_risk_margin(self):
@@ -134,9 +134,7 @@ class OrderPlanningRun(models.Model):
         tasks = Task.browse(task_ids).exists()
         missing = sorted(set(task_ids) - set(tasks.ids))
         if missing:
-            raise ValidationError(
-                _("Unknown task ids %(ids)s: nothing was written.", ids=missing)
-            )
+            raise ValidationError(_("Unknown task ids %(ids)s: nothing was written.", ids=missing))
         project_ids = [project["project_id"] for project in plan["projects"]]
         projects = self.env["project.project"].sudo().browse(project_ids).exists()
         missing = sorted(set(project_ids) - set(projects.ids))
@@ -178,7 +176,9 @@ class OrderPlanningRun(models.Model):
         for key, ids in groups.items():
             values = dict(key)
             if "planning_user_ids" in values:
-                values["planning_user_ids"] = [fields.Command.set(list(values["planning_user_ids"]))]
+                values["planning_user_ids"] = [
+                    fields.Command.set(list(values["planning_user_ids"]))
+                ]
             Task.browse(ids).write(values)
 
     @api.model
@@ -266,7 +266,9 @@ class OrderPlanningRun(models.Model):
         self._check_planner_rights()
         if scope != "all" and not projects:
             raise UserError(_("There is no delivery project to re-optimize."))
-        run = self.sudo().create({"scope": scope, "project_ids": [fields.Command.set(projects.ids)]})
+        run = self.sudo().create(
+            {"scope": scope, "project_ids": [fields.Command.set(projects.ids)]}
+        )
         run.plan_id = f"odoo-{self.env.cr.dbname}-{run.id}"
         run._send_replan_request()
         return run
@@ -317,8 +319,12 @@ class OrderPlanningRun(models.Model):
     @api.model
     def action_reoptimize_all(self):
         """Re-plan every open order's delivery project."""
-        projects = self.env["project.project"].search(
-            [("order_sale_order_id.state", "=", "sale"), ("active", "=", True)]
+        self._check_planner_rights()
+        # sudo: "all open orders" means all, whoever sold them; rights were checked above
+        projects = (
+            self.env["project.project"]
+            .sudo()
+            .search([("order_sale_order_id.state", "=", "sale"), ("active", "=", True)])
         )
         return self._queue_replan(projects, scope="all")._get_records_action()
 

@@ -21,9 +21,7 @@ class OrderWbsTemplate(models.Model):
         "then the WBS is added to the copy. A new project is created when empty.",
     )
     line_ids = fields.One2many("order.wbs.template.line", "template_id", "Phases and Tasks")
-    dependency_ids = fields.One2many(
-        "order.wbs.template.dependency", "template_id", "Dependencies"
-    )
+    dependency_ids = fields.One2many("order.wbs.template.dependency", "template_id", "Dependencies")
     line_count = fields.Integer(compute="_compute_line_count", string="Lines")
     total_hours = fields.Float(compute="_compute_line_count", string="Total Effort (h)")
 
@@ -68,4 +66,7 @@ class OrderWbsTemplate(models.Model):
 
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
-        return [dict(vals, name=_("%s (copy)", template.name)) for template, vals in zip(self, vals_list)]
+        return [
+            dict(vals, name=_("%s (copy)", template.name))
+            for template, vals in zip(self, vals_list)
+        ]

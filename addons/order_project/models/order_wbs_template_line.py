@@ -41,9 +41,7 @@ class OrderWbsTemplateLine(models.Model):
         "Milestone",
         help="Only on phases: the project gets a milestone due when the phase ends.",
     )
-    depend_on_link_ids = fields.One2many(
-        "order.wbs.template.dependency", "line_id", "Waits For"
-    )
+    depend_on_link_ids = fields.One2many("order.wbs.template.dependency", "line_id", "Waits For")
 
     @api.depends("child_ids")
     def _compute_is_phase(self):
@@ -54,8 +52,7 @@ class OrderWbsTemplateLine(models.Model):
     def _compute_wbs_code(self):
         for template in self.template_id:
             codes = wbs.wbs_codes(
-                (line.id, line.parent_id.id or None, line.sequence)
-                for line in template.line_ids
+                (line.id, line.parent_id.id or None, line.sequence) for line in template.line_ids
             )
             for line in template.line_ids & self:
                 line.wbs_code = codes.get(line.id, "")

@@ -156,8 +156,10 @@ class ProjectProject(models.Model):
     # ------------------------------------------------------------------ schedule
     def _get_schedule_calendar(self):
         self.ensure_one()
-        return self.resource_calendar_id or self.company_id.resource_calendar_id or (
-            self.env.company.resource_calendar_id
+        return (
+            self.resource_calendar_id
+            or self.company_id.resource_calendar_id
+            or (self.env.company.resource_calendar_id)
         )
 
     def _get_weekly_calendar(self, calendar, start_utc):
@@ -168,10 +170,12 @@ class ProjectProject(models.Model):
         """
         tz = pytz.timezone(calendar.tz or "UTC")
         attendances = calendar.attendance_ids.filtered(
-            lambda att: not att.display_type
-            and att.day_period != "lunch"
-            and not att.resource_id
-            and (not calendar.two_weeks_calendar or att.week_type == "0")
+            lambda att: (
+                not att.display_type
+                and att.day_period != "lunch"
+                and not att.resource_id
+                and (not calendar.two_weeks_calendar or att.week_type == "0")
+            )
         )
         leaves = calendar.global_leave_ids.filtered(lambda leave: leave.date_to >= start_utc)
 
@@ -275,7 +279,9 @@ class ProjectProject(models.Model):
 
     def action_view_planning_runs(self):
         self.ensure_one()
-        action = self.env["ir.actions.actions"]._for_xml_id("order_project.order_planning_run_action")
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "order_project.order_planning_run_action"
+        )
         action["domain"] = [("project_ids", "in", self.ids)]
         return action
 

@@ -84,7 +84,9 @@ class SaleOrder(models.Model):
             "amount": self.amount_untaxed,
             "partner_ids": {self.partner_id.id, self.partner_id.commercial_partner_id.id},
             "partner_tag_ids": set(
-                (self.partner_id.category_id | self.partner_id.commercial_partner_id.category_id).ids
+                (
+                    self.partner_id.category_id | self.partner_id.commercial_partner_id.category_id
+                ).ids
             ),
             "product_ids": set(products.ids),
             "product_categ_ids": set(categories.ids),
@@ -248,7 +250,9 @@ class SaleOrder(models.Model):
 
     def action_view_planning_runs(self):
         self.ensure_one()
-        action = self.env["ir.actions.actions"]._for_xml_id("order_project.order_planning_run_action")
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "order_project.order_planning_run_action"
+        )
         action["domain"] = [("project_ids.order_sale_order_id", "=", self.id)]
         return action
 

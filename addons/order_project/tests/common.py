@@ -51,7 +51,9 @@ class OrderProjectCommon(TransactionCase):
         cls.project_manager = new_test_user(
             cls.env, login="op_pm", groups="project.group_project_manager"
         )
-        cls.engineer = new_test_user(cls.env, login="op_engineer", groups="project.group_project_user")
+        cls.engineer = new_test_user(
+            cls.env, login="op_engineer", groups="project.group_project_user"
+        )
         cls.vip_tag = cls.env["res.partner.category"].create({"name": "VIP"})
         cls.customer = cls.env["res.partner"].create(
             {"name": "Acme Machines", "category_id": [Command.link(cls.vip_tag.id)]}
@@ -73,7 +75,12 @@ class OrderProjectCommon(TransactionCase):
             }
         )
         cls.standard_product = cls.env["product.product"].create(
-            {"name": "Bearing", "type": "consu", "list_price": 100.0, "categ_id": cls.standard_categ.id}
+            {
+                "name": "Bearing",
+                "type": "consu",
+                "list_price": 100.0,
+                "categ_id": cls.standard_categ.id,
+            }
         )
         cls.tpl_eto = cls.env.ref("order_project.wbs_template_eto")
         cls.tpl_software = cls.env.ref("order_project.wbs_template_software")
@@ -110,9 +117,7 @@ class OrderProjectCommon(TransactionCase):
             {
                 "partner_id": (partner or cls.customer).id,
                 "user_id": (user or cls.salesman).id,
-                "order_line": [
-                    Command.create({"product_id": product.id, "product_uom_qty": qty})
-                ],
+                "order_line": [Command.create({"product_id": product.id, "product_uom_qty": qty})],
                 **values,
             }
         )

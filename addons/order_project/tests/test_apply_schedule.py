@@ -50,7 +50,9 @@ class TestApplySchedule(OrderProjectCommon):
         self.assertEqual(result["conflicts"], [])
         for task in self.tasks:
             self.assertEqual(task.planned_start, before[task.id] + timedelta(days=7))
-            self.assertEqual(task.planning_user_ids, self.engineer, "The optimizer's people are kept apart.")
+            self.assertEqual(
+                task.planning_user_ids, self.engineer, "The optimizer's people are kept apart."
+            )
             self.assertFalse(task.user_ids, "Assignees stay a person's decision.")
         self.assertEqual(run.state, "done")
         self.assertEqual(run.applied_by_id, self.bot)
@@ -62,7 +64,9 @@ class TestApplySchedule(OrderProjectCommon):
             max(self.tasks.mapped("planned_end")),
             "Without explicit projects the forecast is the latest planned end.",
         )
-        self.assertIn(run.name, self.project.message_ids[0].body, "The project's chatter names the run.")
+        self.assertIn(
+            run.name, self.project.message_ids[0].body, "The project's chatter names the run."
+        )
 
     def test_same_plan_twice_is_a_no_op(self):
         first = self.Run.with_user(self.planner).apply_schedule(self._payload(plan_id="twice"))
@@ -72,14 +76,14 @@ class TestApplySchedule(OrderProjectCommon):
         )
         self.assertTrue(again["already_applied"], "A plan id is applied once.")
         self.assertEqual(again["run_id"], first["run_id"], "The first run is returned.")
-        self.assertEqual(self.tasks.mapped("planned_start"), dates, "Nothing moved the second time.")
+        self.assertEqual(
+            self.tasks.mapped("planned_start"), dates, "Nothing moved the second time."
+        )
         self.assertEqual(self.Run.search_count([("plan_id", "=", "twice")]), 1)
 
     def test_unknown_task_ids_write_nothing(self):
         payload = self._payload(plan_id="unknown")
-        payload["tasks"].append(
-            dict(payload["tasks"][0], task_id=self.tasks[-1].id + 100000)
-        )
+        payload["tasks"].append(dict(payload["tasks"][0], task_id=self.tasks[-1].id + 100000))
         dates = self.tasks.mapped("planned_start")
         with self.assertRaisesRegex(ValidationError, str(self.tasks[-1].id + 100000)):
             self.Run.with_user(self.bot).apply_schedule(payload)
@@ -89,7 +93,9 @@ class TestApplySchedule(OrderProjectCommon):
     def test_invalid_payload_names_the_field(self):
         payload = self._payload(plan_id="bad")
         payload["tasks"][1]["planned_end"] = "tomorrow"
-        with self.assertRaisesRegex(ValidationError, rf"tasks\[1\] \(task {self.tasks[1].id}\)\.planned_end"):
+        with self.assertRaisesRegex(
+            ValidationError, rf"tasks\[1\] \(task {self.tasks[1].id}\)\.planned_end"
+        ):
             self.Run.with_user(self.bot).apply_schedule(payload)
 
     def test_stale_and_pinned_tasks_are_skipped_and_reported(self):
@@ -104,7 +110,9 @@ class TestApplySchedule(OrderProjectCommon):
         result = self.Run.with_user(self.bot).apply_schedule(payload)
         reasons = {c["task_id"]: c["reason"] for c in result["conflicts"]}
         self.assertEqual(reasons, {stale.id: "stale", pinned.id: "pinned"})
-        self.assertEqual(stale.planned_start, stale_start, "A task edited meanwhile keeps the person's dates.")
+        self.assertEqual(
+            stale.planned_start, stale_start, "A task edited meanwhile keeps the person's dates."
+        )
         self.assertEqual(pinned.planned_start, pinned_start, "A pinned task is never moved.")
         self.assertEqual(result["applied"], len(self.tasks) - 2)
         conflict = next(c for c in result["conflicts"] if c["task_id"] == stale.id)
@@ -139,10 +147,42 @@ class TestApplySchedule(OrderProjectCommon):
         with self.assertRaisesRegex(ValidationError, "Unknown project"):
             self.Run.with_user(self.bot).apply_schedule(
                 self._payload(
-                    plan_id="p", projects=[{"project_id": 999999, "forecast_end": "2030-01-01 00:00:00"}]
+                    plan_id="p",
+                    projects=[{"project_id": 999999, "forecast_end": "2030-01-01 00:00:00"}],
                 )
             )
         payload = self._payload(plan_id="u")
         payload["tasks"][0]["user_ids"] = [999999]
         with self.assertRaisesRegex(ValidationError, "Unknown user"):
             self.Run.with_user(self.bot).apply_schedule(payload)
+
+    def test_bot_reads_every_delivery_task(self):
+        fields = [
+            "write_date",
+            "planned_start",
+            "planned_end",
+            "depend_on_ids",
+            "duration_hours",
+            "skill_id",
+            "planning_pinned",
+            "project_id",
+        ]
+        rows = (
+            self.env["project.task"]
+            .with_user(self.bot)
+            .search_read([("project_id", "=", self.project.id)], fields)
+        )
+        self.assertEqual(
+            len(rows),
+            len(self.project.task_ids),
+            "The optimizer's bot reads the tasks of private delivery projects.",
+        )
+        lags = (
+            self.env["order.task.lag"]
+            .with_user(self.bot)
+            .search_read(
+                [("task_id.project_id", "=", self.project.id)],
+                ["task_id", "depend_on_id", "lag_hours"],
+            )
+        )
+        self.assertTrue(lags, "and the dependency lags.")

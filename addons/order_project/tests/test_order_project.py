@@ -31,7 +31,8 @@ class TestOrderProject(OrderProjectCommon):
         lines = self.tpl_eto.line_ids
         self.assertEqual(len(tasks), len(lines), "Every phase and task of the template is a task.")
         self.assertEqual(
-            sorted(tasks.mapped("wbs_code")), sorted(lines.mapped("wbs_code")),
+            sorted(tasks.mapped("wbs_code")),
+            sorted(lines.mapped("wbs_code")),
             "Tasks carry the template's WBS codes.",
         )
         manufacturing = tasks.filtered(lambda t: t.name == "Manufacturing")
@@ -47,20 +48,32 @@ class TestOrderProject(OrderProjectCommon):
             "Milestone phases become project milestones.",
         )
         self.assertEqual(manufacturing.milestone_id.name, "Production")
-        self.assertTrue(all(milestones.mapped("deadline")), "Milestones are due when their phase ends.")
+        self.assertTrue(
+            all(milestones.mapped("deadline")), "Milestones are due when their phase ends."
+        )
 
     def test_first_schedule_follows_dependencies_and_calendar(self):
         tasks = self.project.task_ids.filtered(lambda t: not t.is_wbs_phase)
-        self.assertTrue(all(tasks.mapped("planned_start")), "Every task has dates before any optimisation.")
+        self.assertTrue(
+            all(tasks.mapped("planned_start")), "Every task has dates before any optimisation."
+        )
         for task in tasks:
-            self.assertTrue(self._in_working_hours(task.planned_start), f"{task.name} starts in working hours")
-            self.assertTrue(self._in_working_hours(task.planned_end), f"{task.name} ends in working hours")
+            self.assertTrue(
+                self._in_working_hours(task.planned_start), f"{task.name} starts in working hours"
+            )
+            self.assertTrue(
+                self._in_working_hours(task.planned_end), f"{task.name} ends in working hours"
+            )
             for pred in task.depend_on_ids:
                 self.assertGreaterEqual(
-                    task.planned_start, pred.planned_end, f"{task.name} starts after {pred.name} ends."
+                    task.planned_start,
+                    pred.planned_end,
+                    f"{task.name} starts after {pred.name} ends.",
                 )
         first = tasks.sorted("planned_start")[:1]
-        self.assertGreaterEqual(first.planned_start, self.order.date_order.replace(second=0, microsecond=0))
+        self.assertGreaterEqual(
+            first.planned_start, self.order.date_order.replace(second=0, microsecond=0)
+        )
         acceptance = tasks.filtered(lambda t: t.name == "Installation and acceptance")
         self.assertEqual(self.project.order_forecast_end, acceptance.planned_end)
         self.assertTrue(acceptance.is_critical, "The last task is on the critical path.")
@@ -73,8 +86,10 @@ class TestOrderProject(OrderProjectCommon):
         self.order._action_cancel()
         self.order.action_draft()
         self.order.action_confirm()
-        projects = self.env["project.project"].with_context(active_test=False).search(
-            [("order_sale_order_id", "=", self.order.id)]
+        projects = (
+            self.env["project.project"]
+            .with_context(active_test=False)
+            .search([("order_sale_order_id", "=", self.order.id)])
         )
         self.assertEqual(projects, self.project, "Re-confirming finds the first project again.")
         self.assertEqual(len(self.project.task_ids), task_count, "Its WBS is not generated twice.")

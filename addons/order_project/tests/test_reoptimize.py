@@ -51,7 +51,9 @@ class TestReoptimize(OrderProjectCommon):
         with patch(POST, side_effect=requests.ConnectionError("refused")):
             action = self.order.with_user(self.planner).action_order_reoptimize()
         run = self.env["order.planning.run"].browse(action["res_id"])
-        self.assertEqual(run.state, "failed", "An unreachable service fails the run, not the click.")
+        self.assertEqual(
+            run.state, "failed", "An unreachable service fails the run, not the click."
+        )
         self.assertIn("refused", run.message)
         with patch(POST, return_value=self._answer()):
             run.with_user(self.planner).action_retry()
@@ -68,7 +70,9 @@ class TestReoptimize(OrderProjectCommon):
         run = self.env["order.planning.run"].browse(action["res_id"])
         self.assertEqual(run.scope, "all")
         self.assertIn(self.project, run.project_ids)
-        self.assertIsNone(post.call_args.kwargs["json"]["project_ids"], "All open orders: no filter.")
+        self.assertIsNone(
+            post.call_args.kwargs["json"]["project_ids"], "All open orders: no filter."
+        )
 
     def test_progress_and_apply_fill_the_queued_run(self):
         with patch(POST, return_value=self._answer()):

@@ -59,6 +59,7 @@ class TestRouteRule(OrderProjectCommon):
 
     def test_manual_routing_is_kept_and_logged(self):
         order = self._create_order()
+        self.env.cr.precommit.run()  # fields of a new record are tracked from the next commit
         order.write(
             {
                 "order_route_manual": True,
@@ -66,6 +67,7 @@ class TestRouteRule(OrderProjectCommon):
                 "wbs_template_id": self.tpl_arch.id,
             }
         )
+        self.env.cr.precommit.run()  # mail tracking is written at commit time
         order.action_confirm()
         self.assertEqual(
             order.order_route_rule_id, self.rule_web, "A routing set by hand is not overridden."

@@ -14,16 +14,22 @@ class TestWbsTemplate(OrderProjectCommon):
         ):
             roots = template.line_ids.filtered(lambda line: not line.parent_id)
             self.assertEqual(len(roots), phases, f"{template.name} ships its phases.")
-            self.assertEqual(sorted(roots.mapped("wbs_code")), [str(i) for i in range(1, phases + 1)])
+            self.assertEqual(
+                sorted(roots.mapped("wbs_code")), [str(i) for i in range(1, phases + 1)]
+            )
             self.assertTrue(template.dependency_ids, f"{template.name} ships dependencies.")
         design = self.env.ref("order_project.wbs_line_eto_design")
-        self.assertEqual(design.child_ids.sorted("sequence").mapped("wbs_code"), ["1.1", "1.2", "1.3"])
+        self.assertEqual(
+            design.child_ids.sorted("sequence").mapped("wbs_code"), ["1.1", "1.2", "1.3"]
+        )
         self.assertTrue(design.is_phase and design.is_milestone)
 
     def test_dependency_cycle_is_refused_naming_the_lines(self):
         kickoff = self.env.ref("order_project.wbs_line_eto_kickoff")
         review = self.env.ref("order_project.wbs_line_eto_review")
-        with self.assertRaisesRegex(ValidationError, "Design review meeting.*Kick-off|Kick-off.*Design review meeting"):
+        with self.assertRaisesRegex(
+            ValidationError, "Design review meeting.*Kick-off|Kick-off.*Design review meeting"
+        ):
             self.env["order.wbs.template.dependency"].create(
                 {"line_id": kickoff.id, "depend_on_id": review.id}
             )
@@ -48,9 +54,24 @@ class TestWbsTemplate(OrderProjectCommon):
         phase_b = lines.create({"template_id": template.id, "name": "B", "sequence": 2})
         a1, a2, b1 = lines.create(
             [
-                {"template_id": template.id, "name": "A1", "parent_id": phase_a.id, "duration_hours": 4},
-                {"template_id": template.id, "name": "A2", "parent_id": phase_a.id, "duration_hours": 8},
-                {"template_id": template.id, "name": "B1", "parent_id": phase_b.id, "duration_hours": 2},
+                {
+                    "template_id": template.id,
+                    "name": "A1",
+                    "parent_id": phase_a.id,
+                    "duration_hours": 4,
+                },
+                {
+                    "template_id": template.id,
+                    "name": "A2",
+                    "parent_id": phase_a.id,
+                    "duration_hours": 8,
+                },
+                {
+                    "template_id": template.id,
+                    "name": "B1",
+                    "parent_id": phase_b.id,
+                    "duration_hours": 2,
+                },
             ]
         )
         self.env["order.wbs.template.dependency"].create(
