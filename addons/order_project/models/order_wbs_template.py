@@ -68,5 +68,5 @@ class OrderWbsTemplate(models.Model):
         vals_list = super().copy_data(default=default)
         return [
             dict(vals, name=_("%s (copy)", template.name))
-            for template, vals in zip(self, vals_list)
+            for template, vals in zip(self, vals_list, strict=True)
         ]

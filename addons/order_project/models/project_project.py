@@ -111,7 +111,7 @@ class ProjectProject(models.Model):
                 for line in level
             ]
             tasks = self.env["project.task"].with_context(mail_create_nolog=True).create(vals_list)
-            task_by_line.update(zip(level, tasks))
+            task_by_line.update(zip(level, tasks, strict=True))
             level = level.child_ids
         codes = {line: line.wbs_code for line in template.line_ids}
         for line, task in task_by_line.items():
@@ -127,7 +127,7 @@ class ProjectProject(models.Model):
         milestones = self.env["project.milestone"].create(
             [{"name": phase.name, "project_id": self.id} for phase in phases]
         )
-        for phase, milestone in zip(phases, milestones):
+        for phase, milestone in zip(phases, milestones, strict=True):
             tasks = self.env["project.task"].browse(
                 [task_by_line[line].id for line in phase._get_leaf_lines() | phase]
             )
