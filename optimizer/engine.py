@@ -97,7 +97,9 @@ class CpSatScheduler:
                     if lits is None:
                         iv = m.new_interval_var(v.start[i], mode.duration, v.end[i], name)
                     else:
-                        iv = m.new_optional_fixed_size_interval_var(v.start[i], mode.duration, lits[k], name)
+                        iv = m.new_optional_fixed_size_interval_var(
+                            v.start[i], mode.duration, lits[k], name
+                        )
                     intervals.append(iv)
                     demands.append(q)
             if intervals and sum(demands) > res.capacity:
@@ -164,7 +166,9 @@ class CpSatScheduler:
         starts = [int(solver.value(s)) for s in v.start]
         modes = []
         for lits in v.presence:
-            modes.append(0 if lits is None else next(k for k, lit in enumerate(lits) if solver.value(lit)))
+            modes.append(
+                0 if lits is None else next(k for k, lit in enumerate(lits) if solver.value(lit))
+            )
         durations = [self.problem.tasks[i].modes[k].duration for i, k in enumerate(modes)]
         makespan = max((s + d for s, d in zip(starts, durations)), default=0)
         if self.problem.objective == "weighted_tardiness":
@@ -201,14 +205,24 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.log(f"[{elapsed:7.2f}s] solution objective={value:g} bound={bound:g}")
 
 
-def configure_solver(time_limit: float, workers: int, seed: int) -> cp_model.CpSolver:
-    """Solver parameters, always set explicitly (tuned on the PSPLIB gate)."""
+def configure_solver(
+    time_limit: float, workers: int, seed: int, overrides: dict[str, object] | None = None
+) -> cp_model.CpSolver:
+    """Solver parameters, always set explicitly (tuned on the PSPLIB gate); `overrides` sets any
+    other CP-SAT parameter by name."""
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.01, time_limit)
     params.num_workers = max(1, workers)
     params.random_seed = seed
     params.log_search_progress = False
+    for name, value in (overrides or {}).items():
+        field_value = getattr(params, name)
+        if hasattr(field_value, "extend"):
+            del field_value[:]
+            field_value.extend(value)  # type: ignore[attr-defined]
+        else:
+            setattr(params, name, value)
     return solver
 
 
@@ -219,7 +233,8 @@ def solve(
     workers: int = 2,
     seed: int = 0,
     log: LogFn | None = None,
-    heuristic_share: float = 0.1,
+    heuristic_share: float = 0.2,
+    solver_params: dict[str, object] | None = None,
 ) -> Plan:
     """Schedule `problem` within `time_limit` seconds: heuristic first, then CP-SAT from its plan.
 
@@ -227,23 +242,29 @@ def solve(
     once the heuristic ran), INFEASIBLE when CP-SAT proved no plan exists.
     """
     t0 = time.perf_counter()
-    budget = max(0.05, min(2.0, time_limit * heuristic_share))
+    budget = max(0.05, time_limit * heuristic_share)
     heuristic = construct(problem, time_budget=budget, seed=seed)
     first_seconds = time.perf_counter() - t0
     if log:
-        log(f"[{first_seconds:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}")
+        log(
+            f"[{first_seconds:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}"
+        )
     # For makespan, the heuristic's makespan bounds every better schedule.
     upper = heuristic.makespan if problem.objective == "makespan" else None
     scheduler = CpSatScheduler(problem, upper_bound=upper)
     scheduler.add_hint(heuristic)
     remaining = time_limit - (time.perf_counter() - t0)
-    solver = configure_solver(remaining, workers, seed)
+    solver = configure_solver(remaining, workers, seed, solver_params)
     progress = _Progress(scheduler, t0, log)
     status = solver.solve(scheduler.model, progress)
     elapsed = time.perf_counter() - t0
 
     best, plan_status = heuristic, "FEASIBLE"
-    lower = scheduler.objective_bound(solver.best_objective_bound) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    lower = (
+        scheduler.objective_bound(solver.best_objective_bound)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        else None
+    )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = scheduler.decode(solver)
         if (found.objective, found.makespan) <= (heuristic.objective, heuristic.makespan):
@@ -255,10 +276,22 @@ def solve(
     elif status == cp_model.INFEASIBLE:
         plan_status = "INFEASIBLE"
     if lower is None:
-        lower = float(max((h + t for h, t in zip(scheduler.heads, scheduler.tails)), default=0)) if problem.objective == "makespan" else 0.0
+        lower = (
+            float(max((h + t for h, t in zip(scheduler.heads, scheduler.tails)), default=0))
+            if problem.objective == "makespan"
+            else 0.0
+        )
     if plan_status == "OPTIMAL":
         lower = best.objective
-    return _to_plan(problem, best, plan_status, lower, elapsed, progress.first_seconds or first_seconds, heuristic)
+    return _to_plan(
+        problem,
+        best,
+        plan_status,
+        lower,
+        elapsed,
+        progress.first_seconds or first_seconds,
+        heuristic,
+    )
 
 
 def _to_plan(
@@ -281,7 +314,15 @@ def _to_plan(
     for proj in problem.projects:
         end = ends.get(proj.id, proj.release)
         tardiness = max(0, end - proj.due) if proj.due is not None else 0
-        projects.append({"id": proj.id, "end": end, "due": proj.due, "tardiness": tardiness, "weight": proj.weight})
+        projects.append(
+            {
+                "id": proj.id,
+                "end": end,
+                "due": proj.due,
+                "tardiness": tardiness,
+                "weight": proj.weight,
+            }
+        )
     return Plan(
         status=status,
         makespan=schedule.makespan,

@@ -1,22 +1,21 @@
-"""Construction heuristic: serial schedule-generation scheme (SGS) with priority rules, biased random
-sampling and forward-backward improvement (justification).
+"""Construction heuristic: serial schedule-generation scheme (SGS) with priority rules, a random-key
+genetic algorithm and forward-backward improvement (justification); kernels in `fastsgs`.
 
 It gives a valid plan within milliseconds, which the CP-SAT engine takes as its solution hint and
-upper bound, so a plan always exists when the solver's time runs out. Pure Python, no OR-Tools.
+upper bound, so a plan always exists when the solver's time runs out.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optimizer.model import Problem
+import numpy as np
 
-# An edge (pred, succ, weight): start[succ] >= start[pred] + weight (modes fixed beforehand).
-Edge = tuple[int, int, int]
+from optimizer import fastsgs
+from optimizer.model import Problem
 
 
 @dataclass
@@ -25,88 +24,6 @@ class Schedule:
     modes: list[int]
     makespan: int
     objective: float
-
-
-class Sgs:
-    """Serial SGS over fixed modes, forward (with releases) or backward (time reversed)."""
-
-    def __init__(self, problem: Problem, modes: Sequence[int]) -> None:
-        self.problem = problem
-        self.n = len(problem.tasks)
-        self.modes = list(modes)
-        self.dur = [problem.tasks[i].modes[m].duration for i, m in enumerate(self.modes)]
-        renewable = [r for r in problem.resources if r.renewable]
-        self.capacity = [r.capacity for r in renewable]
-        res_pos = {r.id: k for k, r in enumerate(renewable)}
-        # Demands as (resource position, amount) pairs; zero-duration tasks use nothing.
-        self.demands: list[list[tuple[int, int]]] = []
-        for i, task in enumerate(problem.tasks):
-            mode = task.modes[self.modes[i]]
-            self.demands.append(
-                [(res_pos[r], q) for r, q in mode.demands.items() if r in res_pos and q > 0 and mode.duration > 0]
-            )
-        self.release = [problem.release_of(i) for i in range(self.n)]
-        fwd: list[Edge] = []
-        for p in problem.precedences:
-            a, b = problem.task_index[p.before], problem.task_index[p.after]
-            w = p.lag + (self.dur[a] if p.kind == "FS" else 0)
-            fwd.append((a, b, w))
-        self.preds_fwd: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
-        self.preds_bwd: list[list[tuple[int, int]]] = [[] for _ in range(self.n)]
-        for a, b, w in fwd:
-            self.preds_fwd[b].append((a, w))
-            # Reversed time: start'[a] >= start'[b] + w + dur[b] - dur[a].
-            self.preds_bwd[a].append((b, w + self.dur[b] - self.dur[a]))
-        self.horizon = problem.default_horizon() + max(self.dur, default=0) + 1
-
-    def run(self, order: Sequence[int], backward: bool = False) -> list[int]:
-        """Schedule tasks in `order` (precedence-feasible in the chosen direction), each at its
-        earliest resource-feasible start; returns the starts (reversed time when backward)."""
-        preds = self.preds_bwd if backward else self.preds_fwd
-        start = [-1] * self.n
-        length = self.horizon
-        usage = [[0] * length for _ in self.capacity]
-        for i in order:
-            t = 0 if backward else self.release[i]
-            for j, w in preds[i]:
-                if start[j] + w > t:
-                    t = start[j] + w
-            d = self.dur[i]
-            dem = self.demands[i]
-            if dem:
-                t = self._first_fit(usage, dem, t, d)
-                if t + d > length:
-                    extra = t + d - length + length
-                    for u in usage:
-                        u.extend([0] * extra)
-                    length += extra
-                for r, q in dem:
-                    u = usage[r]
-                    for x in range(t, t + d):
-                        u[x] += q
-            start[i] = t
-        return start
-
-    def _first_fit(self, usage: list[list[int]], dem: list[tuple[int, int]], t: int, d: int) -> int:
-        while True:
-            end = t + d
-            moved = False
-            for r, q in dem:
-                u = usage[r]
-                cap = self.capacity[r] - q
-                hi = min(end, len(u))
-                for x in range(hi - 1, t - 1, -1):
-                    if u[x] > cap:
-                        t = x + 1
-                        moved = True
-                        break
-                if moved:
-                    break
-            if not moved:
-                return t
-
-    def makespan(self, start: Sequence[int]) -> int:
-        return max((s + d for s, d in zip(start, self.dur)), default=0)
 
 
 def weighted_tardiness(problem: Problem, starts: Sequence[int], durations: Sequence[int]) -> float:
@@ -145,67 +62,6 @@ def critical_path_bounds(problem: Problem, durations: Sequence[int]) -> tuple[li
     return head, tail
 
 
-def _priority_order(problem: Problem, sgs: Sgs, key: Sequence[float], rng: random.Random | None) -> list[int]:
-    """A precedence-feasible activity list: among eligible tasks, lowest key first (biased random
-    sampling by regret when `rng` is given)."""
-    n = sgs.n
-    indeg = [len(p) for p in sgs.preds_fwd]
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for b in range(n):
-        for a, _ in sgs.preds_fwd[b]:
-            succ[a].append(b)
-    eligible = [i for i in range(n) if indeg[i] == 0]
-    order: list[int] = []
-    while eligible:
-        if rng is None or len(eligible) == 1:
-            pick = min(range(len(eligible)), key=lambda k: (key[eligible[k]], eligible[k]))
-        else:
-            worst = max(key[i] for i in eligible)
-            weights = [(worst - key[i] + 1.0) ** 2 for i in eligible]
-            pick = rng.choices(range(len(eligible)), weights=weights)[0]
-        i = eligible.pop(pick)
-        order.append(i)
-        for j in succ[i]:
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                eligible.append(j)
-    return order
-
-
-def _improve(sgs: Sgs, start: list[int], rounds: int = 8) -> list[int]:
-    """Forward-backward improvement: right-justify in reversed time, then left-justify, while the
-    makespan drops. Releases are honoured by the forward pass, which alone produces schedules."""
-    best = start
-    best_ms = sgs.makespan(start)
-    for _ in range(rounds):
-        ms = sgs.makespan(best)
-        ends = [s + d for s, d in zip(best, sgs.dur)]
-        # Backward pass: latest finishing first, i.e. earliest in reversed time.
-        border = sorted(range(sgs.n), key=lambda i: (-ends[i], -best[i]))
-        bstart = sgs.run(border, backward=True)
-        bms = sgs.makespan(bstart)
-        fstart_of = [bms - s - d for s, d in zip(bstart, sgs.dur)]
-        forder = sorted(range(sgs.n), key=lambda i: (fstart_of[i], i))
-        forder = _repair_order(sgs, forder)
-        cand = sgs.run(forder)
-        cand_ms = sgs.makespan(cand)
-        if cand_ms < best_ms:
-            best, best_ms = cand, cand_ms
-        if cand_ms >= ms:
-            break
-    return best
-
-
-def _repair_order(sgs: Sgs, order: list[int]) -> list[int]:
-    """Make a start-time order precedence-feasible (ties and zero lags can break it)."""
-    pos = {t: k for k, t in enumerate(order)}
-    ok = all(pos[a] < pos[b] for b in range(sgs.n) for a, _ in sgs.preds_fwd[b])
-    if ok:
-        return order
-    key = [float(pos[i]) for i in range(sgs.n)]
-    return _priority_order(sgs.problem, sgs, key, None)
-
-
 def choose_modes(problem: Problem) -> list[int]:
     """Per task the mode with the least duration x renewable work that keeps every non-renewable
     budget feasible (greedy repair; the CP-SAT model revisits modes anyway)."""
@@ -213,13 +69,30 @@ def choose_modes(problem: Problem) -> list[int]:
 
     def cost(i: int, m: int) -> float:
         mode = problem.tasks[i].modes[m]
-        return mode.duration * (1 + sum(q for r, q in mode.demands.items() if problem.resources[problem.resource_index[r]].renewable) / 10)
+        return mode.duration * (
+            1
+            + sum(
+                q
+                for r, q in mode.demands.items()
+                if problem.resources[problem.resource_index[r]].renewable
+            )
+            / 10
+        )
 
-    modes = [min(range(len(t.modes)), key=lambda m, i=i: (t.modes[m].duration, cost(i, m))) for i, t in enumerate(problem.tasks)]
+    modes = [
+        min(range(len(t.modes)), key=lambda m, i=i: (t.modes[m].duration, cost(i, m)))
+        for i, t in enumerate(problem.tasks)
+    ]
     if not nonren:
         return modes
     for _ in range(10 * len(problem.tasks)):
-        over = {r.id: sum(problem.tasks[i].modes[modes[i]].demands.get(r.id, 0) for i in range(len(modes))) - r.capacity for r in nonren}
+        over = {
+            r.id: sum(
+                problem.tasks[i].modes[modes[i]].demands.get(r.id, 0) for i in range(len(modes))
+            )
+            - r.capacity
+            for r in nonren
+        }
         worst = max(over, key=lambda k: over[k])
         if over[worst] <= 0:
             return modes
@@ -231,7 +104,11 @@ def choose_modes(problem: Problem) -> list[int]:
                 saving = cur.demands.get(worst, 0) - mode.demands.get(worst, 0)
                 if saving <= 0:
                     continue
-                harm = sum(max(0, mode.demands.get(r, 0) - cur.demands.get(r, 0)) for r in over if over[r] >= 0 and r != worst)
+                harm = sum(
+                    max(0, mode.demands.get(r, 0) - cur.demands.get(r, 0))
+                    for r in over
+                    if over[r] >= 0 and r != worst
+                )
                 if harm:
                     continue
                 ratio = (mode.duration - cur.duration + 1) / saving
@@ -248,16 +125,29 @@ def _modes_by_cp_sat(problem: Problem) -> list[int] | None:
     from ortools.sat.python import cp_model
 
     model = cp_model.CpModel()
-    lits = [[model.new_bool_var(f"m{i}_{m}") for m in range(len(t.modes))] for i, t in enumerate(problem.tasks)]
+    lits = [
+        [model.new_bool_var(f"m{i}_{m}") for m in range(len(t.modes))]
+        for i, t in enumerate(problem.tasks)
+    ]
     for row in lits:
         model.add_exactly_one(row)
     for r in problem.resources:
         if not r.renewable:
             model.add(
-                sum(lits[i][m] * mode.demands.get(r.id, 0) for i, t in enumerate(problem.tasks) for m, mode in enumerate(t.modes))
+                sum(
+                    lits[i][m] * mode.demands.get(r.id, 0)
+                    for i, t in enumerate(problem.tasks)
+                    for m, mode in enumerate(t.modes)
+                )
                 <= r.capacity
             )
-    model.minimize(sum(lits[i][m] * mode.duration for i, t in enumerate(problem.tasks) for m, mode in enumerate(t.modes)))
+    model.minimize(
+        sum(
+            lits[i][m] * mode.duration
+            for i, t in enumerate(problem.tasks)
+            for m, mode in enumerate(t.modes)
+        )
+    )
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = 2.0
     solver.parameters.num_workers = 1
@@ -266,43 +156,176 @@ def _modes_by_cp_sat(problem: Problem) -> list[int] | None:
     return [next(m for m, lit in enumerate(row) if solver.value(lit)) for row in lits]
 
 
-def construct(problem: Problem, time_budget: float = 1.0, seed: int = 0, modes: Sequence[int] | None = None) -> Schedule:
-    """The best schedule found by priority rules, biased random sampling and FBI within
-    `time_budget` seconds (always at least the deterministic rules)."""
+class CompiledProblem:
+    """The problem with fixed modes as flat numpy arrays for the compiled kernels."""
+
+    def __init__(self, problem: Problem, modes: Sequence[int]) -> None:
+        n = len(problem.tasks)
+        self.problem = problem
+        self.modes = list(modes)
+        dur = np.array(
+            [problem.tasks[i].modes[m].duration for i, m in enumerate(self.modes)], dtype=np.int64
+        )
+        renewable = [r for r in problem.resources if r.renewable]
+        res_pos = {r.id: k for k, r in enumerate(renewable)}
+        dem_ptr, dem_res, dem_q = [0], [], []
+        for i, task in enumerate(problem.tasks):
+            mode = task.modes[self.modes[i]]
+            if mode.duration > 0:
+                for r, q in mode.demands.items():
+                    if r in res_pos and q > 0:
+                        dem_res.append(res_pos[r])
+                        dem_q.append(q)
+            dem_ptr.append(len(dem_res))
+        edges = []
+        for p in problem.precedences:
+            a, b = problem.task_index[p.before], problem.task_index[p.after]
+            edges.append((a, b, p.lag + (int(dur[a]) if p.kind == "FS" else 0)))
+        # Forward: preds of b are (a, w). Backward (reversed time): preds of a are (b, w + d_b - d_a).
+        fpp, fpi, fpw = _csr(n, [(b, a, w) for a, b, w in edges])
+        bpp, bpi, bpw = _csr(n, [(a, b, w + int(dur[b]) - int(dur[a])) for a, b, w in edges])
+        fsp, fsi, _ = _csr(n, [(a, b, 0) for a, b, _ in edges])
+        bsp, bsi, _ = _csr(n, [(b, a, 0) for a, b, _ in edges])
+        find = np.bincount(np.array([b for _, b, _ in edges], dtype=np.int64), minlength=n).astype(
+            np.int64
+        )
+        bind = np.bincount(np.array([a for a, _, _ in edges], dtype=np.int64), minlength=n).astype(
+            np.int64
+        )
+        release = np.array([problem.release_of(i) for i in range(n)], dtype=np.int64)
+        proj = np.array([problem.project_index[t.project] for t in problem.tasks], dtype=np.int64)
+        due = np.array([-1 if p.due is None else p.due for p in problem.projects], dtype=np.int64)
+        weight = np.array([p.weight for p in problem.projects], dtype=np.float64)
+        cap = np.array([r.capacity for r in renewable], dtype=np.int64)
+        horizon = int(
+            release.max(initial=0)
+            + dur.sum()
+            + sum(abs(w) for _, _, w in edges)
+            + dur.max(initial=0)
+            + 1
+        )
+        self.dur = dur
+        self.usage = np.zeros((max(1, len(renewable)), horizon), dtype=np.int64)
+        if not renewable:
+            cap = np.zeros(1, dtype=np.int64)
+        self.g = (
+            dur,
+            np.array(dem_ptr, dtype=np.int64),
+            np.array(dem_res, dtype=np.int64),
+            np.array(dem_q, dtype=np.int64),
+            cap,
+            fpp,
+            fpi,
+            fpw,
+            bpp,
+            bpi,
+            bpw,
+            fsp,
+            fsi,
+            find,
+            bsp,
+            bsi,
+            bind,
+            release,
+            np.zeros(n, dtype=np.int64),
+            proj,
+            due,
+            weight,
+            len(problem.projects),
+            problem.objective == "weighted_tardiness",
+        )
+
+    def decode(self, key: np.ndarray, rounds: int = 6) -> tuple[np.ndarray, float, int]:
+        start, obj, ms = fastsgs.decode(key.astype(np.float64), self.g, self.usage, rounds)
+        return start, float(obj), int(ms)
+
+
+def _csr(n: int, rows: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR of (row, col, weight) triples: ptr[n+1], cols, weights."""
+    rows = sorted(rows)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for r, _, _ in rows:
+        ptr[r + 1] += 1
+    np.cumsum(ptr, out=ptr)
+    cols = np.array([c for _, c, _ in rows], dtype=np.int64)
+    weights = np.array([w for _, _, w in rows], dtype=np.int64)
+    return ptr, cols, weights
+
+
+def construct(
+    problem: Problem,
+    time_budget: float = 1.0,
+    seed: int = 0,
+    modes: Sequence[int] | None = None,
+    population: int = 40,
+) -> Schedule:
+    """The best schedule found by priority rules and a random-key GA with forward-backward
+    improvement within `time_budget` seconds; stops early at the critical-path bound."""
     deadline = time.perf_counter() + time_budget
     modes = list(modes) if modes is not None else choose_modes(problem)
-    sgs = Sgs(problem, modes)
-    head, tail = critical_path_bounds(problem, sgs.dur)
+    cp = CompiledProblem(problem, modes)
+    n = len(problem.tasks)
+    head, tail = critical_path_bounds(problem, list(cp.dur))
     ref = max((h + t for h, t in zip(head, tail)), default=0)
-    lst = [ref - t for t in tail]  # latest start time w.r.t. the critical path
-    due_key = _due_key(problem, tail)
-    keys: list[list[float]] = [
-        [float(x) for x in lst],
-        [float(-t) for t in tail],
-        [-float(sum(q for _, q in sgs.demands[i]) * sgs.dur[i]) for i in range(sgs.n)],
+    bound = float(ref) if problem.objective == "makespan" else 0.0
+    rules = [
+        np.array([ref - t for t in tail], dtype=np.float64),
+        -np.array(tail, dtype=np.float64),
+        np.array(head, dtype=np.float64),
     ]
+    due_key = _due_key(problem, tail)
     if due_key is not None:
-        keys.insert(0, due_key)
-    rng = random.Random(seed)
-    best: Schedule | None = None
+        rules.insert(0, np.array(due_key, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    keys = np.zeros((population, n), dtype=np.float64)
+    objs = np.zeros(population, dtype=np.float64)
+    spans = np.zeros(population, dtype=np.int64)
+    for k in range(population):
+        base = rules[k % len(rules)]
+        noise = 0.0 if k < len(rules) else rng.random() * 0.3 * (float(np.ptp(base)) + 1.0)
+        start, objs[k], spans[k] = cp.decode(base + rng.random(n) * noise)
+        keys[k] = start
+        if objs[k] <= bound or (k >= len(rules) and time.perf_counter() > deadline):
+            keys, objs, spans = keys[: k + 1], objs[: k + 1], spans[: k + 1]
+            break
+    chunk, generation_seed, stale = 50, seed, 0
+    best_seen = (objs.min(), spans.min())
+    while objs.min() > bound and time.perf_counter() < deadline:
+        fastsgs.ga_run(keys, objs, spans, cp.g, cp.usage, chunk, generation_seed, 0.7, 0.05)
+        generation_seed += 1
+        k = int(np.lexsort((spans, objs))[0])
+        if (objs[k], spans[k]) < best_seen:
+            best_seen, stale = (objs[k], spans[k]), 0
+        else:
+            stale += 1
+        if stale >= 10 and len(objs) > 1:
+            # The population has converged: keep the best, rebuild the rest around it and the rules.
+            _restart(cp, rules, keys, objs, spans, k, rng)
+            stale = 0
+    best = min(range(len(objs)), key=lambda k: (objs[k], spans[k]))
+    starts = [int(x) for x in keys[best]]
+    return Schedule(starts, modes, int(spans[best]), float(objs[best]))
 
-    def consider(start: list[int]) -> None:
-        nonlocal best
-        cand = Schedule(start, modes, sgs.makespan(start), _objective(problem, start, sgs.dur))
-        if best is None or (cand.objective, cand.makespan) < (best.objective, best.makespan):
-            best = cand
 
-    for key in keys:
-        start = sgs.run(_priority_order(problem, sgs, key, None))
-        consider(_improve(sgs, start) if problem.objective == "makespan" else start)
-    iteration = 0
-    while time.perf_counter() < deadline:
-        key = keys[iteration % len(keys)]
-        start = sgs.run(_priority_order(problem, sgs, key, rng))
-        consider(_improve(sgs, start) if problem.objective == "makespan" else start)
-        iteration += 1
-    assert best is not None
-    return best
+def _restart(
+    cp: CompiledProblem,
+    rules: list[np.ndarray],
+    keys: np.ndarray,
+    objs: np.ndarray,
+    spans: np.ndarray,
+    keep: int,
+    rng: np.random.Generator,
+) -> None:
+    n = keys.shape[1]
+    for k in range(len(objs)):
+        if k == keep:
+            continue
+        if k % 2:
+            base = keys[keep] + rng.normal(0.0, 2.0, n) * (rng.random(n) < 0.3)
+        else:
+            rule = rules[k % len(rules)]
+            base = rule + rng.random(n) * 0.5 * (float(np.ptp(rule)) + 1.0)
+        keys[k], objs[k], spans[k] = cp.decode(base)
 
 
 def _due_key(problem: Problem, tail: Sequence[int]) -> list[float] | None:

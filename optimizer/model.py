@@ -95,18 +95,29 @@ class Problem:
     def validate(self) -> None:
         """Check ids, references, capacities and acyclicity; raise ProblemError naming the field."""
         if self.objective not in OBJECTIVES:
-            raise ProblemError("objective", f"unknown objective {self.objective!r}, expected one of {OBJECTIVES}")
+            raise ProblemError(
+                "objective", f"unknown objective {self.objective!r}, expected one of {OBJECTIVES}"
+            )
         self.resource_index = _unique_ids(self.resources, "resources")
         self.project_index = _unique_ids(self.projects, "projects")
         self.task_index = _unique_ids(self.tasks, "tasks")
         for i, res in enumerate(self.resources):
             if res.capacity < 0:
-                raise ProblemError(f"resources[{i}].capacity", f"resource {res.id!r} has negative capacity {res.capacity}")
+                raise ProblemError(
+                    f"resources[{i}].capacity",
+                    f"resource {res.id!r} has negative capacity {res.capacity}",
+                )
         for i, proj in enumerate(self.projects):
             if proj.release < 0:
-                raise ProblemError(f"projects[{i}].release", f"project {proj.id!r} has negative release {proj.release}")
+                raise ProblemError(
+                    f"projects[{i}].release",
+                    f"project {proj.id!r} has negative release {proj.release}",
+                )
             if proj.weight < 0:
-                raise ProblemError(f"projects[{i}].weight", f"project {proj.id!r} has negative weight {proj.weight}")
+                raise ProblemError(
+                    f"projects[{i}].weight",
+                    f"project {proj.id!r} has negative weight {proj.weight}",
+                )
         for i, task in enumerate(self.tasks):
             self._validate_task(i, task)
         for i, prec in enumerate(self.precedences):
@@ -114,9 +125,14 @@ class Problem:
                 if ref not in self.task_index:
                     raise ProblemError(f"precedences[{i}].{attr}", f"unknown task {ref!r}")
             if prec.kind not in ("FS", "SS"):
-                raise ProblemError(f"precedences[{i}].type", f"unknown precedence type {prec.kind!r}, expected FS or SS")
+                raise ProblemError(
+                    f"precedences[{i}].type",
+                    f"unknown precedence type {prec.kind!r}, expected FS or SS",
+                )
             if prec.before == prec.after:
-                raise ProblemError(f"precedences[{i}]", f"task {prec.before!r} cannot precede itself")
+                raise ProblemError(
+                    f"precedences[{i}]", f"task {prec.before!r} cannot precede itself"
+                )
         self._check_acyclic()
         self._check_nonrenewable_budgets()
         if self.horizon is not None and self.horizon < 0:
@@ -124,18 +140,28 @@ class Problem:
 
     def _validate_task(self, i: int, task: Task) -> None:
         if task.project not in self.project_index:
-            raise ProblemError(f"tasks[{i}].project", f"task {task.id!r} names unknown project {task.project!r}")
+            raise ProblemError(
+                f"tasks[{i}].project", f"task {task.id!r} names unknown project {task.project!r}"
+            )
         if not task.modes:
             raise ProblemError(f"tasks[{i}].modes", f"task {task.id!r} has no mode")
         for m, mode in enumerate(task.modes):
             where = f"tasks[{i}].modes[{m}]"
             if mode.duration < 0:
-                raise ProblemError(f"{where}.duration", f"task {task.id!r} has negative duration {mode.duration}")
+                raise ProblemError(
+                    f"{where}.duration", f"task {task.id!r} has negative duration {mode.duration}"
+                )
             for res_id, amount in mode.demands.items():
                 if res_id not in self.resource_index:
-                    raise ProblemError(f"{where}.demands.{res_id}", f"task {task.id!r} uses unknown resource {res_id!r}")
+                    raise ProblemError(
+                        f"{where}.demands.{res_id}",
+                        f"task {task.id!r} uses unknown resource {res_id!r}",
+                    )
                 if amount < 0:
-                    raise ProblemError(f"{where}.demands.{res_id}", f"task {task.id!r} demands negative amount {amount}")
+                    raise ProblemError(
+                        f"{where}.demands.{res_id}",
+                        f"task {task.id!r} demands negative amount {amount}",
+                    )
         # A task none of whose modes fits the renewable capacities can never be scheduled.
         if all(self._mode_exceeds_capacity(mode) for mode in task.modes):
             mode = task.modes[0]
@@ -227,11 +253,20 @@ class Problem:
         )
         tasks = tuple(_task_from_dict(t) for t in data["tasks"])
         precedences = tuple(
-            Precedence(before=str(p["from"]), after=str(p["to"]), kind=p.get("type", "FS"), lag=int(p.get("lag", 0)))
+            Precedence(
+                before=str(p["from"]),
+                after=str(p["to"]),
+                kind=p.get("type", "FS"),
+                lag=int(p.get("lag", 0)),
+            )
             for p in data.get("precedences", [])
         )
         resources = tuple(
-            Resource(id=str(r["id"]), capacity=int(r["capacity"]), renewable=bool(r.get("renewable", True)))
+            Resource(
+                id=str(r["id"]),
+                capacity=int(r["capacity"]),
+                renewable=bool(r.get("renewable", True)),
+            )
             for r in data.get("resources", [])
         )
         return cls.create(
@@ -249,9 +284,17 @@ class Problem:
             "name": self.name,
             "objective": self.objective,
             **({"horizon": self.horizon} if self.horizon is not None else {}),
-            "resources": [{"id": r.id, "capacity": r.capacity, "renewable": r.renewable} for r in self.resources],
+            "resources": [
+                {"id": r.id, "capacity": r.capacity, "renewable": r.renewable}
+                for r in self.resources
+            ],
             "projects": [
-                {"id": p.id, "release": p.release, **({"due": p.due} if p.due is not None else {}), "weight": p.weight}
+                {
+                    "id": p.id,
+                    "release": p.release,
+                    **({"due": p.due} if p.due is not None else {}),
+                    "weight": p.weight,
+                }
                 for p in self.projects
             ],
             "tasks": [
@@ -259,27 +302,41 @@ class Problem:
                     "id": t.id,
                     "project": t.project,
                     **({"name": t.name} if t.name else {}),
-                    "modes": [{"duration": m.duration, "demands": dict(m.demands)} for m in t.modes],
+                    "modes": [
+                        {"duration": m.duration, "demands": dict(m.demands)} for m in t.modes
+                    ],
                 }
                 for t in self.tasks
             ],
-            "precedences": [{"from": p.before, "to": p.after, "type": p.kind, "lag": p.lag} for p in self.precedences],
+            "precedences": [
+                {"from": p.before, "to": p.after, "type": p.kind, "lag": p.lag}
+                for p in self.precedences
+            ],
         }
 
 
 def _task_from_dict(t: dict[str, Any]) -> Task:
     if "modes" in t:
-        modes = tuple(Mode(int(m["duration"]), {str(k): int(v) for k, v in m.get("demands", {}).items()}) for m in t["modes"])
+        modes = tuple(
+            Mode(int(m["duration"]), {str(k): int(v) for k, v in m.get("demands", {}).items()})
+            for m in t["modes"]
+        )
     else:
-        modes = (Mode(int(t["duration"]), {str(k): int(v) for k, v in t.get("demands", {}).items()}),)
-    return Task(id=str(t["id"]), project=str(t["project"]), modes=modes, name=str(t.get("name", "")))
+        modes = (
+            Mode(int(t["duration"]), {str(k): int(v) for k, v in t.get("demands", {}).items()}),
+        )
+    return Task(
+        id=str(t["id"]), project=str(t["project"]), modes=modes, name=str(t.get("name", ""))
+    )
 
 
 def _unique_ids(items: Iterable[Any], path: str) -> dict[str, int]:
     index: dict[str, int] = {}
     for i, item in enumerate(items):
         if item.id in index:
-            raise ProblemError(f"{path}[{i}].id", f"duplicate id {item.id!r} (first at {path}[{index[item.id]}])")
+            raise ProblemError(
+                f"{path}[{i}].id", f"duplicate id {item.id!r} (first at {path}[{index[item.id]}])"
+            )
         index[item.id] = i
     return index
 
@@ -352,12 +409,20 @@ class Plan:
             "gap": self.gap,
             "solve_seconds": round(self.solve_seconds, 3),
             "first_solution_seconds": (
-                None if self.first_solution_seconds is None else round(self.first_solution_seconds, 3)
+                None
+                if self.first_solution_seconds is None
+                else round(self.first_solution_seconds, 3)
             ),
             "heuristic_makespan": self.heuristic_makespan,
             "projects": self.projects,
             "tasks": [
-                {"id": int(t.id) if self.int_ids else t.id, "start": t.start, "end": t.end, "mode": t.mode + 1} for t in self.tasks
+                {
+                    "id": int(t.id) if self.int_ids else t.id,
+                    "start": t.start,
+                    "end": t.end,
+                    "mode": t.mode + 1,
+                }
+                for t in self.tasks
             ],
         }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -12,7 +12,7 @@ import jsonschema
 from optimizer.model import ProblemError
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """One of the JSON Schema files shipped in optimizer/schemas."""
     text = resources.files("optimizer").joinpath("schemas", name).read_text(encoding="utf-8")
@@ -30,7 +30,10 @@ def validate_problem_json(data: Any) -> None:
     """Raise ProblemError naming the first offending field (by JSON path) and its value."""
     schema = load_schema("problem.schema.json")
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     if not errors:
         return
     err = errors[0]

@@ -1,0 +1,165 @@
+"""`order-optimizer` command line: solve, check and plot schedules."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from optimizer.model import Plan, Problem, ProblemError, TaskPlan
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _write_json(data: Any, output: str | None) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if output:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+        _log(f"plan written to {path}")
+    else:
+        print(text)
+
+
+def plan_from_dict(problem: Problem, data: dict[str, Any]) -> Plan:
+    """Read a plan written by `solve` back (task ids as printed, modes 1-based)."""
+    tasks = []
+    for k, t in enumerate(data.get("tasks", [])):
+        try:
+            tasks.append(
+                TaskPlan(str(t["id"]), int(t["start"]), int(t["end"]), int(t.get("mode", 1)) - 1)
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProblemError(
+                f"tasks[{k}]", f"task entry needs integer id/start/end: {exc}"
+            ) from exc
+    return Plan(
+        status=str(data.get("status", "UNKNOWN")),
+        makespan=data.get("makespan"),
+        objective=data.get("objective"),
+        lower_bound=data.get("lower_bound"),
+        solve_seconds=float(data.get("solve_seconds", 0.0)),
+        tasks=tasks,
+        problem_name=problem.name,
+        objective_kind=problem.objective,
+        int_ids=problem.int_ids,
+        projects=list(data.get("projects", [])),
+    )
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from optimizer.checker import check
+    from optimizer.engine import solve
+    from optimizer.readers import read_any
+
+    problem = read_any(args.path)
+    if args.objective:
+        problem.objective = args.objective
+        problem.validate()
+    _log(
+        f"{problem.name}: {len(problem.projects)} projects, {len(problem.tasks)} tasks, {len(problem.resources)} resources"
+    )
+    plan = solve(
+        problem,
+        time_limit=args.time_limit,
+        workers=args.workers,
+        seed=args.seed,
+        log=None if args.quiet else _log,
+    )
+    violations = check(problem, plan)
+    if violations:
+        for v in violations[:20]:
+            _log(f"INVALID: {v}")
+        return 3
+    data = plan.to_dict()
+    data["checked"] = True
+    _write_json(data, args.output)
+    _log(
+        f"status={plan.status} objective={plan.objective:g} lower_bound={plan.lower_bound:g} makespan={plan.makespan} in {plan.solve_seconds:.2f}s"
+    )
+    if args.png or args.html:
+        from optimizer.plot import plot_plan
+
+        plot_plan(problem, plan, png_path=args.png, html_path=args.html)
+        for path in (args.png, args.html):
+            if path:
+                _log(f"picture written to {path}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from optimizer.checker import check
+    from optimizer.readers import read_any
+
+    problem = read_any(args.problem)
+    plan = plan_from_dict(problem, json.loads(Path(args.plan).read_text(encoding="utf-8")))
+    violations = check(problem, plan)
+    for v in violations:
+        print(v)
+    print("valid" if not violations else f"{len(violations)} violation(s)")
+    return 0 if not violations else 1
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from optimizer.plot import plot_plan
+    from optimizer.readers import read_any
+
+    problem = read_any(args.problem)
+    plan = plan_from_dict(problem, json.loads(Path(args.plan).read_text(encoding="utf-8")))
+    plot_plan(problem, plan, png_path=args.png, html_path=args.html)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="order-optimizer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="solve a .sm, .mm, MPLIB or JSON problem")
+    p.add_argument("path")
+    p.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
+    p.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--objective",
+        choices=["makespan", "weighted_tardiness"],
+        help="override the problem's objective",
+    )
+    p.add_argument("--output", "-o", help="write the plan JSON here (default: stdout)")
+    p.add_argument("--png", help="also draw the plan as a PNG Gantt chart")
+    p.add_argument("--html", help="also write a self-contained HTML page of the plan")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("check", help="re-verify a plan against its problem without the solver")
+    p.add_argument("problem")
+    p.add_argument("plan")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("plot", help="draw a plan")
+    p.add_argument("problem")
+    p.add_argument("plan")
+    p.add_argument("--png")
+    p.add_argument("--html")
+    p.set_defaults(func=cmd_plot)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ProblemError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
