@@ -7,6 +7,7 @@ upper bound, so a plan always exists when the solver's time runs out.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer import fastsgs
-from optimizer.model import Problem
+from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
 
 
 @dataclass
@@ -252,6 +253,28 @@ def _csr(n: int, rows: list[tuple[int, int, int]]) -> tuple[np.ndarray, np.ndarr
     return ptr, cols, weights
 
 
+@functools.cache
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) the kernels on a two-task problem, so the
+    first real solve does not spend its time limit compiling; returns the seconds it took."""
+    t0 = time.perf_counter()
+    tiny = Problem.create(
+        name="warm-up",
+        projects=(Project("P", due=1),),
+        tasks=(Task("a", "P", (Mode(1, {"R": 1}),)), Task("b", "P", (Mode(1, {"R": 1}),))),
+        precedences=(Precedence("a", "b"),),
+        resources=(Resource("R", 1),),
+    )
+    cp = CompiledProblem(tiny, [0, 0])
+    keys = np.zeros((2, 2), dtype=np.float64)
+    objs = np.zeros(2, dtype=np.float64)
+    spans = np.zeros(2, dtype=np.int64)
+    for k in range(2):
+        keys[k], objs[k], spans[k] = cp.decode(np.arange(2, dtype=np.float64))
+    fastsgs.ga_run(keys, objs, spans, cp.g, cp.usage, 1, 0, 0.7, 0.05)
+    return time.perf_counter() - t0
+
+
 def construct(
     problem: Problem,
     time_budget: float = 1.0,
@@ -261,6 +284,7 @@ def construct(
 ) -> Schedule:
     """The best schedule found by priority rules and a random-key GA with forward-backward
     improvement within `time_budget` seconds; stops early at the critical-path bound."""
+    warm_up()
     deadline = time.perf_counter() + time_budget
     modes = list(modes) if modes is not None else choose_modes(problem)
     cp = CompiledProblem(problem, modes)
@@ -288,7 +312,8 @@ def construct(
         if objs[k] <= bound or (k >= len(rules) and time.perf_counter() > deadline):
             keys, objs, spans = keys[: k + 1], objs[: k + 1], spans[: k + 1]
             break
-    chunk, generation_seed, stale = 50, seed, 0
+    chunk, generation_seed, stale, fruitless = 50, seed, 0, 0
+    restart_best: tuple[float, int] | None = None
     best_seen = (objs.min(), spans.min())
     while objs.min() > bound and time.perf_counter() < deadline:
         fastsgs.ga_run(keys, objs, spans, cp.g, cp.usage, chunk, generation_seed, 0.7, 0.05)
@@ -299,7 +324,12 @@ def construct(
         else:
             stale += 1
         if stale >= 10 and len(objs) > 1:
-            # The population has converged: keep the best, rebuild the rest around it and the rules.
+            # The population has converged: keep the best, rebuild the rest around it and the rules;
+            # after two fruitless restarts the solver makes better use of the time.
+            fruitless = fruitless + 1 if (objs[k], spans[k]) == restart_best else 0
+            if fruitless >= 2:
+                break
+            restart_best = (objs[k], spans[k])
             _restart(cp, rules, keys, objs, spans, k, rng)
             stale = 0
     best = min(range(len(objs)), key=lambda k: (objs[k], spans[k]))
