@@ -1,14 +1,12 @@
-from . import (
-    order_planning_run,
-    order_route_rule,
-    order_task_lag,
-    order_wbs_template,
-    order_wbs_template_dependency,
-    order_wbs_template_line,
-    product_category,
-    product_template,
-    project_project,
-    project_task,
-    res_config_settings,
-    sale_order,
-)
+from . import order_route_rule
+from . import order_wbs_template
+from . import order_wbs_template_line
+from . import order_wbs_template_dependency
+from . import order_task_lag
+from . import order_planning_run
+from . import product_category
+from . import product_template
+from . import project_project
+from . import project_task
+from . import sale_order
+from . import res_config_settings

@@ -1,7 +1,7 @@
-from . import (
-    test_apply_schedule,
-    test_order_project,
-    test_reoptimize,
-    test_route_rule,
-    test_wbs_template,
-)
+from . import test_route_rule
+from . import test_wbs_template
+from . import test_order_project
+from . import test_apply_schedule
+from . import test_reoptimize
+from . import test_jsonrpc
+from . import test_multi_company
