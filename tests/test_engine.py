@@ -1,0 +1,126 @@
+"""The CP-SAT engine: every constraint family, both objectives, and PSPLIB optima."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from optimizer.checker import check
+from optimizer.engine import CpSatScheduler, solve
+from optimizer.heuristic import construct
+from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
+from optimizer.readers import read_mmlib_mm, read_psplib_sm
+
+from .conftest import PSPLIB, psplib_file
+
+
+def _by_id(plan):
+    return {t.id: t for t in plan.tasks}
+
+
+def test_two_orders_share_one_welder_heavier_order_first(two_orders_share_one_welder):
+    plan = solve(two_orders_share_one_welder, time_limit=5)
+    assert plan.status == "OPTIMAL"
+    assert check(two_orders_share_one_welder, plan) == []
+    tasks = _by_id(plan)
+    # The welder works one order at a time: SO2 (weight 3) welds first and is on time.
+    assert tasks["SO2/weld"].start == 2 and tasks["SO2/weld"].end == 6
+    assert tasks["SO1/weld"].start == 6
+    assert plan.objective == pytest.approx(4.0), "SO1 ends at 10, due 6, weight 1"
+    assert plan.lower_bound == pytest.approx(4.0)
+    assert {p["id"]: p["tardiness"] for p in plan.projects} == {"SO1": 4, "SO2": 0}
+
+
+def test_nonrenewable_budget_allows_one_fast_mode(fast_or_cheap_modes):
+    plan = solve(fast_or_cheap_modes, time_limit=5)
+    assert plan.status == "OPTIMAL"
+    assert check(fast_or_cheap_modes, plan) == []
+    modes = sorted(t.mode for t in plan.tasks)
+    assert modes == [0, 1, 1], "budget 7 pays one fast mode (5) and two slow ones (1 each)"
+    assert plan.makespan == 2 + 5 + 5
+
+
+def test_lags_and_release_are_respected(lags_and_release):
+    plan = solve(lags_and_release, time_limit=5)
+    tasks = _by_id(plan)
+    assert check(lags_and_release, plan) == []
+    assert tasks["pour"].start == 5, "nothing starts before the project's release"
+    assert tasks["frame"].start == tasks["pour"].end + 3, "curing lag after pouring"
+    assert tasks["finish"].start == tasks["frame"].start + 1, "start-to-start lag of 1"
+    assert plan.makespan == 5 + 2 + 3 + 1 + 5, "finishing ends 1 + 5 periods after framing starts"
+    assert plan.status == "OPTIMAL"
+
+
+def test_capacity_forces_sequencing():
+    problem = Problem.create(
+        name="crane",
+        projects=(Project("P"),),
+        tasks=tuple(Task(t, "P", (Mode(3, {"crane": 2}),)) for t in "abc"),
+        precedences=(),
+        resources=(Resource("crane", 3),),
+    )
+    plan = solve(problem, time_limit=5)
+    assert plan.makespan == 9, "only one lift of 2 fits under a capacity of 3 at a time"
+    assert plan.status == "OPTIMAL"
+    assert check(problem, plan) == []
+
+
+def test_zero_duration_milestones_use_no_capacity():
+    problem = Problem.create(
+        name="milestones",
+        projects=(Project("P"),),
+        tasks=(
+            Task("start", "P", (Mode(0, {"crew": 1}),)),
+            Task("work", "P", (Mode(4, {"crew": 1}),)),
+            Task("done", "P", (Mode(0, {"crew": 1}),)),
+        ),
+        precedences=(Precedence("start", "work"), Precedence("work", "done")),
+        resources=(Resource("crew", 1),),
+    )
+    plan = solve(problem, time_limit=5)
+    assert _by_id(plan)["done"].start == 4
+    assert plan.makespan == 4
+    assert check(problem, plan) == []
+
+
+def test_heuristic_alone_gives_a_valid_plan_and_hint(two_orders_share_one_welder):
+    schedule = construct(two_orders_share_one_welder, time_budget=0.1)
+    scheduler = CpSatScheduler(two_orders_share_one_welder)
+    scheduler.add_hint(schedule)
+    assert schedule.objective >= 4.0, "no schedule beats the optimum"
+    assert len(schedule.starts) == 4
+
+
+def test_tiny_time_limit_still_returns_a_valid_plan():
+    problem = read_psplib_sm(psplib_file("j120/j12051_1.sm"))
+    plan = solve(problem, time_limit=0.5)
+    assert plan.status in ("FEASIBLE", "OPTIMAL")
+    assert check(problem, plan) == []
+    assert plan.lower_bound is not None and plan.lower_bound <= plan.makespan
+
+
+def _known(set_name: str) -> dict[str, int]:
+    with open(PSPLIB / f"{set_name}_known_makespans.csv", newline="") as fh:
+        return {
+            r["instance"]: int(r["makespan"])
+            for r in csv.DictReader(fh)
+            if r["optimal_or_bound_kind"] == "optimal"
+        }
+
+
+@pytest.mark.parametrize("name", ["j301_1", "j3010_1", "j3021_3", "j3046_7"])
+def test_j30_instances_reach_the_proven_optimum(name):
+    problem = read_psplib_sm(psplib_file(f"j30/{name}.sm"))
+    plan = solve(problem, time_limit=10)
+    assert plan.status == "OPTIMAL"
+    assert plan.makespan == _known("j30")[name]
+    assert plan.lower_bound == plan.makespan
+    assert check(problem, plan) == []
+
+
+def test_mmlib_instance_is_solved_with_valid_modes():
+    problem = read_mmlib_mm(psplib_file("mmlib50/J501_1.mm"))
+    plan = solve(problem, time_limit=10)
+    assert check(problem, plan) == []
+    assert plan.makespan == _known("mmlib50")["J501_1"]
