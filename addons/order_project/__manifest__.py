@@ -24,6 +24,4 @@
         "views/res_config_settings_views.xml",
         "views/order_project_menus.xml",
     ],
-    "installable": True,
-    "application": False,
 }

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import requests
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import schedule_payload
@@ -27,7 +27,9 @@ class OrderPlanningRun(models.Model):
     _order = "id desc"
     _rec_name = "name"
 
-    name = fields.Char(required=True, readonly=True, default=lambda self: _("New"), copy=False)
+    name = fields.Char(
+        required=True, readonly=True, default=lambda self: self.env._("New"), copy=False
+    )
     plan_id = fields.Char(
         "Plan ID",
         readonly=True,
@@ -45,7 +47,7 @@ class OrderPlanningRun(models.Model):
     user_id = fields.Many2one(
         "res.users", "Requested By", default=lambda self: self.env.user, readonly=True
     )
-    applied_by_id = fields.Many2one("res.users", "Applied By", readonly=True)
+    applied_by_id = fields.Many2one("res.users", readonly=True)
     date_applied = fields.Datetime("Applied On", readonly=True)
     company_id = fields.Many2one(
         "res.company", default=lambda self: self.env.company, required=True, index=True
@@ -77,14 +79,14 @@ class OrderPlanningRun(models.Model):
                 f"{k}: {v}" for k, v in sorted((run.figures or {}).items())
             )
             run.conflicts_text = "\n".join(
-                _("Task %(task)s: %(reason)s", task=c["task_id"], reason=c["reason"])
+                self.env._("Task %(task)s: %(reason)s", task=c["task_id"], reason=c["reason"])
                 for c in (run.conflicts or [])
             )
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("name", _("New")) == _("New"):
+            if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("order.planning.run") or "/"
         return super().create(vals_list)
 
@@ -92,7 +94,9 @@ class OrderPlanningRun(models.Model):
     @api.model
     def _check_planner_rights(self):
         if not any(self.env.user.has_group(group) for group in PLANNER_GROUPS):
-            raise AccessError(_("Only planners and the optimizer's bot user may apply a schedule."))
+            raise AccessError(
+                self.env._("Only planners and the optimizer's bot user may apply a schedule.")
+            )
 
     @api.model
     def _get_at_risk_margin(self):
@@ -112,7 +116,7 @@ class OrderPlanningRun(models.Model):
         try:
             plan = schedule_payload.validate_payload(payload)
         except schedule_payload.PayloadError as error:
-            raise ValidationError(_("Invalid schedule: %s", error)) from None
+            raise ValidationError(self.env._("Invalid schedule: %s", error)) from None
         runs = self.sudo()
         done = runs.search([("plan_id", "=", plan["plan_id"]), ("state", "=", "done")], limit=1)
         if done:
@@ -129,29 +133,35 @@ class OrderPlanningRun(models.Model):
     @api.model
     def _get_plan_records(self, plan):
         """Tasks and projects of the plan, all read at once; unknown ids abort everything."""
-        Task = self.env["project.task"].sudo().with_context(active_test=False)
+        tasks_model = self.env["project.task"].sudo().with_context(active_test=False)
         task_ids = [task["task_id"] for task in plan["tasks"]]
-        tasks = Task.browse(task_ids).exists()
+        tasks = tasks_model.browse(task_ids).exists()
         missing = sorted(set(task_ids) - set(tasks.ids))
         if missing:
-            raise ValidationError(_("Unknown task ids %(ids)s: nothing was written.", ids=missing))
+            raise ValidationError(
+                self.env._("Unknown task ids %(ids)s: nothing was written.", ids=missing)
+            )
         project_ids = [project["project_id"] for project in plan["projects"]]
         projects = self.env["project.project"].sudo().browse(project_ids).exists()
         missing = sorted(set(project_ids) - set(projects.ids))
         if missing:
             raise ValidationError(
-                _("Unknown project ids %(ids)s: nothing was written.", ids=missing)
+                self.env._("Unknown project ids %(ids)s: nothing was written.", ids=missing)
             )
         user_ids = {uid for task in plan["tasks"] for uid in task.get("user_ids", [])}
         users = self.env["res.users"].sudo().browse(list(user_ids)).exists()
         missing = sorted(user_ids - set(users.ids))
         if missing:
-            raise ValidationError(_("Unknown user ids %(ids)s: nothing was written.", ids=missing))
+            raise ValidationError(
+                self.env._("Unknown user ids %(ids)s: nothing was written.", ids=missing)
+            )
         allowed = self.env.user.company_ids
         foreign = (tasks.company_id | projects.company_id) - allowed
         if foreign:
             raise AccessError(
-                _("The plan touches companies you are not allowed in: %s", foreign.mapped("name"))
+                self.env._(
+                    "The plan touches companies you are not allowed in: %s", foreign.mapped("name")
+                )
             )
         return tasks, projects
 
@@ -172,14 +182,16 @@ class OrderPlanningRun(models.Model):
             if "user_ids" in task:
                 values["planning_user_ids"] = tuple(task["user_ids"])
             groups.setdefault(tuple(sorted(values.items())), []).append(task["task_id"])
-        Task = self.env["project.task"].sudo().with_context(mail_notrack=True, active_test=False)
+        tasks_model = (
+            self.env["project.task"].sudo().with_context(mail_notrack=True, active_test=False)
+        )
         for key, ids in groups.items():
             values = dict(key)
             if "planning_user_ids" in values:
                 values["planning_user_ids"] = [
                     fields.Command.set(list(values["planning_user_ids"]))
                 ]
-            Task.browse(ids).write(values)
+            tasks_model.browse(ids).write(values)
 
     @api.model
     def _write_plan_projects(self, plan, projects):
@@ -220,7 +232,7 @@ class OrderPlanningRun(models.Model):
         self.ensure_one()
         for project in projects:
             project.message_post(
-                body=_(
+                body=self.env._(
                     "Plan %(run)s applied: %(applied)s task(s) rescheduled, %(conflicts)s "
                     "conflict(s) kept as people left them.",
                     run=self._get_html_link(title=self.name),
@@ -246,7 +258,9 @@ class OrderPlanningRun(models.Model):
         url = (params.get_param("order_project.optimizer_url") or "").rstrip("/")
         key = params.get_param("order_project.optimizer_key") or ""
         if not url:
-            raise UserError(_("Set the optimizer service URL in Settings > Project first."))
+            raise UserError(
+                self.env._("Set the optimizer service URL in Settings > Project first.")
+            )
         return url, key
 
     @api.model
@@ -265,7 +279,7 @@ class OrderPlanningRun(models.Model):
         """Record a queued run and hand it to the optimizer service without waiting."""
         self._check_planner_rights()
         if scope != "all" and not projects:
-            raise UserError(_("There is no delivery project to re-optimize."))
+            raise UserError(self.env._("There is no delivery project to re-optimize."))
         run = self.sudo().create(
             {"scope": scope, "project_ids": [fields.Command.set(projects.ids)]}
         )
@@ -288,13 +302,15 @@ class OrderPlanningRun(models.Model):
             answer = response.json() if response.content else {}
         except (requests.RequestException, ValueError) as error:
             _logger.warning("Optimizer replan request failed for run %s: %s", self.id, error)
-            self.write({"state": "failed", "message": _("Optimizer unreachable: %s", error)})
+            self.write(
+                {"state": "failed", "message": self.env._("Optimizer unreachable: %s", error)}
+            )
             return False
         self.write(
             {
                 "state": "running",
                 "job_id": str(answer.get("job_id") or answer.get("id") or ""),
-                "message": _("Accepted by the optimizer."),
+                "message": self.env._("Accepted by the optimizer."),
             }
         )
         return True
@@ -305,7 +321,7 @@ class OrderPlanningRun(models.Model):
         self._check_planner_rights()
         run = self.sudo().search([("plan_id", "=", plan_id)], limit=1)
         if not run:
-            raise ValidationError(_("Unknown plan id %s.", plan_id))
+            raise ValidationError(self.env._("Unknown plan id %s.", plan_id))
         if run.state == "done":
             return False
         values = {"progress": max(0.0, min(float(progress), 100.0))}
@@ -334,7 +350,7 @@ class OrderPlanningRun(models.Model):
             run._send_replan_request()
         return True
 
-    def _get_records_action(self, **kwargs):
+    def _get_records_action(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",

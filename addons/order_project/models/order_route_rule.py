@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import rule_matching
@@ -62,7 +62,7 @@ class OrderRouteRule(models.Model):
     )
     # Actions
     wbs_template_id = fields.Many2one("order.wbs.template", "WBS Template", index=True)
-    delivery_team_id = fields.Many2one("crm.team", "Delivery Team")
+    delivery_team_id = fields.Many2one("crm.team")
     delivery_user_ids = fields.Many2many(
         "res.users",
         "order_route_rule_delivery_user_rel",
@@ -71,7 +71,7 @@ class OrderRouteRule(models.Model):
         "Delivery People",
         help="Followers of the generated project; the optimizer may assign them to tasks.",
     )
-    project_manager_id = fields.Many2one("res.users", "Project Manager")
+    project_manager_id = fields.Many2one("res.users")
     priority = fields.Selection(PRIORITIES, default="0", required=True)
     resource_calendar_id = fields.Many2one(
         "resource.calendar",
@@ -100,7 +100,7 @@ class OrderRouteRule(models.Model):
             errors = rule_matching.validate_conditions(rule._get_conditions())
             if errors:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The routing rule %(rule)s can never match: %(errors)s.",
                         rule=rule.name,
                         errors="; ".join(errors),

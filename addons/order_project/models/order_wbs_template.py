@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import wbs
@@ -41,7 +41,7 @@ class OrderWbsTemplate(models.Model):
             cycle = wbs.find_cycle(predecessors)
             if cycle:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The template %(template)s has a dependency cycle: %(cycle)s. "
                         "A task cannot wait, directly or not, for itself.",
                         template=template.name,
@@ -67,6 +67,6 @@ class OrderWbsTemplate(models.Model):
     def copy_data(self, default=None):
         vals_list = super().copy_data(default=default)
         return [
-            dict(vals, name=_("%s (copy)", template.name))
+            dict(vals, name=self.env._("%s (copy)", template.name))
             for template, vals in zip(self, vals_list, strict=True)
         ]

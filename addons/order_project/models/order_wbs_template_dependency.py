@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -37,12 +37,12 @@ class OrderWbsTemplateDependency(models.Model):
         for dependency in self:
             if dependency.depend_on_id.template_id != dependency.line_id.template_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(line)s cannot wait for %(other)s: they belong to different templates.",
                         line=dependency.line_id.display_name,
                         other=dependency.depend_on_id.display_name,
                     )
                 )
             if dependency.lag_hours < 0:
-                raise ValidationError(_("A dependency lag cannot be negative."))
+                raise ValidationError(self.env._("A dependency lag cannot be negative."))
         self.template_id._check_no_dependency_cycle()

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import wbs
@@ -66,11 +66,11 @@ class OrderWbsTemplateLine(models.Model):
     @api.constrains("parent_id")
     def _check_parent(self):
         if self._has_cycle():
-            raise ValidationError(_("A phase cannot be inside one of its own tasks."))
+            raise ValidationError(self.env._("A phase cannot be inside one of its own tasks."))
         for line in self:
             if line.parent_id and line.parent_id.template_id != line.template_id:
                 raise ValidationError(
-                    _("The phase of %(line)s belongs to another template.", line=line.name)
+                    self.env._("The phase of %(line)s belongs to another template.", line=line.name)
                 )
 
     @api.constrains("is_milestone", "parent_id", "child_ids")
@@ -78,7 +78,7 @@ class OrderWbsTemplateLine(models.Model):
         for line in self.filtered("is_milestone"):
             if line.parent_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(line)s is a task inside a phase; milestones are bound to phases.",
                         line=line.display_name,
                     )
@@ -89,7 +89,7 @@ class OrderWbsTemplateLine(models.Model):
         for line in self:
             if line.headcount < 1 or line.duration_hours < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(line)s needs a headcount of at least 1 and a duration that is not "
                         "negative.",
                         line=line.display_name,

@@ -1,6 +1,6 @@
 import pytz
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import scheduling
@@ -24,7 +24,7 @@ class ProjectProject(models.Model):
     order_sale_line_id = fields.Many2one(
         "sale.order.line", "Delivery Order Line", copy=False, index="btree_not_null"
     )
-    order_code = fields.Char("Order Code", copy=False, index="btree_not_null")
+    order_code = fields.Char(copy=False, index="btree_not_null")
     order_wbs_template_id = fields.Many2one("order.wbs.template", "WBS Template", copy=False)
     order_priority = fields.Selection(PRIORITIES, "Delivery Priority", default="0")
     order_commitment_date = fields.Datetime(
@@ -203,34 +203,42 @@ class ProjectProject(models.Model):
         ]
         return tasks, durations, links
 
+    def _prepare_forward_schedule_values(self, start_utc):
+        """Task values of the first schedule: every task as early as its dependencies and
+        the working calendar allow, starting at ``start_utc`` (naive UTC)."""
+        self.ensure_one()
+        calendar = self._get_schedule_calendar()
+        if not calendar:
+            raise UserError(
+                self.env._("Set a working calendar on the company to schedule projects.")
+            )
+        weekly, tz = self._get_weekly_calendar(calendar, start_utc)
+        tasks, durations, links = self._get_schedule_network()
+        origin = pytz.utc.localize(start_utc).astimezone(tz).replace(tzinfo=None)
+        plan = scheduling.forward_schedule(durations, links, weekly, origin)
+
+        def utc(moment):
+            return tz.localize(moment).astimezone(pytz.utc).replace(tzinfo=None)
+
+        return {
+            task: {
+                "planned_start": utc(plan[task.id].start),
+                "planned_end": utc(plan[task.id].end),
+                "slack_hours": plan[task.id].slack_hours,
+                "is_critical": plan[task.id].critical,
+            }
+            for task in tasks
+        }
+
     def _order_project_forward_schedule(self, start_utc):
-        """First schedule: every task as early as dependencies and the calendar allow.
-
-        Pinned tasks keep their dates (the schedule still flows through them as computed).
-        """
+        """Write the first schedule; pinned tasks keep their dates (a planner's decision)."""
         for project in self:
-            calendar = project._get_schedule_calendar()
-            if not calendar:
-                raise UserError(_("Set a working calendar on the company to schedule projects."))
-            weekly, tz = project._get_weekly_calendar(calendar, start_utc)
-            tasks, durations, links = project._get_schedule_network()
-            origin = pytz.utc.localize(start_utc).astimezone(tz).replace(tzinfo=None)
-            plan = scheduling.forward_schedule(durations, links, weekly, origin)
-
-            def utc(dt, tz=tz):
-                return tz.localize(dt).astimezone(pytz.utc).replace(tzinfo=None)
-
-            for task in tasks.filtered(lambda task: not task.planning_pinned):
-                item = plan[task.id]
-                task.write(
-                    {
-                        "planned_start": utc(item.start),
-                        "planned_end": utc(item.end),
-                        "slack_hours": item.slack_hours,
-                        "is_critical": item.critical,
-                    }
-                )
+            values_by_task = project._prepare_forward_schedule_values(start_utc)
+            for task, values in values_by_task.items():
+                if not task.planning_pinned:
+                    task.write(values)
             project._update_phase_dates()
+            tasks = project.task_ids
             ends = [end for end in tasks.mapped("planned_end") if end]
             starts = [start for start in tasks.mapped("planned_start") if start]
             project.write(
@@ -267,7 +275,7 @@ class ProjectProject(models.Model):
     def action_set_baseline(self):
         self.with_context(active_test=False).task_ids.action_set_baseline()
         for project in self:
-            project.message_post(body=_("Baseline set from the current plan."))
+            project.message_post(body=self.env._("Baseline set from the current plan."))
         return True
 
     def action_order_reoptimize(self):

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 
@@ -57,7 +57,7 @@ class ProjectTask(models.Model):
     def action_adopt_planning_users(self):
         tasks = self.filtered("planning_user_ids")
         if not tasks:
-            raise UserError(_("The optimizer has not assigned anybody to these tasks."))
+            raise UserError(self.env._("The optimizer has not assigned anybody to these tasks."))
         for task in tasks:
             task.user_ids = task.planning_user_ids
         return True

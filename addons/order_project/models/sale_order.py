@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from .order_route_rule import PRIORITIES
 
@@ -22,7 +22,7 @@ class SaleOrder(models.Model):
         "and the fields below as they are instead of matching the rules.",
     )
     wbs_template_id = fields.Many2one("order.wbs.template", "WBS Template", tracking=True)
-    delivery_team_id = fields.Many2one("crm.team", "Delivery Team", tracking=True)
+    delivery_team_id = fields.Many2one("crm.team", tracking=True)
     delivery_user_ids = fields.Many2many(
         "res.users", "sale_order_delivery_user_rel", "order_id", "user_id", "Delivery People"
     )
@@ -101,16 +101,16 @@ class SaleOrder(models.Model):
                 rule = order.order_route_rule_id
                 if rule:
                     order.message_post(
-                        body=_("Routing kept as set by hand: %s", rule._get_html_link())
+                        body=self.env._("Routing kept as set by hand: %s", rule._get_html_link())
                     )
                 continue
             rule = self.env["order.route.rule"].sudo()._find_rule_for_order(order)
             if not rule:
-                order.message_post(body=_("No routing rule matched this order."))
+                order.message_post(body=self.env._("No routing rule matched this order."))
                 continue
             order.write(rule._prepare_order_values())
             order.message_post(
-                body=_("Routed by the rule %(rule)s.", rule=rule.sudo()._get_html_link())
+                body=self.env._("Routed by the rule %(rule)s.", rule=rule.sudo()._get_html_link())
             )
 
     # ------------------------------------------------------------------ projects
@@ -185,10 +185,10 @@ class SaleOrder(models.Model):
                 [
                     {"name": name, "fold": fold, "sequence": sequence}
                     for name, fold, sequence in [
-                        (_("To Do"), False, 5),
-                        (_("In Progress"), False, 10),
-                        (_("Done"), False, 15),
-                        (_("Cancelled"), True, 20),
+                        (self.env._("To Do"), False, 5),
+                        (self.env._("In Progress"), False, 10),
+                        (self.env._("Done"), False, 15),
+                        (self.env._("Cancelled"), True, 20),
                     ]
                 ]
             )
@@ -198,7 +198,9 @@ class SaleOrder(models.Model):
         project._create_wbs_tasks(template)
         project._order_project_forward_schedule(self.date_order or fields.Datetime.now())
         self.message_post(
-            body=_("Delivery project created: %s", project._get_html_link(title=project.name))
+            body=self.env._(
+                "Delivery project created: %s", project._get_html_link(title=project.name)
+            )
         )
         return project
 
