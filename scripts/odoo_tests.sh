@@ -24,5 +24,5 @@ if ! "$PY" "$ODOO18_HOME/odoo-bin" --addons-path="$addons_path" -d "$db" -i "$ad
 fi
 echo "== pytest-odoo on $db"
 cd "$ODOO18_HOME"
-"$PY" -m pytest -p no:cacheprovider --odoo-database="$db" --odoo-addons-path="$addons_path" \
+"$PY" -m pytest -p no:cacheprovider --odoo-http --odoo-database="$db" --odoo-addons-path="$addons_path" \
     "$OLDPWD"/addons/*/tests -q
