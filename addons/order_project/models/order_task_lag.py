@@ -12,7 +12,7 @@ class OrderTaskLag(models.Model):
     _description = "Task Dependency Lag"
 
     task_id = fields.Many2one("project.task", required=True, ondelete="cascade", index=True)
-    depend_on_id = fields.Many2one("project.task", required=True, ondelete="cascade")
+    depend_on_id = fields.Many2one("project.task", "Waits For", required=True, ondelete="cascade")
     lag_hours = fields.Float("Lag (h)")
 
     _sql_constraints = [

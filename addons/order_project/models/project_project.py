@@ -30,10 +30,12 @@ class ProjectProject(models.Model):
     order_commitment_date = fields.Datetime(
         related="order_sale_order_id.commitment_date", string="Committed Delivery"
     )
-    resource_calendar_id = fields.Many2one(
+    # project.project already has resource_calendar_id (computed from the company);
+    # the delivery calendar chosen by the routing rule lives beside it.
+    order_calendar_id = fields.Many2one(
         "resource.calendar",
-        "Working Calendar",
-        help="Calendar of the schedules; the company's calendar when empty.",
+        "Delivery Calendar",
+        help="Calendar of the schedules; the company's working time when empty.",
     )
     order_forecast_end = fields.Datetime("Forecast End", copy=False, tracking=True)
     order_health = fields.Selection(
@@ -157,9 +159,9 @@ class ProjectProject(models.Model):
     def _get_schedule_calendar(self):
         self.ensure_one()
         return (
-            self.resource_calendar_id
-            or self.company_id.resource_calendar_id
-            or (self.env.company.resource_calendar_id)
+            self.order_calendar_id
+            or self.resource_calendar_id
+            or self.env.company.resource_calendar_id
         )
 
     def _get_weekly_calendar(self, calendar, start_utc):

@@ -31,7 +31,7 @@ class ProjectTask(models.Model):
         help="The optimizer never moves a pinned task; its dates are a planner's decision.",
     )
     wbs_code = fields.Char("WBS", copy=False, index="btree_not_null")
-    wbs_template_line_id = fields.Many2one("order.wbs.template.line", copy=False)
+    wbs_template_line_id = fields.Many2one("order.wbs.template.line", "WBS Line", copy=False)
     is_wbs_phase = fields.Boolean(
         "Phase", copy=False, help="A summary task; its dates span its tasks."
     )

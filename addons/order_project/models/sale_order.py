@@ -160,7 +160,7 @@ class SaleOrder(models.Model):
             "reinvoiced_sale_order_id": self.id,
             "order_wbs_template_id": template.id,
             "order_priority": self.order_priority,
-            "resource_calendar_id": self.order_route_rule_id.resource_calendar_id.id,
+            "order_calendar_id": self.order_route_rule_id.resource_calendar_id.id,
             "allow_task_dependencies": True,
             "allow_milestones": True,
             # Delivery projects hold costs and workloads: visible to their followers

@@ -1,5 +1,7 @@
+import pytz
+
 from odoo import Command
-from odoo.tests import tagged, users
+from odoo.tests import Form, new_test_user, tagged, users
 
 from .common import OrderProjectCommon
 
@@ -150,3 +152,51 @@ class TestOrderProject(OrderProjectCommon):
             self.env["project.project"].search([("order_sale_order_id", "=", other.id)]),
             "Another salesman's delivery project stays invisible.",
         )
+
+    def test_schedule_follows_the_calendar_time_zone(self):
+        shanghai = self.env["resource.calendar"].create(
+            {
+                "name": "Shanghai office",
+                "tz": "Asia/Shanghai",
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": hour_from,
+                            "hour_to": hour_to,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for hour_from, hour_to, period in ((9, 12, "morning"), (13, 18, "afternoon"))
+                ],
+            }
+        )
+        self.rule_big_custom.resource_calendar_id = shanghai
+        order = self._create_order(partner=self.other_customer)
+        order.action_confirm()
+        project = order.delivery_project_ids
+        self.assertEqual(project.order_calendar_id, shanghai, "The rule's calendar is kept.")
+        tz = pytz.timezone("Asia/Shanghai")
+        for task in project.task_ids.filtered(lambda t: not t.is_wbs_phase):
+            local = pytz.utc.localize(task.planned_start).astimezone(tz)
+            hour = local.hour + local.minute / 60
+            self.assertTrue(
+                local.weekday() < 5 and (9 <= hour < 12 or 13 <= hour < 18),
+                f"{task.name} starts at {local}, inside Shanghai working hours",
+            )
+
+    def test_plain_salesman_confirms_and_opens_the_order(self):
+        seller = new_test_user(
+            self.env, login="op_plain_seller", groups="sales_team.group_sale_salesman"
+        )
+        order = self._create_order(user=seller, partner=self.other_customer)
+        order.with_user(seller).action_confirm()
+        self.assertEqual(
+            len(order.delivery_project_ids),
+            1,
+            "A salesperson without project rights still gets the delivery project made.",
+        )
+        form = Form(order.with_user(seller))
+        self.assertEqual(form.order_route_rule_id, self.rule_big_custom)
