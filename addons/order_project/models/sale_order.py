@@ -169,12 +169,25 @@ class SaleOrder(models.Model):
             "active": True,
         }
 
+    def _get_sale_project_to_adopt(self, line):
+        """The project sale_project generated for this order (or line), if any.
+
+        Never a project chosen by hand on the quotation: it may serve other customers.
+        """
+        self.ensure_one()
+        candidates = line.project_id if line else self.project_id | self.order_line.project_id
+        return candidates.filtered(
+            lambda project: (
+                project.sale_line_id.order_id == self and not project.order_sale_order_id
+            )
+        )[:1]
+
     def _create_delivery_project(self, template, line):
         """Create (or adopt the one sale_project made for the same line) and fill its WBS."""
         self.ensure_one()
         values = self._prepare_delivery_project_values(template, line)
-        project = line.project_id if line else self.project_id
-        if project and not project.order_sale_order_id:
+        project = self._get_sale_project_to_adopt(line)
+        if project:
             project.write({k: v for k, v in values.items() if k not in ("name", "user_id")})
         elif template.project_template_id:
             project = template.project_template_id.copy(values)
@@ -229,7 +242,7 @@ class SaleOrder(models.Model):
     def _action_confirm(self):
         res = super()._action_confirm()
         self._order_project_route()
-        self.sudo().with_context(mail_notrack=False)._order_project_generate()
+        self.sudo()._order_project_generate()
         return res
 
     # ------------------------------------------------------------------ actions

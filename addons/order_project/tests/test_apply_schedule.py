@@ -186,3 +186,34 @@ class TestApplySchedule(OrderProjectCommon):
             )
         )
         self.assertTrue(lags, "and the dependency lags.")
+
+    def test_bot_reads_people_skills_and_calendars(self):
+        skill_type = self.env["hr.skill.type"].create(
+            {
+                "name": "Welding",
+                "skill_ids": [(0, 0, {"name": "TIG"})],
+                "skill_level_ids": [(0, 0, {"name": "Expert", "level_progress": 100})],
+            }
+        )
+        employee = self.env["hr.employee"].create(
+            {"name": "Wendy Welder", "user_id": self.engineer.id}
+        )
+        self.env["hr.employee.skill"].create(
+            {
+                "employee_id": employee.id,
+                "skill_id": skill_type.skill_ids.id,
+                "skill_level_id": skill_type.skill_level_ids.id,
+                "skill_type_id": skill_type.id,
+            }
+        )
+        bot_env = self.env(user=self.bot)
+        skills = bot_env["hr.employee.skill"].search_read(
+            [("employee_id", "=", employee.id)], ["employee_id", "skill_id", "skill_level_id"]
+        )
+        self.assertEqual(len(skills), 1, "The optimizer reads who has which skill.")
+        people = bot_env["hr.employee.public"].search_read(
+            [("id", "=", employee.id)], ["user_id", "resource_calendar_id"]
+        )
+        self.assertEqual(people[0]["user_id"][0], self.engineer.id)
+        leaves = bot_env["resource.calendar.leaves"].search_read([], ["date_from", "date_to"])
+        self.assertIsInstance(leaves, list, "and the time off of calendars and people.")

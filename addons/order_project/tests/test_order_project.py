@@ -200,3 +200,22 @@ class TestOrderProject(OrderProjectCommon):
         )
         form = Form(order.with_user(seller))
         self.assertEqual(form.order_route_rule_id, self.rule_big_custom)
+
+    def test_project_chosen_by_hand_is_never_adopted(self):
+        pool = self.env["project.project"].create({"name": "Support pool", "allow_billable": True})
+        service = self.env["product.product"].create(
+            {
+                "name": "On-site support",
+                "type": "service",
+                "service_tracking": "task_in_project",
+                "order_wbs_template_id": self.tpl_software.id,
+            }
+        )
+        order = self._create_order(product=service, partner=self.other_customer)
+        order.project_id = pool
+        order.action_confirm()
+        delivery = order.delivery_project_ids
+        self.assertEqual(len(delivery), 1)
+        self.assertNotEqual(delivery, pool, "A shared project picked on the quotation stays as is.")
+        self.assertFalse(pool.order_sale_order_id)
+        self.assertFalse(pool.task_ids.filtered("wbs_code"), "No WBS lands in the shared project.")
