@@ -115,6 +115,20 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from optimizer.service.main import serve
+
+    return serve(
+        host=args.host,
+        port=args.port,
+        access_log=not args.quiet,
+        database_url=args.database_url,
+        workers=args.workers,
+        concurrency=args.concurrency,
+        broker_url=args.broker_url,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="order-optimizer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png")
     p.add_argument("--html")
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser(
+        "serve", help="HTTP API (ORDER_OPTIMIZER_* settings; API key digests from the environment)"
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--database-url", help="job store (default sqlite:///order-optimizer-jobs.sqlite3)"
+    )
+    p.add_argument("--workers", choices=["inprocess", "celery"], help="who runs the solves")
+    p.add_argument("--concurrency", type=int, help="in-process solves at once (default 2)")
+    p.add_argument("--broker-url", help="Celery broker (default redis://127.0.0.1:6379/0)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no access log")
+    p.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -1,0 +1,168 @@
+"""The FastAPI application factory and `order-optimizer serve`.
+
+    ORDER_OPTIMIZER_API_KEY_SHA256=$(printf %s "$KEY" | sha256sum | cut -c1-64) \
+        order-optimizer serve --port 8000 --database-url sqlite:///jobs.sqlite3
+
+OpenAPI documentation at /docs; every route but /healthz needs `Authorization: Bearer <key>`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from optimizer.service import metrics
+from optimizer.service.dependencies import Settings
+from optimizer.service.jobs import QUEUED, JobStore
+from optimizer.service.routers import health, odoo, plans
+from optimizer.service.workers import JobRunner, make_dispatcher, service_owner
+
+logger = logging.getLogger("optimizer.service")
+
+
+class BodySizeLimit:
+    """413 naming the limit when a request body exceeds `max_bytes` (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self) -> HTTPException:
+        return HTTPException(
+            status_code=413,
+            detail=f"request body exceeds the limit max_body_bytes={self.max_bytes}",
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _send_json(send, 413, {"detail": self._too_large().detail})
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises an HTTPException met while reading the body.
+                    raise self._too_large()
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class RequestMetrics:
+    """Observes every request's latency under its route template (not the raw path)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        t0 = time.perf_counter()
+        status = [500]
+
+        async def send_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics.HTTP_SECONDS.labels(scope["method"], route, str(status[0])).observe(
+                time.perf_counter() - t0
+            )
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    data = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    store = JobStore(settings.database_url)
+    app.state.store = store
+    app.state.registry = metrics.app_registry(store.status_counts)
+    dispatcher = make_dispatcher(settings, lambda: JobRunner(store, settings, service_owner()))
+    app.state.dispatcher = dispatcher
+    if dispatcher.mode == "inprocess":
+        # This process ran every in-process job: whatever is still running was interrupted.
+        report = store.recover()
+        if report.requeued or report.failed or report.cancelled:
+            logger.warning(
+                "recovered interrupted jobs: %d re-queued, %d failed, %d cancelled",
+                len(report.requeued),
+                len(report.failed),
+                len(report.cancelled),
+            )
+    for job_id in store.ids_with_status(QUEUED):
+        dispatcher.submit(job_id)
+    try:
+        yield
+    finally:
+        await anyio.to_thread.run_sync(dispatcher.shutdown)
+        store.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service application; settings from `ORDER_OPTIMIZER_*` unless given."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="order-optimizer",
+        summary="Resource-constrained multi-project scheduling as a service",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.include_router(health.router)
+    app.include_router(plans.router)
+    app.include_router(odoo.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics)
+    return app
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    access_log: bool = True,
+    **overrides: Any,
+) -> int:
+    """Run the service with uvicorn until interrupted; `overrides` set Settings fields."""
+    import uvicorn
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if not settings.api_key_digests():
+        print(
+            "error: no service API key configured: set ORDER_OPTIMIZER_API_KEY_SHA256 "
+            "(comma-separated SHA-256 hex digests) or ORDER_OPTIMIZER_API_KEY_SHA256_FILE",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+    return 0

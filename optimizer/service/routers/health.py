@@ -1,0 +1,35 @@
+"""`/healthz` (no key needed) and `/metrics` (Prometheus text format, key needed)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from optimizer.service.dependencies import require_api_key
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness and job-store reachability (no API key)")
+def healthz(request: Request) -> JSONResponse:
+    store, dispatcher = request.app.state.store, request.app.state.dispatcher
+    try:
+        store.ping()
+    except Exception as exc:  # report, do not raise: a probe wants a status code
+        return JSONResponse(
+            {"status": "unavailable", "store": f"unreachable: {type(exc).__name__}"},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok", "store": store.backend, "workers": dispatcher.mode})
+
+
+@router.get(
+    "/metrics",
+    dependencies=[Depends(require_api_key)],
+    response_class=Response,
+    summary="Prometheus metrics",
+)
+def prometheus_metrics(request: Request) -> Response:
+    body = generate_latest(REGISTRY) + generate_latest(request.app.state.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

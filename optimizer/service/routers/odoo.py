@@ -1,0 +1,48 @@
+"""`/v1/odoo/replan`: read the open orders from Odoo, solve, write the plan back, as one job."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from optimizer.service import metrics
+from optimizer.service.dependencies import (
+    DispatcherDep,
+    OdooReplanDep,
+    SettingsDep,
+    StoreDep,
+    require_api_key,
+)
+from optimizer.service.routers.plans import accepted, checked_time_limit
+from optimizer.service.schemas import JobAccepted, Message, ReplanRequest
+from optimizer.service.workers import ODOO_REPLAN
+
+router = APIRouter(prefix="/v1/odoo", tags=["odoo"], dependencies=[Depends(require_api_key)])
+
+
+@router.post(
+    "/replan",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={503: {"model": Message, "description": "Odoo connection not configured"}},
+    summary="Re-plan the open orders (or the given projects) of the configured Odoo database",
+)
+def replan(
+    request: Request,
+    body: ReplanRequest,
+    settings: SettingsDep,
+    store: StoreDep,
+    dispatcher: DispatcherDep,
+    odoo_replan: OdooReplanDep,
+) -> JobAccepted:
+    """The job id is the plan id of the write-back, so Odoo applies one job's plan once.
+    Follow the job at `/v1/plans/{id}`; its result is the connector's summary."""
+    limit = checked_time_limit(body.time_limit, settings)
+    job = store.create(
+        ODOO_REPLAN,
+        {"project_ids": body.project_ids},
+        {"time_limit": limit},
+        max_attempts=settings.max_attempts,
+    )
+    metrics.JOBS_SUBMITTED.labels(ODOO_REPLAN).inc()
+    dispatcher.submit(job.id, odoo_replan)
+    return accepted(request, job.id, job.status)

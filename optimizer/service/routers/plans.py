@@ -1,0 +1,146 @@
+"""`/v1/plans`: submit a problem, follow its job, fetch the plan, cancel."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from optimizer.model import Problem, ProblemError
+from optimizer.service import metrics
+from optimizer.service.dependencies import (
+    DispatcherDep,
+    Settings,
+    SettingsDep,
+    StoreDep,
+    require_api_key,
+)
+from optimizer.service.jobs import CANCELLED, DONE, RUNNING
+from optimizer.service.schemas import (
+    JobAccepted,
+    JobStatus,
+    Message,
+    ValidationErrorBody,
+    problem_example,
+)
+from optimizer.service.workers import PLAN
+
+PROBLEM_EXAMPLE = problem_example()
+
+router = APIRouter(prefix="/v1/plans", tags=["plans"], dependencies=[Depends(require_api_key)])
+
+
+def unprocessable(loc: list[str], msg: str, kind: str = "value_error") -> HTTPException:
+    """A 422 shaped like FastAPI's own validation errors, `loc` naming the field."""
+    return HTTPException(status_code=422, detail=[{"loc": loc, "msg": msg, "type": kind}])
+
+
+def checked_time_limit(time_limit: float | None, settings: Settings) -> float:
+    if time_limit is None:
+        return settings.default_time_limit
+    if time_limit > settings.max_time_limit:
+        raise unprocessable(
+            ["query", "time_limit"],
+            f"time_limit {time_limit:g}s exceeds the limit max_time_limit={settings.max_time_limit:g}s",
+        )
+    return time_limit
+
+
+def accepted(request: Request, job_id: str, status: str) -> JobAccepted:
+    return JobAccepted(
+        id=job_id,
+        status=status,  # type: ignore[arg-type]
+        status_url=str(request.url_for("get_plan", job_id=job_id).path),
+        result_url=str(request.url_for("get_plan_result", job_id=job_id).path),
+    )
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobAccepted,
+    responses={
+        413: {"model": Message, "description": "body or problem over a configured limit"},
+        422: {"model": ValidationErrorBody, "description": "invalid problem, field named"},
+    },
+    summary="Submit a problem (the engine's JSON format); solved in the background",
+)
+def submit_plan(
+    request: Request,
+    problem: Annotated[dict[str, Any], Body(examples=[PROBLEM_EXAMPLE])],
+    settings: SettingsDep,
+    store: StoreDep,
+    dispatcher: DispatcherDep,
+    time_limit: Annotated[float | None, Query(gt=0, description="solver seconds")] = None,
+    seed: Annotated[int, Query(ge=0)] = 0,
+) -> JobAccepted:
+    tasks = problem.get("tasks")
+    if isinstance(tasks, list) and len(tasks) > settings.max_tasks:
+        raise HTTPException(
+            status_code=413,
+            detail=f"problem has {len(tasks)} tasks; the limit is max_tasks={settings.max_tasks}",
+        )
+    limit = checked_time_limit(time_limit, settings)
+    try:
+        Problem.from_dict(problem)
+    except ProblemError as exc:
+        raise unprocessable(["body", exc.path], exc.message, "problem_error") from exc
+    job = store.create(
+        PLAN, problem, {"time_limit": limit, "seed": seed}, max_attempts=settings.max_attempts
+    )
+    metrics.JOBS_SUBMITTED.labels(PLAN).inc()
+    dispatcher.submit(job.id)
+    return accepted(request, job.id, job.status)
+
+
+@router.get(
+    "/{job_id}",
+    response_model=JobStatus,
+    responses={404: {"model": Message}},
+    summary="Status, progress, best objective and bound so far",
+)
+def get_plan(job_id: str, store: StoreDep) -> JobStatus:
+    job = store.get(job_id)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"no job {job_id}")
+    return JobStatus.from_job(job, time.time())
+
+
+@router.get(
+    "/{job_id}/result",
+    responses={404: {"model": Message}, 409: {"model": Message, "description": "not done"}},
+    summary="The plan (or the replan summary) once the job is done",
+)
+def get_plan_result(job_id: str, store: StoreDep) -> Response:
+    job = store.get(job_id, result=True)
+    if job is None:
+        raise HTTPException(status_code=404, detail=f"no job {job_id}")
+    if job.status != DONE:
+        reason = f": {job.error}" if job.error else ""
+        raise HTTPException(status_code=409, detail=f"job is {job.status}{reason}")
+    return JSONResponse(job.result)
+
+
+@router.delete(
+    "/{job_id}",
+    response_model=JobStatus,
+    responses={
+        202: {"model": JobStatus, "description": "running: cancel requested"},
+        404: {"model": Message},
+        409: {"model": Message, "description": "already finished"},
+    },
+    summary="Cancel: a queued job at once, a running one at its next solver progress",
+)
+def cancel_plan(job_id: str, response: Response, store: StoreDep) -> JobStatus:
+    status = store.cancel(job_id)
+    if status is None:
+        raise HTTPException(status_code=404, detail=f"no job {job_id}")
+    if status not in (CANCELLED, RUNNING):
+        raise HTTPException(status_code=409, detail=f"job already {status}")
+    if status == RUNNING:
+        response.status_code = 202
+    job = store.get(job_id)
+    assert job is not None
+    return JobStatus.from_job(job, time.time())

@@ -1,0 +1,315 @@
+"""Workers that run jobs: a thread pool inside the service (default) or Celery workers.
+
+Both run the same `JobRunner.run(job_id)`: claim the queued row (a conditional UPDATE, so a job
+delivered twice runs once), solve or replan, and store the result through the attempt-guarded
+`finish`. The engine is not changed for the service: its `log` lines ("solution objective=X
+bound=Y") feed the progress, and the same callback stops a cancelled solve by raising, which
+unwinds out of CP-SAT's solution callback.
+
+Celery: `ORDER_OPTIMIZER_WORKERS=celery`, and on each worker machine (same settings, a shared
+PostgreSQL `ORDER_OPTIMIZER_DATABASE_URL`):
+
+    celery -A optimizer.service.workers:celery_app worker --pool=solo -Q order-optimizer
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import re
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from optimizer.service import metrics
+from optimizer.service.dependencies import Dispatcher, OdooReplan, Settings
+from optimizer.service.jobs import CANCELLED, FAILED, Job, JobStore
+
+logger = logging.getLogger("optimizer.service")
+
+PLAN, ODOO_REPLAN = "plan", "odoo_replan"
+
+_SOLUTION = re.compile(r"solution objective=(\S+) bound=(\S+)")
+_HEURISTIC = re.compile(r"heuristic objective=(\S+)")
+
+
+class JobCancelled(Exception):
+    """Raised from the engine's log callback to stop a cancelled solve."""
+
+
+class JobReleased(Exception):
+    """Raised to stop a solve because the service is shutting down, or the job was lost."""
+
+
+class _ProgressLog:
+    """The engine's `log` callback: records objective and bound, and stops the solve when a
+    cancel was requested or the worker is stopping. Writes at most every `interval` seconds."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        job_id: str,
+        attempt: int,
+        stopping: threading.Event,
+        interval: float = 0.2,
+    ) -> None:
+        self.store, self.job_id, self.attempt = store, job_id, attempt
+        self.stopping = stopping
+        self.interval = interval
+        self.last_write = 0.0
+
+    def __call__(self, line: str) -> None:
+        if self.stopping.is_set():
+            raise JobReleased("service shutting down")
+        if m := _SOLUTION.search(line):
+            objective, bound = _number(m[1]), _number(m[2])
+        elif m := _HEURISTIC.search(line):
+            objective, bound = _number(m[1]), None
+        else:
+            return
+        now = time.monotonic()
+        if now - self.last_write < self.interval:
+            return
+        self.last_write = now
+        cancel = self.store.report_progress(self.job_id, self.attempt, objective, bound)
+        if cancel is None:
+            raise JobReleased("job no longer owned by this attempt")
+        if cancel:
+            raise JobCancelled()
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class JobRunner:
+    """Runs one job end to end against the store; shared by both kinds of worker."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        settings: Settings,
+        owner: str,
+        odoo_replan: OdooReplan | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.owner = owner
+        self.odoo_replan = odoo_replan
+        self.stopping = threading.Event()
+
+    def run(self, job_id: str, odoo_replan: OdooReplan | None = None) -> str | None:
+        """Claim and run the job; returns its final status, or None if it was not ours to run."""
+        attempt = self.store.claim(job_id, self.owner)
+        if attempt is None:
+            return None
+        job = self.store.get(job_id, payload=True)
+        assert job is not None
+        t0 = time.perf_counter()
+        secrets = self._secrets()
+        try:
+            if job.kind == PLAN:
+                result = self._solve(job, attempt)
+            elif job.kind == ODOO_REPLAN:
+                result = self._replan(job, odoo_replan or self.odoo_replan)
+            else:
+                raise ValueError(f"unknown job kind {job.kind!r}")
+        except JobCancelled:
+            self.store.fail(job_id, attempt, "cancelled while running", status=CANCELLED)
+            final: str | None = CANCELLED
+        except JobReleased as exc:
+            self.store.release(job_id, attempt, str(exc))
+            return None
+        except Exception as exc:  # any failure ends the job with its reason, secrets removed
+            reason = _redact(f"{type(exc).__name__}: {exc}", secrets)
+            logger.error(
+                "job %s attempt %d failed: %s",
+                job_id,
+                attempt,
+                _redact(traceback.format_exc(), secrets),
+            )
+            self.store.fail(job_id, attempt, reason)
+            final = FAILED
+        else:
+            final = self.store.finish(job_id, attempt, result)
+            if final is None:
+                logger.warning("job %s attempt %d finished after losing the job", job_id, attempt)
+                return None
+        metrics.JOB_SECONDS.labels(job.kind).observe(time.perf_counter() - t0)
+        metrics.JOBS_FINISHED.labels(job.kind, final).inc()
+        return final
+
+    def _secrets(self) -> list[str]:
+        try:
+            secret = self.settings.odoo_secret()
+        except OSError:
+            return []
+        return [secret.get_secret_value()] if secret else []
+
+    def _solve(self, job: Job, attempt: int) -> dict[str, Any]:
+        from optimizer.checker import check
+        from optimizer.engine import solve
+        from optimizer.model import Problem
+
+        problem = Problem.from_dict(job.payload)
+        log = _ProgressLog(self.store, job.id, attempt, self.stopping)
+        if self.store.is_cancel_requested(job.id):
+            raise JobCancelled()
+        plan = solve(
+            problem,
+            time_limit=float(job.params.get("time_limit", self.settings.default_time_limit)),
+            workers=self.settings.solver_workers,
+            seed=int(job.params.get("seed", 0)),
+            log=log,
+        )
+        violations = check(problem, plan)
+        if violations:
+            raise RuntimeError(f"plan failed the independent check: {'; '.join(violations[:5])}")
+        data = plan.to_dict()
+        data["checked"] = True
+        return data
+
+    def _replan(self, job: Job, odoo_replan: OdooReplan | None) -> dict[str, Any]:
+        if odoo_replan is None:
+            odoo_replan = odoo_replan_from_settings(self.settings)
+        time_limit = float(job.params.get("time_limit", self.settings.default_time_limit))
+        return dict(odoo_replan(job.id, job.payload.get("project_ids"), time_limit))
+
+
+def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
+    """The real replan: a JSON-RPC transport to the configured Odoo and the connector's
+    `replan`, with the job id as the plan id so a repeated write-back is a no-op in Odoo."""
+
+    def run(job_id: str, project_ids: list[int] | None, time_limit: float) -> dict[str, Any]:
+        from optimizer import odoo  # the connector; imported only when a replan runs
+
+        secret = settings.odoo_secret()
+        if secret is None:
+            raise RuntimeError("no Odoo API key configured")
+        transport = odoo.JsonRpcTransport(
+            settings.odoo_url, settings.odoo_db, settings.odoo_login, secret.get_secret_value()
+        )
+        kwargs: dict[str, Any] = {"project_ids": project_ids, "time_limit": time_limit}
+        if "plan_id" in inspect.signature(odoo.replan).parameters:
+            kwargs["plan_id"] = job_id
+        return odoo.replan(transport, **kwargs)
+
+    return run
+
+
+class InProcessWorker:
+    """A thread pool inside the service process; CP-SAT releases the GIL while it searches."""
+
+    mode = "inprocess"
+
+    def __init__(self, runner: JobRunner, concurrency: int) -> None:
+        self.runner = runner
+        self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="job")
+
+    def submit(self, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
+        self.pool.submit(self._run, job_id, odoo_replan)
+
+    def _run(self, job_id: str, odoo_replan: OdooReplan | None) -> None:
+        try:
+            self.runner.run(job_id, odoo_replan)
+        except Exception:  # the store itself failed: the row stays, recovery picks it up
+            logger.exception("job %s could not be run", job_id)
+
+    def shutdown(self) -> None:
+        # Queued work stays queued in the store; running solves stop at their next progress
+        # line and go back to the queue, so a graceful restart costs them no attempt.
+        self.runner.stopping.set()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class CeleryDispatcher:
+    """Sends job ids to Celery workers through the broker; the job itself stays in the store."""
+
+    mode = "celery"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.app = make_celery(settings)
+
+    def submit(self, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
+        # The fake/real replan function cannot travel: a Celery worker builds its own.
+        self.app.send_task(RUN_JOB_TASK, args=[job_id], queue=self.settings.celery_queue)
+
+    def shutdown(self) -> None:
+        self.app.close()
+
+
+RUN_JOB_TASK = "optimizer.service.run_job"
+
+
+def service_owner() -> str:
+    return f"service:{socket.gethostname()}:{os.getpid()}"
+
+
+def make_celery(settings: Settings) -> Any:
+    """The Celery application: JSON only, late acks, one job at a time per worker process."""
+    from celery import Celery, signals
+
+    app = Celery("order_optimizer", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_default_queue=settings.celery_queue,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+    )
+    state: dict[str, JobRunner] = {}
+
+    def runner(hostname: str) -> JobRunner:
+        if "runner" not in state:
+            store = JobStore(settings.database_url)
+            state["runner"] = JobRunner(store, settings, owner=f"celery:{hostname}")
+        return state["runner"]
+
+    @app.task(name=RUN_JOB_TASK, bind=True)
+    def run_job(self: Any, job_id: str) -> str | None:
+        return runner(self.request.hostname or socket.gethostname()).run(job_id)
+
+    @signals.worker_ready.connect(weak=False)
+    def _recover(sender: Any = None, **_: Any) -> None:
+        # This worker's jobs left running by a crash of a previous run under the same name.
+        hostname = getattr(sender, "hostname", None) or socket.gethostname()
+        r = runner(hostname)
+        report = r.store.recover(owner=r.owner)
+        for job_id in report.requeued:
+            app.send_task(RUN_JOB_TASK, args=[job_id], queue=settings.celery_queue)
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    # `celery -A optimizer.service.workers:celery_app`: built on first use from the environment.
+    if name == "celery_app":
+        app = make_celery(Settings())
+        globals()["celery_app"] = app
+        return app
+    raise AttributeError(name)
+
+
+def make_dispatcher(settings: Settings, runner_factory: Callable[[], JobRunner]) -> Dispatcher:
+    if settings.workers == "celery":
+        return CeleryDispatcher(settings)
+    return InProcessWorker(runner_factory(), settings.concurrency)
