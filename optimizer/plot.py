@@ -98,19 +98,14 @@ def _build_figure(problem: Problem, plan: Plan) -> Figure:
     n_rows = sum(1 + len(g.tasks) for g in groups)
     row_height = 0.22 if n_rows <= 60 else 0.11
     gantt_h = min(max(3.0, n_rows * row_height + 1.0), 30.0)
-    profile_h = 1.3
+    profile_h = 1.3 if len(resources) <= 4 else 1.0
     fig = Figure(figsize=(14, gantt_h + profile_h * len(resources) + 0.8), dpi=100)
     FigureCanvasAgg(fig)
     grid = fig.add_gridspec(
         1 + len(resources), 1, height_ratios=[gantt_h] + [profile_h] * len(resources)
     )
     gantt = fig.add_subplot(grid[0])
-    title = f"{problem.name}: {plan.status}"
-    if plan.makespan is not None:
-        title += f", makespan {plan.makespan}"
-    if plan.lower_bound is not None:
-        title += f", lower bound {plan.lower_bound:g}"
-    gantt.set_title(title, loc="left", fontsize=11)
+    gantt.set_title(_title(problem, plan), loc="left", fontsize=11)
     if not groups:
         gantt.text(
             0.5,
@@ -133,6 +128,18 @@ def _build_figure(problem: Problem, plan: Plan) -> Figure:
 
 
 # ---------------------------------------------------------------------- drawing
+
+
+def _title(problem: Problem, plan: Plan) -> str:
+    """Status and figures; the lower bound belongs to the objective, which may not be makespan."""
+    parts = [f"{problem.name}: {plan.status}"]
+    if plan.objective_kind != "makespan" and plan.objective is not None:
+        parts.append(f"{plan.objective_kind} {plan.objective:g}")
+    if plan.lower_bound is not None:
+        parts.append(f"lower bound {plan.lower_bound:g}")
+    if plan.makespan is not None:
+        parts.append(f"makespan {plan.makespan}")
+    return ", ".join(parts)
 
 
 def _draw_gantt(ax: Axes, groups: list[_ProjectRows], n_rows: int, horizon: int) -> None:
