@@ -231,6 +231,7 @@ class OrderPlanningRun(models.Model):
             if forecast:
                 project.order_forecast_end = forecast
         projects.sudo()._update_phase_dates()
+        projects.sudo()._update_milestone_deadlines()
 
     def _record_applied_plan(self, plan, written, conflicts, projects):
         run = self.search([("plan_id", "=", plan["plan_id"])], limit=1)

@@ -205,7 +205,9 @@ class SaleOrder(models.Model):
                     ]
                 ]
             )
-        followers = (self.delivery_user_ids | self.order_project_manager_id).partner_id
+        people = self.delivery_user_ids | self.order_project_manager_id
+        people |= self.delivery_team_id.member_ids | self.delivery_team_id.user_id
+        followers = people.partner_id
         if followers:
             project.message_subscribe(partner_ids=followers.ids)
         project._create_wbs_tasks(template)

@@ -5,3 +5,4 @@ from . import test_apply_schedule
 from . import test_reoptimize
 from . import test_jsonrpc
 from . import test_multi_company
+from . import test_views

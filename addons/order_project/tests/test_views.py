@@ -1,0 +1,57 @@
+from odoo.tests import Form, tagged
+
+from .common import OrderProjectCommon
+
+
+@tagged("post_install", "-at_install")
+class TestViews(OrderProjectCommon):
+    def test_every_role_opens_the_views_of_its_menus(self):
+        cases = {
+            self.salesman: ["order.planning.run", "project.project", "project.task", "sale.order"],
+            self.planner: ["order.planning.run", "order.route.rule", "order.wbs.template"],
+            self.env.ref("base.user_admin"): [
+                "order.route.rule",
+                "order.wbs.template",
+                "order.wbs.template.line",
+                "order.planning.run",
+                "product.template",
+                "res.config.settings",
+            ],
+        }
+        for user, models in cases.items():
+            for model in models:
+                views = (
+                    self.env[model]
+                    .with_user(user)
+                    .get_views([(False, "list"), (False, "form"), (False, "search")])
+                )
+                self.assertTrue(views["views"]["form"]["arch"], f"{user.login} opens {model}")
+
+    def test_manager_builds_a_rule_and_a_template_in_the_forms(self):
+        admin = self.env.ref("base.user_admin")
+        with Form(self.env["order.wbs.template"].with_user(admin)) as template_form:
+            template_form.name = "Service visit"
+            with template_form.line_ids.new() as line:
+                line.name = "Visit"
+                line.duration_hours = 4
+        template = template_form.record
+        self.assertEqual(template.line_ids.wbs_code, "1")
+        with Form(self.env["order.route.rule"].with_user(admin)) as rule_form:
+            rule_form.name = "Service visits"
+            rule_form.origin_match = "visit"
+            rule_form.wbs_template_id = template
+        self.assertEqual(rule_form.record.wbs_template_id, template)
+
+    def test_delivery_team_members_follow_the_project(self):
+        team = self.env["crm.team"].create(
+            {"name": "Commissioning", "member_ids": [(6, 0, self.planner.ids)]}
+        )
+        self.rule_big_custom.delivery_team_id = team
+        order = self._create_order(partner=self.other_customer)
+        order.action_confirm()
+        self.assertEqual(order.delivery_team_id, team)
+        self.assertIn(
+            self.planner.partner_id,
+            order.delivery_project_ids.message_partner_ids,
+            "The delivery team follows the project.",
+        )
