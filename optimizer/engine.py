@@ -223,10 +223,10 @@ def configure_solver(
     params.random_seed = seed
     params.log_search_progress = False
     for name, value in (overrides or {}).items():
-        field_value = getattr(params, name)
-        if hasattr(field_value, "extend"):
-            del field_value[:]
-            field_value.extend(value)  # type: ignore[attr-defined]
+        if isinstance(value, list | tuple):
+            repeated = getattr(params, name)
+            repeated.clear()
+            repeated.extend(value)
         else:
             setattr(params, name, value)
     return solver
