@@ -1,0 +1,222 @@
+"""The HTTP API in process (FastAPI TestClient, real SQLite store, real in-process solves); the
+Odoo replan function is swapped for a fake through `dependency_overrides`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from optimizer.checker import check
+from optimizer.cli import plan_from_dict
+from optimizer.model import Problem
+from optimizer.portfolio import generate
+from optimizer.service.dependencies import Settings, get_odoo_replan, hash_api_key
+from optimizer.service.main import create_app
+
+KEY = "test-key-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+ODOO_SECRET = "odoo-secret-key-never-shown"
+
+
+def make_client(tmp_path, **overrides: Any) -> TestClient:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'jobs.sqlite3'}",
+        api_key_sha256=f"{hash_api_key('other-key')},{hash_api_key(KEY)}",
+        concurrency=1,
+        default_time_limit=1.0,
+        max_time_limit=30.0,
+        max_body_bytes=200_000,
+        max_tasks=100,
+        **overrides,
+    )
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture
+def client(tmp_path):
+    with make_client(tmp_path) as c:
+        yield c
+
+
+def wait_status(client: TestClient, job_id: str, *statuses: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        doc = client.get(f"/v1/plans/{job_id}", headers=AUTH).json()
+        if doc["status"] in statuses or time.monotonic() > deadline:
+            return doc
+        time.sleep(0.05)
+
+
+def test_health_needs_no_key_but_everything_else_does(client):
+    assert client.get("/healthz").json() == {
+        "status": "ok",
+        "store": "sqlite",
+        "workers": "inprocess",
+    }
+    for method, path in [
+        ("post", "/v1/plans"),
+        ("get", "/v1/plans/x"),
+        ("get", "/v1/plans/x/result"),
+        ("delete", "/v1/plans/x"),
+        ("post", "/v1/odoo/replan"),
+        ("get", "/metrics"),
+    ]:
+        response = client.request(method, path, json={})
+        assert response.status_code == 401, f"{method} {path} must need the API key"
+        assert response.headers["www-authenticate"] == "Bearer"
+    wrong = client.get("/v1/plans/x", headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401
+    assert client.get("/v1/plans/x", headers=AUTH).status_code == 404
+
+
+def test_a_problem_is_solved_and_its_plan_passes_the_independent_checker(client):
+    data = generate(4, seed=3)
+    response = client.post("/v1/plans?time_limit=1", json=data, headers=AUTH)
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["status"] == "queued" and job["status_url"] == f"/v1/plans/{job['id']}"
+    doc = wait_status(client, job["id"], "done", "failed")
+    assert doc["status"] == "done", doc
+    assert doc["progress"] == 1.0 and doc["attempts"] == 1 and doc["best_objective"] is not None
+    result = client.get(job["result_url"], headers=AUTH).json()
+    assert result["checked"] is True
+    problem = Problem.from_dict(data)
+    assert check(problem, plan_from_dict(problem, result)) == []
+    assert doc["best_objective"] == result["objective"]
+
+
+def test_invalid_problem_is_a_422_naming_the_field(client):
+    data = generate(2, seed=1)
+    data["tasks"][1]["duration"] = -4
+    response = client.post("/v1/plans", json=data, headers=AUTH)
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", "tasks[1].duration"], detail
+    assert "-4" in detail["msg"]
+    not_json = client.post(
+        "/v1/plans", content=b"{oops", headers={**AUTH, "content-type": "application/json"}
+    )
+    assert not_json.status_code == 422
+
+
+def test_limits_answer_413_or_422_naming_the_limit(client):
+    big = client.post("/v1/plans", content=b"x" * 300_000, headers=AUTH)
+    assert big.status_code == 413
+    assert "max_body_bytes=200000" in big.json()["detail"]
+
+    def chunks():
+        for _ in range(30):
+            yield b" " * 10_000
+
+    streamed = client.post(
+        "/v1/plans", content=chunks(), headers={**AUTH, "content-type": "application/json"}
+    )
+    assert streamed.status_code == 413, "a body without Content-Length is counted as it arrives"
+
+    many = generate(30, seed=1)  # 30 orders, more than 100 tasks
+    response = client.post("/v1/plans", json=many, headers=AUTH)
+    assert response.status_code == 413
+    assert f"{len(many['tasks'])} tasks" in response.json()["detail"]
+    assert "max_tasks=100" in response.json()["detail"]
+
+    slow = client.post("/v1/plans?time_limit=31", json=generate(2), headers=AUTH)
+    assert slow.status_code == 422
+    assert slow.json()["detail"][0]["loc"] == ["query", "time_limit"]
+    assert "max_time_limit=30" in slow.json()["detail"][0]["msg"]
+
+
+def test_result_is_409_until_done_and_cancel_stops_queued_and_running_jobs(client):
+    first = client.post("/v1/plans?time_limit=20", json=generate(12, seed=5), headers=AUTH).json()
+    second = client.post("/v1/plans", json=generate(2), headers=AUTH).json()
+    running = wait_status(client, first["id"], "running")
+    assert running["status"] == "running"
+    assert client.get(first["result_url"], headers=AUTH).status_code == 409
+    # Concurrency 1: the second job waits in the queue; cancelling it ends it at once.
+    cancelled = client.delete(f"/v1/plans/{second['id']}", headers=AUTH)
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    late = client.get(second["result_url"], headers=AUTH)
+    assert late.status_code == 409 and "cancelled" in late.json()["detail"]
+
+    t0 = time.monotonic()
+    response = client.delete(f"/v1/plans/{first['id']}", headers=AUTH)
+    assert response.status_code == 202 and response.json()["cancel_requested"] is True
+    doc = wait_status(client, first["id"], "cancelled", "done", "failed", timeout=25)
+    assert doc["status"] == "cancelled", doc
+    assert time.monotonic() - t0 < 25
+    assert client.delete(f"/v1/plans/{first['id']}", headers=AUTH).status_code == 200
+    assert client.delete("/v1/plans/unknown", headers=AUTH).status_code == 404
+
+
+def test_cancel_of_a_finished_job_is_409(client):
+    job = client.post("/v1/plans?time_limit=0.5", json=generate(2), headers=AUTH).json()
+    assert wait_status(client, job["id"], "done")["status"] == "done"
+    response = client.delete(f"/v1/plans/{job['id']}", headers=AUTH)
+    assert response.status_code == 409 and response.json()["detail"] == "job already done"
+
+
+def test_odoo_replan_runs_the_connector_with_the_job_id_as_plan_id(client):
+    calls: list[tuple] = []
+
+    def fake_replan(job_id: str, project_ids: list[int] | None, time_limit: float) -> dict:
+        calls.append((job_id, project_ids, time_limit))
+        return {"plan_id": job_id, "applied": 3, "conflicts": []}
+
+    client.app.dependency_overrides[get_odoo_replan] = lambda: fake_replan
+    response = client.post(
+        "/v1/odoo/replan", json={"project_ids": [4, 7], "time_limit": 2}, headers=AUTH
+    )
+    assert response.status_code == 202, response.text
+    job_id = response.json()["id"]
+    assert wait_status(client, job_id, "done")["kind"] == "odoo_replan"
+    assert client.get(f"/v1/plans/{job_id}/result", headers=AUTH).json()["plan_id"] == job_id
+    assert calls == [(job_id, [4, 7], 2.0)], "one write-back, carrying the job id"
+
+
+def test_odoo_replan_without_configuration_is_503(client):
+    response = client.post("/v1/odoo/replan", json={}, headers=AUTH)
+    assert response.status_code == 503
+    assert "ORDER_OPTIMIZER_ODOO_URL" in response.json()["detail"]
+
+
+def test_the_odoo_api_key_never_appears_in_a_job_error(tmp_path, caplog):
+    with make_client(
+        tmp_path,
+        odoo_url="http://127.0.0.1:1",
+        odoo_db="db",
+        odoo_login="bot",
+        odoo_api_key=ODOO_SECRET,
+    ) as client:
+
+        def leaky_replan(job_id: str, project_ids: Any, time_limit: float) -> dict:
+            raise ConnectionError(f"could not log in with key {ODOO_SECRET}")
+
+        client.app.dependency_overrides[get_odoo_replan] = lambda: leaky_replan
+        job_id = client.post("/v1/odoo/replan", json={}, headers=AUTH).json()["id"]
+        doc = wait_status(client, job_id, "failed")
+        assert doc["status"] == "failed" and "***" in doc["error"]
+        assert ODOO_SECRET not in str(doc)
+        assert ODOO_SECRET not in caplog.text, "the key must not reach the logs"
+        assert ODOO_SECRET not in repr(client.app.state.settings)
+
+
+def test_metrics_and_openapi(client):
+    client.post("/v1/plans", json={"tasks": "no"}, headers=AUTH)
+    text = client.get("/metrics", headers=AUTH).text
+    assert 'optimizer_jobs{status="queued"}' in text
+    assert (
+        'optimizer_http_request_duration_seconds_count{method="POST",route="/v1/plans",status="422"}'
+        in text
+    )
+    spec = client.get("/openapi.json").json()
+    assert {
+        "/v1/plans",
+        "/v1/plans/{job_id}",
+        "/v1/plans/{job_id}/result",
+        "/v1/odoo/replan",
+        "/healthz",
+        "/metrics",
+    } <= set(spec["paths"])
+    assert client.get("/docs").status_code == 200

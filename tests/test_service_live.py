@@ -1,0 +1,115 @@
+"""The real service: `order-optimizer serve` under uvicorn on 127.0.0.1 in a child process, with
+its job store on SQLite and on the local PostgreSQL, and a SIGKILL in the middle of 20 jobs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections import Counter
+
+import httpx
+import pytest
+
+from optimizer.checker import check
+from optimizer.cli import plan_from_dict
+from optimizer.model import Problem
+from optimizer.portfolio import generate
+from optimizer.service.harness import (
+    POSTGRES_HINT,
+    ScratchPostgres,
+    ServiceProcess,
+    postgres_admin_url,
+    wait_for,
+)
+from optimizer.service.jobs import RESTART_REASON, JobStore
+
+KEY = "live-test-key-5b0e"
+FINAL = ("done", "failed", "cancelled")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip(POSTGRES_HINT)
+    with ScratchPostgres(admin) as url:
+        yield url
+
+
+def test_service_over_loopback_solves_and_guards_every_route(database_url, tmp_path):
+    env = {"ORDER_OPTIMIZER_CONCURRENCY": "2"}
+    with ServiceProcess(database_url, KEY, tmp_path / "service.log", env=env) as service:
+        health = httpx.get(service.base_url + "/healthz").json()
+        assert health["status"] == "ok" and health["store"] == database_url.split(":")[0]
+        anonymous = httpx.post(service.base_url + "/v1/plans", json=generate(2))
+        assert anonymous.status_code == 401
+        problems = [generate(5, seed=s) for s in (1, 2)]
+        with service.client() as client:
+            ids = []
+            for data in problems:
+                response = client.post("/v1/plans?time_limit=1", json=data)
+                assert response.status_code == 202, response.text
+                ids.append(response.json()["id"])
+            docs = wait_for(client, ids, FINAL, timeout=30)
+            for job_id, data in zip(ids, problems):
+                assert docs[job_id]["status"] == "done", docs[job_id]
+                result = client.get(f"/v1/plans/{job_id}/result").json()
+                problem = Problem.from_dict(data)
+                assert check(problem, plan_from_dict(problem, result)) == []
+            assert "optimizer_jobs_submitted_total" in client.get("/metrics").text
+
+
+@pytest.mark.parametrize(("max_attempts", "jobs"), [(2, 20), (1, 6)])
+def test_sigkill_in_the_middle_of_20_jobs_loses_none_and_completes_none_twice(
+    tmp_path, max_attempts, jobs
+):
+    """max_attempts=2: the interrupted solves re-run; 1: they end failed, saying why."""
+    path = tmp_path / "jobs.sqlite3"
+    url = f"sqlite:///{path}"
+    env = {"ORDER_OPTIMIZER_CONCURRENCY": "2", "ORDER_OPTIMIZER_MAX_ATTEMPTS": str(max_attempts)}
+    log = tmp_path / "service.log"
+    problems = [generate(20, seed=s) for s in range(jobs)]
+    service = ServiceProcess(url, KEY, log, env=env).start()
+    try:
+        with service.client() as client:
+            ids = [client.post("/v1/plans?time_limit=0.6", json=p).json()["id"] for p in problems]
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                statuses = Counter(client.get(f"/v1/plans/{i}").json()["status"] for i in ids)
+                if statuses["running"] >= 2:
+                    break
+                time.sleep(0.05)
+        service.kill()
+    finally:
+        service.kill()
+    with sqlite3.connect(path) as db:
+        interrupted = {
+            r[0] for r in db.execute("select id from optimizer_job where status='running'")
+        }
+    assert len(interrupted) == 2, "the kill should hit two running solves"
+
+    with ServiceProcess(url, KEY, log, env=env) as again, again.client() as client:
+        docs = wait_for(client, ids, FINAL, timeout=60)
+
+    store = JobStore(url)
+    done_events = Counter(e["job_id"] for e in store.events() if e["event"] == "done")
+    assert max(done_events.values()) == 1, "no job is completed twice"
+    for job_id, data in zip(ids, problems):
+        doc = docs[job_id]
+        if job_id in interrupted and max_attempts == 1:
+            assert doc["status"] == "failed", doc
+            assert doc["error"].startswith(RESTART_REASON), doc
+            continue
+        assert doc["status"] == "done", doc
+        assert done_events[job_id] == 1
+        if job_id in interrupted:
+            assert doc["attempts"] == 2, "an interrupted job re-runs as its second attempt"
+        job = store.get(job_id, result=True)
+        problem = Problem.from_dict(data)
+        assert check(problem, plan_from_dict(problem, job.result)) == []
+    store.close()
+    assert json.dumps(docs)  # every status document is plain JSON
