@@ -132,6 +132,14 @@ def test_wbs_codes_number_phases_and_tasks():
     }
 
 
+def test_wbs_codes_break_sequence_ties_by_numeric_id():
+    assert wbs.wbs_codes([(10, None, 5), (9, None, 5), (100, None, 1)]) == {
+        100: "1",
+        9: "2",
+        10: "3",
+    }
+
+
 def test_wbs_codes_survive_a_parent_loop():
     codes = wbs.wbs_codes([("a", "b", 1), ("b", "a", 1), ("c", None, 1)])
     assert codes["c"] == "1" and codes["a"] == "?" and codes["b"] == "?"

@@ -2,6 +2,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 from ..tools import scheduling
 from .order_route_rule import PRIORITIES
@@ -76,10 +77,11 @@ class ProjectProject(models.Model):
             project.planning_run_count = len(project.planning_run_ids)
 
     # ------------------------------------------------------------------ WBS
-    def _prepare_wbs_task_values(self, line, parent_task=None):
+    def _prepare_wbs_task_values(self, line, parent_task=None, wbs_code=False):
         self.ensure_one()
         return {
             "name": line.name,
+            "wbs_code": wbs_code,
             "project_id": self.id,
             "parent_id": parent_task.id if parent_task else False,
             "sequence": line.sequence,
@@ -92,7 +94,7 @@ class ProjectProject(models.Model):
             "skill_level_id": line.skill_level_id.id,
             "job_id": line.job_id.id,
             "deliverable": line.deliverable,
-            "description": line.deliverable and f"<p>{line.deliverable}</p>",
+            "description": line.deliverable and plaintext2html(line.deliverable),
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
             "user_ids": False,  # the optimizer proposes people; nobody is assigned by default
@@ -106,18 +108,16 @@ class ProjectProject(models.Model):
         """
         self.ensure_one()
         task_by_line = {}
+        codes = {line: line.wbs_code for line in template.line_ids}
         level = template.line_ids.filtered(lambda line: not line.parent_id)
         while level:
             vals_list = [
-                self._prepare_wbs_task_values(line, task_by_line.get(line.parent_id))
+                self._prepare_wbs_task_values(line, task_by_line.get(line.parent_id), codes[line])
                 for line in level
             ]
             tasks = self.env["project.task"].with_context(mail_create_nolog=True).create(vals_list)
             task_by_line.update(zip(level, tasks, strict=True))
             level = level.child_ids
-        codes = {line: line.wbs_code for line in template.line_ids}
-        for line, task in task_by_line.items():
-            task.wbs_code = codes[line]
         self._create_wbs_milestones(template, task_by_line)
         self._create_wbs_dependencies(template, task_by_line)
         return task_by_line

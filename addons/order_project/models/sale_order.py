@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from .order_route_rule import PRIORITIES
+from .project_project import HEALTH
 
 
 class SaleOrder(models.Model):
@@ -37,7 +38,11 @@ class SaleOrder(models.Model):
     delivery_task_count = fields.Integer(compute="_compute_delivery_counts")
     planning_run_count = fields.Integer(compute="_compute_delivery_counts")
     order_health = fields.Selection(
-        related="delivery_project_ids.order_health", string="Delivery Health"
+        HEALTH,
+        "Delivery Health",
+        compute="_compute_order_health",
+        compute_sudo=True,
+        help="The worst health of the order's delivery projects.",
     )
 
     @api.depends("delivery_project_ids")
@@ -54,13 +59,23 @@ class SaleOrder(models.Model):
             order.delivery_task_count = sum(task_counts.get(p, 0) for p in order_projects)
             order.planning_run_count = len(order_projects.sudo().planning_run_ids)
 
+    @api.depends("delivery_project_ids.order_health")
+    def _compute_order_health(self):
+        rank = {health: index for index, (health, _label) in enumerate(HEALTH)}
+        for order in self:
+            healths = [h for h in order.delivery_project_ids.mapped("order_health") if h]
+            order.order_health = max(healths, key=rank.get) if healths else False
+
     # ------------------------------------------------------------------ routing
-    def _order_is_custom(self):
+    def _order_is_custom(self, categories=None):
+        """Custom (engineer-to-order) when a product's category, one of its parents, or one
+        of its tags is marked custom."""
         self.ensure_one()
         products = self.order_line.product_id
-        categories = self.env["product.category"].search(
-            [("id", "parent_of", products.categ_id.ids)]
-        )
+        if categories is None:
+            categories = self.env["product.category"].search(
+                [("id", "parent_of", products.categ_id.ids)]
+            )
         return any(categories.mapped("order_custom")) or any(
             products.all_product_tag_ids.mapped("order_custom")
         )
@@ -80,7 +95,7 @@ class SaleOrder(models.Model):
             self.campaign_id.name,
         ]
         return {
-            "order_type": "custom" if self._order_is_custom() else "standard",
+            "order_type": "custom" if self._order_is_custom(categories) else "standard",
             "amount": self.amount_untaxed,
             "partner_ids": {self.partner_id.id, self.partner_id.commercial_partner_id.id},
             "partner_tag_ids": set(

@@ -217,3 +217,7 @@ class TestApplySchedule(OrderProjectCommon):
         self.assertEqual(people[0]["user_id"][0], self.engineer.id)
         leaves = bot_env["resource.calendar.leaves"].search_read([], ["date_from", "date_to"])
         self.assertIsInstance(leaves, list, "and the time off of calendars and people.")
+
+    def test_order_shows_the_worst_health_of_its_projects(self):
+        self.project.order_forecast_end = "2030-02-03 09:00:00"
+        self.assertEqual(self.order.order_health, "late", "A late project makes the order late.")

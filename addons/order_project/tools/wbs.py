@@ -22,7 +22,7 @@ def wbs_codes(lines: Iterable[tuple[Hashable, Hashable | None, int]]) -> dict[Ha
     stack: list[tuple[Hashable | None, str]] = [(None, "")]
     while stack:
         parent, prefix = stack.pop()
-        siblings = sorted(children.get(parent, []), key=lambda item: (item[0], str(item[1])))
+        siblings = sorted(children.get(parent, []), key=lambda item: (item[0], _order(item[1])))
         for index, (_sequence, key) in enumerate(siblings, start=1):
             if key in codes:  # a parent loop; number each line once
                 continue
@@ -31,6 +31,13 @@ def wbs_codes(lines: Iterable[tuple[Hashable, Hashable | None, int]]) -> dict[Ha
     for key in keys - codes.keys():  # lines caught in a parent loop
         codes[key] = "?"
     return codes
+
+
+def _order(key: Hashable) -> tuple[int, int | str]:
+    """Ties on sequence go by creation order: numbers numerically, anything else as text."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return (0, key)
+    return (1, str(key))
 
 
 def find_cycle(predecessors: Mapping[Hashable, Iterable[Hashable]]) -> list[Hashable] | None:
