@@ -72,7 +72,7 @@ def test_sigkill_in_the_middle_of_20_jobs_loses_none_and_completes_none_twice(
     url = f"sqlite:///{path}"
     env = {"ORDER_OPTIMIZER_CONCURRENCY": "2", "ORDER_OPTIMIZER_MAX_ATTEMPTS": str(max_attempts)}
     log = tmp_path / "service.log"
-    problems = [generate(20, seed=s) for s in range(jobs)]
+    problems = [generate(8, seed=s) for s in range(jobs)]
     service = ServiceProcess(url, KEY, log, env=env).start()
     try:
         with service.client() as client:
