@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "security/order_project_rules.xml",
         "data/ir_sequence_data.xml",
+        "data/ir_cron_data.xml",
         "data/order_wbs_template_data.xml",
         "views/order_route_rule_views.xml",
         "views/order_wbs_template_views.xml",

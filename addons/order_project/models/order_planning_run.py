@@ -1,4 +1,5 @@
 import logging
+import threading
 from collections import defaultdict
 from datetime import timedelta
 
@@ -306,16 +307,31 @@ class OrderPlanningRun(models.Model):
 
     @api.model
     def _queue_replan(self, projects, scope):
-        """Record a queued run and hand it to the optimizer service without waiting."""
+        """Record a queued run; the dispatch cron, triggered at once, hands it to the
+        optimizer after this transaction commits, so the click never waits on the network
+        and the service never hears of a run it cannot see yet."""
         self._check_planner_rights()
+        self._get_optimizer_settings()  # fail now, in the user's face, when unconfigured
         if scope != "all" and not projects:
             raise UserError(self.env._("There is no delivery project to re-optimize."))
         run = self.sudo().create(
             {"scope": scope, "project_ids": [fields.Command.set(projects.ids)]}
         )
         run.plan_id = f"odoo-{self.env.cr.dbname}-{run.id}"
-        run._send_replan_request()
+        self.env.ref("order_project.ir_cron_dispatch_planning_runs").sudo()._trigger()
         return run
+
+    @api.model
+    def _cron_dispatch_queued_runs(self, limit=20):
+        """Send queued runs to the optimizer, oldest first, committing after each one."""
+        runs = self.sudo().search([("state", "=", "queued")], order="id", limit=limit)
+        auto_commit = not getattr(threading.current_thread(), "testing", False)
+        for run in runs:
+            run._send_replan_request()
+            if auto_commit:
+                # the service has accepted this run: a later failure must not resend it
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        return len(runs)
 
     def _send_replan_request(self):
         self.ensure_one()
@@ -375,9 +391,9 @@ class OrderPlanningRun(models.Model):
         return self._queue_replan(projects, scope="all")._get_records_action()
 
     def action_retry(self):
-        for run in self.filtered(lambda r: r.state == "failed"):
-            run.write({"state": "queued", "message": False})
-            run._send_replan_request()
+        self._check_planner_rights()
+        self.filtered(lambda r: r.state == "failed").write({"state": "queued", "message": False})
+        self.env.ref("order_project.ir_cron_dispatch_planning_runs").sudo()._trigger()
         return True
 
     def _get_records_action(self):

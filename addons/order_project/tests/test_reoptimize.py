@@ -31,10 +31,16 @@ class TestReoptimize(OrderProjectCommon):
             response.raise_for_status.side_effect = requests.HTTPError(f"{status} error")
         return response
 
+    def _dispatch(self):
+        return self.env["order.planning.run"]._cron_dispatch_queued_runs()
+
     def test_reoptimize_queues_a_run_and_calls_the_service(self):
         with patch(POST, return_value=self._answer()) as post:
             action = self.project.with_user(self.planner).action_order_reoptimize()
-        run = self.env["order.planning.run"].browse(action["res_id"])
+            run = self.env["order.planning.run"].browse(action["res_id"])
+            self.assertEqual(run.state, "queued", "The click returns at once with a queued run.")
+            self.assertFalse(post.called, "The service is called after commit, by the cron.")
+            self.assertEqual(self._dispatch(), 1)
         self.assertEqual(run.state, "running", "The service accepted the job; the run shows it.")
         self.assertEqual(run.job_id, "job-1")
         self.assertEqual(run.user_id, self.planner)
@@ -50,6 +56,7 @@ class TestReoptimize(OrderProjectCommon):
     def test_service_down_marks_the_run_failed_and_retry_works(self):
         with patch(POST, side_effect=requests.ConnectionError("refused")):
             action = self.order.with_user(self.planner).action_order_reoptimize()
+            self._dispatch()
         run = self.env["order.planning.run"].browse(action["res_id"])
         self.assertEqual(
             run.state, "failed", "An unreachable service fails the run, not the click."
@@ -57,16 +64,20 @@ class TestReoptimize(OrderProjectCommon):
         self.assertIn("refused", run.message)
         with patch(POST, return_value=self._answer()):
             run.with_user(self.planner).action_retry()
+            self.assertEqual(run.state, "queued")
+            self._dispatch()
         self.assertEqual(run.state, "running")
 
     def test_service_error_status_fails_the_run(self):
         with patch(POST, return_value=self._answer(status=503)):
             action = self.project.with_user(self.planner).action_order_reoptimize()
+            self._dispatch()
         self.assertEqual(self.env["order.planning.run"].browse(action["res_id"]).state, "failed")
 
     def test_reoptimize_all_open_orders(self):
         with patch(POST, return_value=self._answer()) as post:
             action = self.env["order.planning.run"].with_user(self.planner).action_reoptimize_all()
+            self._dispatch()
         run = self.env["order.planning.run"].browse(action["res_id"])
         self.assertEqual(run.scope, "all")
         self.assertIn(self.project, run.project_ids)
@@ -77,6 +88,7 @@ class TestReoptimize(OrderProjectCommon):
     def test_progress_and_apply_fill_the_queued_run(self):
         with patch(POST, return_value=self._answer()):
             action = self.project.with_user(self.planner).action_order_reoptimize()
+            self._dispatch()
         run = self.env["order.planning.run"].browse(action["res_id"])
         Run = self.env["order.planning.run"].with_user(self.bot)
         Run.report_progress(run.plan_id, 55)
