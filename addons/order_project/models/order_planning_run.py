@@ -302,7 +302,7 @@ class OrderPlanningRun(models.Model):
             "plan_id": run.plan_id,
             "project_ids": run.project_ids.ids if run.scope != "all" else None,
             "scope": run.scope,
-            "requested_by": self.env.user.login,
+            "requested_by": run.user_id.login,
         }
 
     @api.model

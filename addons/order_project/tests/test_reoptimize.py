@@ -51,6 +51,9 @@ class TestReoptimize(OrderProjectCommon):
         self.assertEqual(kwargs["headers"]["Authorization"], "Bearer s3cret")
         self.assertEqual(kwargs["json"]["project_ids"], self.project.ids)
         self.assertEqual(kwargs["json"]["plan_id"], run.plan_id)
+        self.assertEqual(
+            kwargs["json"]["requested_by"], "op_planner", "The requester, not the cron."
+        )
         self.assertTrue(kwargs["timeout"], "The call never blocks without a timeout.")
 
     def test_service_down_marks_the_run_failed_and_retry_works(self):
