@@ -130,25 +130,20 @@ class SaleOrder(models.Model):
 
     # ------------------------------------------------------------------ projects
     def _get_order_project_units(self):
-        """(template, line) pairs that need a delivery project; line is False for the order."""
+        """(template, line) pairs that need a delivery project; an empty line stands for
+        the whole order. Lines of per-line products get their own project; the order gets
+        one for the other lines, unless every line already has its own."""
         self.ensure_one()
-        units = []
-        per_line = self.order_line.filtered(
-            lambda sol: sol.product_id.order_project_per_line and not sol.display_type
-        )
-        for line in per_line:
-            template = line.product_id.order_wbs_template_id or self.wbs_template_id
-            if template:
-                units.append((template, line))
-        template = self.wbs_template_id or next(
-            (
-                sol.product_id.order_wbs_template_id
-                for sol in (self.order_line - per_line)
-                if sol.product_id.order_wbs_template_id
-            ),
-            self.env["order.wbs.template"],
-        )
-        if template:
+        lines = self.order_line.filtered(lambda sol: not sol.display_type)
+        per_line = lines.filtered(lambda sol: sol.product_id.order_project_per_line)
+        units = [
+            (sol.product_id.order_wbs_template_id or self.wbs_template_id, sol)
+            for sol in per_line
+            if sol.product_id.order_wbs_template_id or self.wbs_template_id
+        ]
+        rest = lines - per_line
+        template = self.wbs_template_id or rest.product_id.order_wbs_template_id[:1]
+        if template and (rest or not units):
             units.append((template, self.env["sale.order.line"]))
         return units
 

@@ -114,6 +114,18 @@ class TestOrderProject(OrderProjectCommon):
             [f"{order.name}/02", f"{order.name}/03"],
             "Per-line projects are coded from the order number and the line.",
         )
+        self.assertEqual(
+            len(order.delivery_project_ids - per_line),
+            1,
+            "The other lines (the bearing) share the order's own project.",
+        )
+        only_per_line = self._create_order(partner=self.other_customer)
+        only_per_line.action_confirm()
+        self.assertEqual(
+            only_per_line.delivery_project_ids.order_sale_line_id,
+            only_per_line.order_line,
+            "When every line has its own project, no empty order-level project is made.",
+        )
 
     def test_sale_project_project_is_adopted(self):
         service = self.env["product.product"].create(
