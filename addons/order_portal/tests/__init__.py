@@ -1,0 +1,3 @@
+from . import test_portal_access
+from . import test_portal_issue
+from . import test_portal_tour
