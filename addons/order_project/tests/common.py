@@ -13,28 +13,10 @@ class OrderProjectCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=False))
         cls.company = cls.env.company
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Workshop 40h (UTC)",
-                "tz": "UTC",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": hour_from,
-                            "hour_to": hour_to,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for hour_from, hour_to, period in (
-                        (8, 12, "morning"),
-                        (12, 13, "lunch"),
-                        (13, 17, "afternoon"),
-                    )
-                ],
-            }
+        cls.calendar = cls._make_calendar(
+            "Workshop 40h (UTC)",
+            "UTC",
+            ((8, 12, "morning"), (12, 13, "lunch"), (13, 17, "afternoon")),
         )
         cls.salesman = new_test_user(
             cls.env, login="op_salesman", groups="order_project.group_order_user"
@@ -107,6 +89,29 @@ class OrderProjectCommon(TransactionCase):
                 "origin_match": "website, eshop",
                 "wbs_template_id": cls.tpl_software.id,
                 "resource_calendar_id": cls.calendar.id,
+            }
+        )
+
+    @classmethod
+    def _make_calendar(cls, name, tz, periods):
+        """A Monday-Friday calendar with the same ``(hour_from, hour_to, day_period)`` daily."""
+        return cls.env["resource.calendar"].create(
+            {
+                "name": name,
+                "tz": tz,
+                "attendance_ids": [
+                    Command.create(
+                        {
+                            "name": f"{day} {period}",
+                            "dayofweek": str(day),
+                            "hour_from": hour_from,
+                            "hour_to": hour_to,
+                            "day_period": period,
+                        }
+                    )
+                    for day in range(5)
+                    for hour_from, hour_to, period in periods
+                ],
             }
         )
 

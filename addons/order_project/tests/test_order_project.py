@@ -166,24 +166,8 @@ class TestOrderProject(OrderProjectCommon):
         )
 
     def test_schedule_follows_the_calendar_time_zone(self):
-        shanghai = self.env["resource.calendar"].create(
-            {
-                "name": "Shanghai office",
-                "tz": "Asia/Shanghai",
-                "attendance_ids": [
-                    Command.create(
-                        {
-                            "name": f"{day} {period}",
-                            "dayofweek": str(day),
-                            "hour_from": hour_from,
-                            "hour_to": hour_to,
-                            "day_period": period,
-                        }
-                    )
-                    for day in range(5)
-                    for hour_from, hour_to, period in ((9, 12, "morning"), (13, 18, "afternoon"))
-                ],
-            }
+        shanghai = self._make_calendar(
+            "Shanghai office", "Asia/Shanghai", ((9, 12, "morning"), (13, 18, "afternoon"))
         )
         self.rule_big_custom.resource_calendar_id = shanghai
         order = self._create_order(partner=self.other_customer)
