@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .order_route_rule import PRIORITIES
 from .project_project import HEALTH
@@ -221,7 +222,14 @@ class SaleOrder(models.Model):
         if followers:
             project.message_subscribe(partner_ids=followers.ids)
         project._create_wbs_tasks(template)
-        project._order_project_forward_schedule(self.date_order or fields.Datetime.now())
+        try:
+            project._order_project_forward_schedule(self.date_order or fields.Datetime.now())
+        except (UserError, ValueError) as error:
+            # a calendar without working hours must not block the sale: the project is
+            # made, and says why it has no dates yet
+            project.message_post(
+                body=self.env._("The first schedule could not be computed: %s", error)
+            )
         self.message_post(
             body=self.env._(
                 "Delivery project created: %s", project._get_html_link(title=project.name)

@@ -215,3 +215,20 @@ class TestOrderProject(OrderProjectCommon):
         self.assertNotEqual(delivery, pool, "A shared project picked on the quotation stays as is.")
         self.assertFalse(pool.order_sale_order_id)
         self.assertFalse(pool.task_ids.filtered("wbs_code"), "No WBS lands in the shared project.")
+
+    def test_calendar_without_hours_does_not_block_the_sale(self):
+        empty = self.env["resource.calendar"].create(
+            {"name": "Nobody works", "tz": "UTC", "attendance_ids": [(5, 0, 0)]}
+        )
+        self.rule_big_custom.resource_calendar_id = empty
+        order = self._create_order(partner=self.other_customer)
+        order.action_confirm()
+        self.assertEqual(order.state, "sale", "The order is confirmed all the same.")
+        project = order.delivery_project_ids
+        self.assertTrue(project.task_ids, "The WBS is there.")
+        self.assertFalse(any(project.task_ids.mapped("planned_start")))
+        self.assertIn(
+            "could not be computed",
+            " ".join(project.message_ids.mapped("body")),
+            "The project's chatter says why it has no dates yet.",
+        )
