@@ -373,3 +373,13 @@ def test_json_schema_agrees_with_the_python_validator():
         ],
     }
     jsonschema.validate(result, {**schema["$defs"]["result"], "$defs": schema["$defs"]})
+
+
+def test_shipped_example_payload_is_valid_for_both_validators():
+    jsonschema = pytest.importorskip("jsonschema")
+    schemas = ADDON / "schemas"
+    schema = json.loads((schemas / "apply_schedule.schema.json").read_text())
+    example = json.loads((schemas / "apply_schedule.example.json").read_text())
+    jsonschema.validate(example, schema)
+    clean = payload_mod.validate_payload(example)
+    assert [task["task_id"] for task in clean["tasks"]] == [42, 43]
