@@ -1,6 +1,6 @@
 from urllib.parse import urlencode
 
-from odoo import _, http
+from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.tools import consteq
@@ -25,9 +25,7 @@ class OrderPortal(CustomerPortal):
         if "delivery_count" in counters:
             SaleOrder = request.env["sale.order"]
             values["delivery_count"] = (
-                SaleOrder.search_count(
-                    self._prepare_deliveries_domain(request.env.user.partner_id)
-                )
+                SaleOrder.search_count(self._prepare_deliveries_domain(request.env.user.partner_id))
                 if SaleOrder.has_access("read")
                 else 0
             )
@@ -52,7 +50,7 @@ class OrderPortal(CustomerPortal):
         """
         order_sudo = self._document_check_access("sale.order", order_id, access_token)
         if not order_sudo.delivery_project_ids:
-            raise MissingError(_("This order has no delivery to follow."))
+            raise MissingError(request.env._("This order has no delivery to follow."))
         user = request.env.user
         has_token = bool(
             access_token
@@ -64,14 +62,14 @@ class OrderPortal(CustomerPortal):
             and user.share
             and user.commercial_partner_id != order_sudo.partner_id.commercial_partner_id
         ):
-            raise AccessError(_("This order belongs to another customer."))
+            raise AccessError(request.env._("This order belongs to another customer."))
         return order_sudo
 
     def _order_portal_check_issue_access(self, order_id, issue_id, access_token=None):
         """The issue, sudo'ed, for a visitor who may read it or holds its order's token."""
         issue_sudo = request.env["order.portal.issue"].sudo().browse(issue_id).exists()
         if not issue_sudo or issue_sudo.sale_order_id.id != order_id:
-            raise MissingError(_("This issue does not exist."))
+            raise MissingError(request.env._("This issue does not exist."))
         try:
             return self._document_check_access("order.portal.issue", issue_id, access_token)
         except AccessError:
@@ -81,22 +79,22 @@ class OrderPortal(CustomerPortal):
     # ------------------------------------------------------------------ list
     def _get_deliveries_searchbar_sortings(self):
         return {
-            "date": {"label": _("Newest"), "order": "date_order desc, id desc"},
-            "name": {"label": _("Reference"), "order": "name"},
+            "date": {"label": request.env._("Newest"), "order": "date_order desc, id desc"},
+            "name": {"label": request.env._("Reference"), "order": "name"},
             "commitment": {
-                "label": _("Committed Delivery"),
+                "label": request.env._("Committed Delivery"),
                 "order": "commitment_date asc, id desc",
             },
             "forecast": {
-                "label": _("Forecast Delivery"),
+                "label": request.env._("Forecast Delivery"),
                 "order": "order_forecast_delivery asc, id desc",
             },
         }
 
     def _get_deliveries_searchbar_inputs(self):
         return {
-            "name": {"input": "name", "label": _("Search in Reference")},
-            "all": {"input": "all", "label": _("Search in All")},
+            "name": {"input": "name", "label": request.env._("Search in Reference")},
+            "all": {"input": "all", "label": request.env._("Search in All")},
         }
 
     def _get_deliveries_search_domain(self, search_in, search):
@@ -183,9 +181,7 @@ class OrderPortal(CustomerPortal):
         values["token"] = token
         return values
 
-    @http.route(
-        ["/my/deliveries/<int:order_id>"], type="http", auth="public", website=True
-    )
+    @http.route(["/my/deliveries/<int:order_id>"], type="http", auth="public", website=True)
     def portal_my_delivery(self, order_id, access_token=None, **kw):
         try:
             order_sudo = self._order_portal_check_access(order_id, access_token)

@@ -17,7 +17,9 @@ class ProjectTask(models.Model):
     order_portal_released_date = fields.Date("Released On", copy=False, readonly=True)
 
     def action_order_portal_release(self):
-        self.write({"order_portal_released": True, "order_portal_released_date": fields.Date.today()})
+        self.write(
+            {"order_portal_released": True, "order_portal_released_date": fields.Date.today()}
+        )
         return True
 
     def action_order_portal_withdraw(self):

@@ -2,7 +2,9 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-CLOSED = ("1_done", "1_canceled")
+from odoo.addons.project.models.project_task import CLOSED_STATES
+
+CLOSED = tuple(CLOSED_STATES)
 
 
 def _wbs_key(task):
@@ -11,15 +13,19 @@ def _wbs_key(task):
     return (not code, code, task.sequence, task.id)
 
 
+def _root(task):
+    while task.parent_id:
+        task = task.parent_id
+    return task
+
+
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     order_portal_issue_ids = fields.One2many(
         "order.portal.issue", "sale_order_id", "Delivery Issues"
     )
-    order_portal_issue_count = fields.Integer(
-        "Issues", compute="_compute_order_portal_issue_count"
-    )
+    order_portal_issue_count = fields.Integer("Issues", compute="_compute_order_portal_issue_count")
     order_forecast_delivery = fields.Datetime(
         "Forecast Delivery",
         compute="_compute_order_forecast_delivery",
@@ -75,8 +81,10 @@ class SaleOrder(models.Model):
             work = order_tasks.filtered(lambda t: not t.is_wbs_phase and t.state != "1_canceled")
             done = work.filtered(lambda t: t.state == "1_done")
             order.order_delivery_progress = round(100 * len(done) / len(work)) if work else 0
+            # a phase is finished when its work is, whatever the state of the phase task
+            open_phase_ids = {_root(task).id for task in work - done}
             phases = order_tasks.filtered(lambda t: not t.parent_id).sorted(_wbs_key)
-            current = phases.filtered(lambda t: t.state not in CLOSED)[:1]
+            current = phases.filtered(lambda t, ids=open_phase_ids: t.id in ids)[:1]
             order.order_delivery_phase = current.name or False
 
     # ------------------------------------------------------------------ portal
@@ -129,7 +137,9 @@ class SaleOrder(models.Model):
                 if start and end:
                     left = 100.0 * (start - origin).total_seconds() / span
                     width = max(100.0 * (end - start).total_seconds() / span, 1.0)
-                    phase[f"{kind}_bar"] = f"left: {left:.1f}%; width: {min(width, 100 - left):.1f}%;"
+                    phase[f"{kind}_bar"] = (
+                        f"left: {left:.1f}%; width: {min(width, 100 - left):.1f}%;"
+                    )
                 else:
                     phase[f"{kind}_bar"] = False
         return phases
@@ -169,7 +179,8 @@ class SaleOrder(models.Model):
         self.ensure_one()
         projects = []
         for project in self.delivery_project_ids:
-            tasks = project.task_ids
+            # project.task_ids hides closed tasks; finished work belongs on this page
+            tasks = project.tasks
             phases = tasks.filtered(lambda t: not t.parent_id).sorted(_wbs_key)
             # one recursive query for the whole project, not one per phase
             subtask_ids = phases._get_subtask_ids_per_task_id()
@@ -184,7 +195,9 @@ class SaleOrder(models.Model):
                     "forecast_end": project.order_forecast_end,
                     "phases": self._order_portal_place_bars(
                         [
-                            self._order_portal_phase_values(p, tasks.browse(subtask_ids[p.id]))
+                            self._order_portal_phase_values(
+                                p, tasks & tasks.browse(subtask_ids[p.id])
+                            )
                             for p in phases
                         ]
                     ),
@@ -201,7 +214,7 @@ class SaleOrder(models.Model):
     def _order_portal_shared_attachments(self, released_tasks=None):
         """Documents attached to the released tasks of this order's delivery projects."""
         if released_tasks is None:
-            released_tasks = self.delivery_project_ids.task_ids.filtered("order_portal_released")
+            released_tasks = self.delivery_project_ids.tasks.filtered("order_portal_released")
         if not released_tasks:
             return self.env["ir.attachment"]
         return self.env["ir.attachment"].search(

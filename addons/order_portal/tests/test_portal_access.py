@@ -57,6 +57,29 @@ class TestPortalAccess(OrderPortalCommon):
         self.assertIn("o_portal_chatter", html, "The order's chatter is on the page")
         self.assertIn("order_portal_report", html, "The report form is on the page")
 
+    def test_finished_work_stays_visible(self):
+        """Closed tasks leave project.task_ids; the customer still sees what is done."""
+        phases = self.project_a.tasks.filtered(lambda t: not t.parent_id).sorted("wbs_code")
+        first_work = self.project_a.tasks.filtered(
+            lambda t: t.id in phases[0]._get_all_subtasks().ids and not t.is_wbs_phase
+        )
+        (first_work | self.released_task).state = "1_done"
+        self.assertEqual(
+            self.order_a.order_delivery_phase,
+            phases[1].name,
+            "Once the first phase's work is done, the second one is the current phase",
+        )
+        values = self.order_a._order_portal_delivery_values()[0]
+        self.assertEqual(values["phases"][0]["state"], "done")
+        self.assertEqual(
+            [d["name"] for d in values["deliverables"]],
+            [self.released_task.name],
+            "A released deliverable stays listed once its task is done",
+        )
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        html = self._get(f"/my/deliveries/{self.order_a.id}").text
+        self.assertIn("Signed inspection report", html)
+
     @mute_logger("odoo.http")
     def test_detail_other_customer_refused(self):
         self.authenticate(self.portal_a.login, self.portal_a.login)
