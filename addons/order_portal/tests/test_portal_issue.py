@@ -93,6 +93,37 @@ class TestPortalIssue(OrderPortalCommon):
         self.assertIn("We send a new housing next week", bodies, "The answer reaches them")
         self.assertNotIn("Supplier penalty", bodies, "Internal notes stay internal")
 
+    def test_customer_posts_in_chatters(self):
+        """The pages give the chatter a token, so the customer can write to the team on
+        the order (where portal users have no write access) and on the issue."""
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        self._report(self.order_a)
+        issue = self._issues(self.order_a)
+        for record, token in (
+            (self.order_a, self.order_a._portal_ensure_token()),
+            (issue, issue._portal_ensure_token()),
+        ):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": record._name,
+                    "thread_id": record.id,
+                    "post_data": {"body": "When is the factory test?", "message_type": "comment"},
+                    "token": token,
+                },
+            )
+            message = record.message_ids[:1]
+            self.assertIn("When is the factory test?", str(message.body))
+            self.assertEqual(message.author_id, self.portal_a.partner_id, "Posted as Alice")
+
+    def test_back_office_views(self):
+        """The project manager's views of the issues load (kanban by stage, list, form)."""
+        Issue = self.env["order.portal.issue"].with_user(self.project_manager)
+        views = Issue.get_views([(False, "kanban"), (False, "list"), (False, "form")])
+        self.assertEqual(set(views["views"]), {"kanban", "list", "form"})
+        action = self.order_a.with_user(self.salesman).action_view_order_portal_issues()
+        self.assertEqual(action["domain"], [("sale_order_id", "=", self.order_a.id)])
+
     @mute_logger("odoo.http")
     def test_other_customer_cannot_report_or_read(self):
         self.authenticate(self.portal_a.login, self.portal_a.login)
