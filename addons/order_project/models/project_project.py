@@ -275,9 +275,23 @@ class ProjectProject(models.Model):
 
     # ------------------------------------------------------------------ actions
     def action_set_baseline(self):
+        self.env["order.planning.run"]._check_planner_rights()
         self.with_context(active_test=False).task_ids.action_set_baseline()
-        for project in self:
+        # planners are project users, who may not post on every project themselves
+        for project in self.sudo():
             project.message_post(body=self.env._("Baseline set from the current plan."))
+        return True
+
+    def action_order_forward_schedule(self):
+        """Recompute the first schedule from now (or the order date if later), e.g. after
+        the WBS was edited and before any optimisation; pinned tasks keep their dates."""
+        self.env["order.planning.run"]._check_planner_rights()
+        now = fields.Datetime.now()
+        # planners are project users: the dates they may set are written as superuser
+        for project in self.sudo():
+            start = max(project.order_sale_order_id.date_order or now, now)
+            project._order_project_forward_schedule(start)
+            project.message_post(body=self.env._("Forward schedule recomputed."))
         return True
 
     def action_order_reoptimize(self):

@@ -50,6 +50,7 @@ class ProjectTask(models.Model):
 
     def action_set_baseline(self):
         """Freeze the current plan as the reference against which slippage is measured."""
+        self.env["order.planning.run"]._check_planner_rights()
         for task in self:
             task.write(task._prepare_baseline_values())
         return True

@@ -265,6 +265,18 @@ class SaleOrder(models.Model):
         self.sudo()._order_project_generate()
         return res
 
+    def _action_cancel(self):
+        res = super()._action_cancel()
+        for project in self.sudo().delivery_project_ids:
+            project.message_post(
+                body=self.env._(
+                    "The order %s was cancelled; this project is kept and is found again if "
+                    "the order is confirmed anew.",
+                    project.order_sale_order_id._get_html_link(),
+                )
+            )
+        return res
+
     # ------------------------------------------------------------------ actions
     def action_view_delivery_projects(self):
         self.ensure_one()

@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 import pytz
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import Form, new_test_user, tagged, users
 
 from .common import OrderProjectCommon
@@ -149,9 +152,11 @@ class TestOrderProject(OrderProjectCommon):
         self.assertTrue(order.delivery_project_ids.task_ids.filtered("wbs_code"))
 
     def test_set_baseline(self):
-        self.project.action_set_baseline()
+        self.project.with_user(self.planner).action_set_baseline()
         task = self.project.task_ids.filtered(lambda t: t.name == "Manufacturing")
         self.assertEqual(task.baseline_end, task.planned_end, "The baseline freezes the plan.")
+        with self.assertRaises(AccessError, msg="Setting the baseline is a planner's call."):
+            self.project.with_user(self.salesman).action_set_baseline()
 
     @users("op_salesman")
     def test_salesman_sees_own_orders_projects_only(self):
@@ -232,3 +237,23 @@ class TestOrderProject(OrderProjectCommon):
             " ".join(project.message_ids.mapped("body")),
             "The project's chatter says why it has no dates yet.",
         )
+
+    def test_reschedule_moves_unpinned_tasks_only(self):
+        tasks = self.project.task_ids.filtered(lambda t: not t.is_wbs_phase)
+        pinned, free = tasks[0], tasks[-1]
+        pinned.write({"planning_pinned": True, "planned_start": "2020-01-06 08:00:00"})
+        free.planned_start = "2020-01-06 08:00:00"
+        self.project.with_user(self.planner).action_order_forward_schedule()
+        self.assertEqual(str(pinned.planned_start), "2020-01-06 08:00:00", "Pinned stays.")
+        self.assertGreater(free.planned_start.year, 2020, "The others are planned again.")
+
+    def test_cancellation_is_told_on_the_project(self):
+        self.order._action_cancel()
+        self.assertIn("cancelled", " ".join(self.project.message_ids.mapped("body")))
+
+    def test_new_at_risk_margin_re_rates_projects(self):
+        self.order.commitment_date = self.project.order_forecast_end + timedelta(hours=30)
+        self.assertEqual(self.project.order_health, "on_track", "30 h ahead, 24 h margin.")
+        settings = self.env["res.config.settings"].create({"order_at_risk_hours": 48.0})
+        settings.set_values()
+        self.assertEqual(self.project.order_health, "at_risk", "30 h ahead, 48 h margin.")
