@@ -63,7 +63,7 @@ def test_service_over_loopback_solves_and_guards_every_route(database_url, tmp_p
             assert "optimizer_jobs_submitted_total" in client.get("/metrics").text
 
 
-@pytest.mark.parametrize(("max_attempts", "jobs"), [(2, 20), (1, 6)])
+@pytest.mark.parametrize(("max_attempts", "jobs"), [(2, 20), (1, 4)])
 def test_sigkill_in_the_middle_of_20_jobs_loses_none_and_completes_none_twice(
     tmp_path, max_attempts, jobs
 ):

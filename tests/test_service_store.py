@@ -7,25 +7,36 @@ from collections.abc import Iterator
 
 import pytest
 
-from optimizer.service.harness import POSTGRES_HINT, ScratchPostgres, postgres_admin_url
+from optimizer.service.harness import (
+    POSTGRES_HINT,
+    ScratchPostgres,
+    postgres_admin_url,
+    truncate_jobs,
+)
 from optimizer.service.jobs import RESTART_REASON, JobStore
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    """One scratch database for the module (CREATE/DROP DATABASE cost a checkpoint each)."""
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip(POSTGRES_HINT)
+    with ScratchPostgres(admin) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path) -> Iterator[JobStore]:
     """The same tests on both back-ends; PostgreSQL down means a skip that says so."""
     if request.param == "sqlite":
-        s = JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
-        yield s
-        s.close()
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip(POSTGRES_HINT)
-    with ScratchPostgres(admin) as url:
-        s = JobStore(url)
-        yield s
-        s.close()
+        url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        truncate_jobs(url)
+    s = JobStore(url)
+    yield s
+    s.close()
 
 
 def test_job_row_is_committed_with_its_problem_before_anyone_runs_it(store):

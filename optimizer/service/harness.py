@@ -173,3 +173,17 @@ def redis_reachable(host: str = "127.0.0.1", port: int = 6379) -> bool:
             return s.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def truncate_jobs(url: str) -> None:
+    """Empty the job tables (between tests sharing one scratch database)."""
+    from sqlalchemy import delete
+
+    from optimizer.service.jobs import event_table, job_table, make_engine, metadata
+
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(event_table))
+        conn.execute(delete(job_table))
+    engine.dispose()

@@ -26,10 +26,12 @@ from sqlalchemy import (
     Float,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
     and_,
+    bindparam,
     case,
     create_engine,
     event,
@@ -78,6 +80,18 @@ event_table = Table(
     Column("detail", Text),
     Column("at", Float, nullable=False),
 )
+
+
+def _get_statement(payload: bool, result: bool) -> Select[Any]:
+    c = job_table.c
+    columns = [col for col in job_table.columns if col.name not in ("payload", "result")]
+    columns += [c.payload] if payload else []
+    columns += [c.result] if result else []
+    return select(*columns).where(c.id == bindparam("job_id"))
+
+
+# Built once: the status read is the hot path of the API (SQLAlchemy then skips re-compiling).
+_GET = {(p, r): _get_statement(p, r) for p in (False, True) for r in (False, True)}
 
 
 @dataclass
@@ -175,14 +189,8 @@ class JobStore:
 
     def get(self, job_id: str, *, payload: bool = False, result: bool = False) -> Job | None:
         """The job, without its (possibly large) payload and result unless asked for."""
-        c = job_table.c
-        columns = [col for col in job_table.columns if col.name not in ("payload", "result")]
-        if payload:
-            columns.append(c.payload)
-        if result:
-            columns.append(c.result)
         with self.engine.connect() as conn:
-            row = conn.execute(select(*columns).where(c.id == job_id)).mappings().first()
+            row = conn.execute(_GET[payload, result], {"job_id": job_id}).mappings().first()
         return _decode(row) if row else None
 
     def status_counts(self) -> dict[str, int]:

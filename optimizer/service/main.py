@@ -136,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Digests are read once (a rotated key file takes a restart).
+    app.state.api_key_digests = settings.api_key_digests()
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(odoo.router)

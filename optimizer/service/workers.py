@@ -212,19 +212,36 @@ def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
     return run
 
 
+def _lower_thread_priority(nice: int) -> None:
+    """Run this solver thread (and the CP-SAT threads it starts, which inherit it) at a lower
+    CPU priority than the threads answering HTTP, so status calls stay fast while solves use
+    every core. Linux schedules threads individually; elsewhere this does nothing."""
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, tid)
+        if current < nice:
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except OSError:
+        pass
+
+
 class InProcessWorker:
     """A thread pool inside the service process; CP-SAT releases the GIL while it searches."""
 
     mode = "inprocess"
 
-    def __init__(self, runner: JobRunner, concurrency: int) -> None:
+    def __init__(self, runner: JobRunner, concurrency: int, nice: int = 10) -> None:
         self.runner = runner
+        self.nice = nice
         self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="job")
 
     def submit(self, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
         self.pool.submit(self._run, job_id, odoo_replan)
 
     def _run(self, job_id: str, odoo_replan: OdooReplan | None) -> None:
+        _lower_thread_priority(self.nice)
         try:
             self.runner.run(job_id, odoo_replan)
         except Exception:  # the store itself failed: the row stays, recovery picks it up
@@ -312,4 +329,4 @@ def __getattr__(name: str) -> Any:
 def make_dispatcher(settings: Settings, runner_factory: Callable[[], JobRunner]) -> Dispatcher:
     if settings.workers == "celery":
         return CeleryDispatcher(settings)
-    return InProcessWorker(runner_factory(), settings.concurrency)
+    return InProcessWorker(runner_factory(), settings.concurrency, settings.solver_nice)

@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Liveness and job-store reachability (no API key)")
-def healthz(request: Request) -> JSONResponse:
+async def healthz(request: Request) -> JSONResponse:
     store, dispatcher = request.app.state.store, request.app.state.dispatcher
     try:
         store.ping()
