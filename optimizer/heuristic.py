@@ -80,10 +80,11 @@ def choose_modes(problem: Problem) -> list[int]:
             / 10
         )
 
-    modes = [
-        min(range(len(t.modes)), key=lambda m, i=i: (t.modes[m].duration, cost(i, m)))
-        for i, t in enumerate(problem.tasks)
-    ]
+    def quickest(i: int) -> int:
+        task = problem.tasks[i]
+        return min(range(len(task.modes)), key=lambda m: (task.modes[m].duration, cost(i, m)))
+
+    modes = [quickest(i) for i in range(len(problem.tasks))]
     if not nonren:
         return modes
     for _ in range(10 * len(problem.tasks)):

@@ -165,7 +165,7 @@ class Problem:
         # A task none of whose modes fits the renewable capacities can never be scheduled.
         if all(self._mode_exceeds_capacity(mode) for mode in task.modes):
             mode = task.modes[0]
-            res_id = self._mode_exceeds_capacity(mode)
+            res_id = self._mode_exceeds_capacity(mode) or ""
             raise ProblemError(
                 f"tasks[{i}].modes[0].demands.{res_id}",
                 f"task {task.id!r} demands {mode.demands[res_id]} of resource {res_id!r} "
