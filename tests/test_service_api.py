@@ -3,18 +3,23 @@ Odoo replan function is swapped for a fake through `dependency_overrides`."""
 
 from __future__ import annotations
 
+import sys
+import threading
 import time
+import types
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+import optimizer
 from optimizer.checker import check
 from optimizer.cli import plan_from_dict
 from optimizer.model import Problem
 from optimizer.portfolio import generate
 from optimizer.service.dependencies import Settings, get_odoo_replan, hash_api_key
 from optimizer.service.main import create_app
+from optimizer.service.workers import odoo_replan_from_settings
 
 KEY = "test-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -220,3 +225,55 @@ def test_metrics_and_openapi(client):
         "/metrics",
     } <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
+
+
+def test_a_running_odoo_replan_cannot_be_cancelled_and_ends_done(client):
+    started, release = threading.Event(), threading.Event()
+
+    def slow_replan(job_id: str, project_ids: Any, time_limit: float) -> dict:
+        started.set()
+        release.wait(10)
+        return {"plan_id": job_id, "applied": 1, "conflicts": []}
+
+    client.app.dependency_overrides[get_odoo_replan] = lambda: slow_replan
+    job_id = client.post("/v1/odoo/replan", json={}, headers=AUTH).json()["id"]
+    assert started.wait(10)
+    response = client.delete(f"/v1/plans/{job_id}", headers=AUTH)
+    assert response.status_code == 409 and "write-back" in response.json()["detail"]
+    release.set()
+    assert wait_status(client, job_id, "done", "failed", "cancelled")["status"] == "done"
+
+
+def test_the_real_replan_gets_a_json_rpc_transport_the_key_file_and_the_job_id(
+    tmp_path, monkeypatch
+):
+    """Wiring only: `optimizer.odoo` is replaced by a stand-in module recording its calls."""
+    key_file = tmp_path / "odoo.key"
+    key_file.write_text(ODOO_SECRET + "\n")
+    calls: dict[str, Any] = {}
+
+    class StandInTransport:
+        def __init__(self, url: str, db: str, login: str, api_key: str) -> None:
+            calls["transport"] = (url, db, login, api_key)
+
+    def stand_in_replan(transport, project_ids=None, time_limit=10.0, *, plan_id=None, workers=2):
+        calls["replan"] = (project_ids, time_limit, plan_id, workers)
+        return {"plan_id": plan_id, "applied": 2, "conflicts": []}
+
+    stand_in = types.ModuleType("optimizer.odoo")
+    stand_in.JsonRpcTransport = StandInTransport  # type: ignore[attr-defined]
+    stand_in.replan = stand_in_replan  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "optimizer.odoo", stand_in)
+    monkeypatch.setattr(optimizer, "odoo", stand_in, raising=False)
+    settings = Settings(
+        odoo_url="http://127.0.0.1:8069",
+        odoo_db="prod",
+        odoo_login="optimizer-bot",
+        odoo_api_key_file=key_file,
+        solver_workers=1,
+    )
+    assert settings.odoo_configured() and ODOO_SECRET not in repr(settings)
+    result = odoo_replan_from_settings(settings)("job-1", [3], 5.0)
+    assert calls["transport"] == ("http://127.0.0.1:8069", "prod", "optimizer-bot", ODOO_SECRET)
+    assert calls["replan"] == ([3], 5.0, "job-1", 1), "the job id is the plan id"
+    assert result["plan_id"] == "job-1"

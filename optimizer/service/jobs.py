@@ -35,6 +35,7 @@ from sqlalchemy import (
     case,
     create_engine,
     event,
+    false,
     func,
     insert,
     select,
@@ -309,19 +310,22 @@ class JobStore:
                 self._event(conn, job_id, attempt, QUEUED, reason)
         return moved == 1
 
-    def finish(self, job_id: str, attempt: int, result: dict[str, Any]) -> str | None:
+    def finish(
+        self, job_id: str, attempt: int, result: dict[str, Any], honour_cancel: bool = True
+    ) -> str | None:
         """Store the result of `attempt`: the job ends done (or cancelled, if a cancel came in
-        while it ran). Returns the final status, or None if this attempt no longer owns the job:
-        a job is never completed twice."""
+        while it ran and `honour_cancel`). Returns the final status, or None if this attempt no
+        longer owns the job: a job is never completed twice."""
         c = job_table.c
+        cancelled = c.cancel_requested if honour_cancel else false()
         with self._tx() as conn:
             moved = conn.execute(
                 update(job_table)
                 .where(and_(c.id == job_id, c.status == RUNNING, c.attempts == attempt))
                 .values(
-                    status=case((c.cancel_requested, CANCELLED), else_=DONE),
+                    status=case((cancelled, CANCELLED), else_=DONE),
                     result=json.dumps(result, separators=(",", ":")),
-                    error=case((c.cancel_requested, "cancelled while running"), else_=None),
+                    error=case((cancelled, "cancelled while running"), else_=None),
                     best_objective=result.get("objective", c.best_objective),
                     best_bound=result.get("lower_bound", c.best_bound),
                     finished_at=time.time(),

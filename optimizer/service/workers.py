@@ -146,7 +146,8 @@ class JobRunner:
             self.store.fail(job_id, attempt, reason)
             final = FAILED
         else:
-            final = self.store.finish(job_id, attempt, result)
+            # A replan's write-back has happened by now: it ends done even if a cancel came.
+            final = self.store.finish(job_id, attempt, result, honour_cancel=job.kind == PLAN)
             if final is None:
                 logger.warning("job %s attempt %d finished after losing the job", job_id, attempt)
                 return None
@@ -204,10 +205,10 @@ def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
         transport = odoo.JsonRpcTransport(
             settings.odoo_url, settings.odoo_db, settings.odoo_login, secret.get_secret_value()
         )
-        kwargs: dict[str, Any] = {"project_ids": project_ids, "time_limit": time_limit}
-        if "plan_id" in inspect.signature(odoo.replan).parameters:
-            kwargs["plan_id"] = job_id
-        return odoo.replan(transport, **kwargs)
+        wanted: dict[str, Any] = {"plan_id": job_id, "workers": settings.solver_workers}
+        accepted = inspect.signature(odoo.replan).parameters
+        options = {k: v for k, v in wanted.items() if k in accepted}
+        return odoo.replan(transport, project_ids, time_limit, **options)
 
     return run
 

@@ -25,7 +25,7 @@ from optimizer.service.schemas import (
     ValidationErrorBody,
     problem_example,
 )
-from optimizer.service.workers import PLAN
+from optimizer.service.workers import ODOO_REPLAN, PLAN
 
 PROBLEM_EXAMPLE = problem_example()
 
@@ -136,6 +136,12 @@ def get_plan_result(job_id: str, store: StoreDep) -> Response:
     summary="Cancel: a queued job at once, a running one at its next solver progress",
 )
 def cancel_plan(job_id: str, response: Response, store: StoreDep) -> JobStatus:
+    job = store.get(job_id)
+    if job is not None and job.kind == ODOO_REPLAN and job.status == RUNNING:
+        raise HTTPException(
+            status_code=409,
+            detail="a running Odoo replan cannot be cancelled: its write-back may be under way",
+        )
     status = store.cancel(job_id)
     if status is None:
         raise HTTPException(status_code=404, detail=f"no job {job_id}")
