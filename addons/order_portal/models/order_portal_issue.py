@@ -130,17 +130,22 @@ class OrderPortalIssue(models.Model):
         ``order``; the portal user has no create right of their own.
         """
         issue = self.create(self._prepare_portal_issue_values(order, partner, values))
-        attachments = self.env["ir.attachment"].create(
-            [
-                {
-                    "name": name,
-                    "raw": content,
-                    "mimetype": mimetype,
-                    "res_model": self._name,
-                    "res_id": issue.id,
-                }
-                for name, content, mimetype in files
-            ]
+        # The files come from outside: never keep them as HTML/SVG, whoever creates them.
+        attachments = (
+            self.env["ir.attachment"]
+            .with_context(attachments_mime_plainxml=True)
+            .create(
+                [
+                    {
+                        "name": name,
+                        "raw": content,
+                        "mimetype": mimetype,
+                        "res_model": self._name,
+                        "res_id": issue.id,
+                    }
+                    for name, content, mimetype in files
+                ]
+            )
         )
         issue.message_subscribe(partner_ids=partner.ids)
         body = plaintext2html(values.get("description") or issue.name)

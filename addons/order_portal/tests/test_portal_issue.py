@@ -27,6 +27,27 @@ class TestPortalIssue(OrderPortalCommon):
             allow_redirects=False,
         )
 
+    def test_uploaded_html_is_kept_as_text(self):
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        self.url_open(
+            f"/my/deliveries/{self.order_a.id}/issues/new",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "issue_type": "problem",
+                "name": "Page",
+            },
+            files={
+                "attachments": ("x.html", b"<html><script>alert(1)</script></html>", "text/html")
+            },
+            allow_redirects=False,
+        )
+        attachment = self.env["ir.attachment"].search(
+            [("res_model", "=", "order.portal.issue"), ("name", "=", "x.html")]
+        )
+        self.assertEqual(
+            attachment.mimetype, "text/plain", "A customer's HTML is never served as HTML"
+        )
+
     def _issues(self, order):
         return self.env["order.portal.issue"].search([("sale_order_id", "=", order.id)])
 
