@@ -80,6 +80,11 @@ class TestPortalAccess(OrderPortalCommon):
         html = self._get(f"/my/deliveries/{self.order_a.id}").text
         self.assertIn("Signed inspection report", html)
 
+    def test_link_from_the_sales_order_page(self):
+        self.authenticate(self.portal_a.login, self.portal_a.login)
+        response = self._get(f"/my/orders/{self.order_a.id}")
+        self.assertIn(f"/my/deliveries/{self.order_a.id}", response.text)
+
     @mute_logger("odoo.http")
     def test_detail_other_customer_refused(self):
         self.authenticate(self.portal_a.login, self.portal_a.login)
