@@ -277,3 +277,9 @@ def test_the_real_replan_gets_a_json_rpc_transport_the_key_file_and_the_job_id(
     assert calls["transport"] == ("http://127.0.0.1:8069", "prod", "optimizer-bot", ODOO_SECRET)
     assert calls["replan"] == ([3], 5.0, "job-1", 1), "the job id is the plan id"
     assert result["plan_id"] == "job-1"
+
+
+def test_docs_can_be_closed(tmp_path):
+    with make_client(tmp_path, public_docs=False) as client:
+        assert client.get("/docs").status_code == 404
+        assert client.get("/openapi.json").status_code == 404

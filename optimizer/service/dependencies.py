@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 16 * 1024 * 1024
     max_tasks: int = 30_000
     max_attempts: int = 2
+    # /docs and /openapi.json without a key (they describe the API, they hold no data).
+    public_docs: bool = True
     odoo_url: str | None = None
     odoo_db: str | None = None
     odoo_login: str | None = None

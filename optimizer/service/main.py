@@ -134,6 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Resource-constrained multi-project scheduling as a service",
         version="1",
         lifespan=lifespan,
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.public_docs else None,
     )
     app.state.settings = settings
     # Digests are read once (a rotated key file takes a restart).

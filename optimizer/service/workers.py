@@ -200,11 +200,10 @@ def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
         from optimizer import odoo  # the connector; imported only when a replan runs
 
         secret = settings.odoo_secret()
-        if secret is None:
-            raise RuntimeError("no Odoo API key configured")
-        transport = odoo.JsonRpcTransport(
-            settings.odoo_url, settings.odoo_db, settings.odoo_login, secret.get_secret_value()
-        )
+        url, db, login = settings.odoo_url, settings.odoo_db, settings.odoo_login
+        if secret is None or not (url and db and login):
+            raise RuntimeError("Odoo connection not configured (URL, database, login, API key)")
+        transport = odoo.JsonRpcTransport(url, db, login, secret.get_secret_value())
         wanted: dict[str, Any] = {"plan_id": job_id, "workers": settings.solver_workers}
         accepted = inspect.signature(odoo.replan).parameters
         options = {k: v for k, v in wanted.items() if k in accepted}
