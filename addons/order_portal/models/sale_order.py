@@ -64,7 +64,7 @@ class SaleOrder(models.Model):
             ends = [end for end in order.delivery_project_ids.mapped("order_forecast_end") if end]
             order.order_forecast_delivery = max(ends) if ends else False
 
-    @api.depends("delivery_project_ids")
+    @api.depends("delivery_project_ids", "delivery_project_ids.active")
     def _compute_order_has_delivery(self):
         for order in self:
             order.order_has_delivery = bool(order.delivery_project_ids)
@@ -73,11 +73,11 @@ class SaleOrder(models.Model):
         tasks = self.env["project.task"].search(
             [("project_id.order_sale_order_id", "in", self.ids)]
         )
-        tasks_by_order = defaultdict(lambda: self.env["project.task"])
+        task_ids_by_order = defaultdict(list)
         for task in tasks:
-            tasks_by_order[task.project_id.order_sale_order_id.id] |= task
+            task_ids_by_order[task.project_id.order_sale_order_id.id].append(task.id)
         for order in self:
-            order_tasks = tasks_by_order[order.id]
+            order_tasks = tasks.browse(task_ids_by_order[order.id])
             work = order_tasks.filtered(lambda t: not t.is_wbs_phase and t.state != "1_canceled")
             done = work.filtered(lambda t: t.state == "1_done")
             order.order_delivery_progress = round(100 * len(done) / len(work)) if work else 0
