@@ -1,0 +1,36 @@
+"""Odoo connector: transport (JSON-RPC for 18, JSON-2 for 19+), paged reader, pure mapping,
+and `replan` (read -> map -> solve -> check -> one ``apply_schedule`` call)."""
+
+from optimizer.odoo.mapping import Context, plan_to_payload, records_to_problem
+from optimizer.odoo.reader import Snapshot, read_snapshot
+from optimizer.odoo.replan import ReplanError, replan
+from optimizer.odoo.transport import (
+    Json2Transport,
+    JsonRpcTransport,
+    OdooAccessError,
+    OdooConnectionError,
+    OdooError,
+    OdooNotFoundError,
+    OdooServerError,
+    OdooValidationError,
+    Transport,
+)
+
+__all__ = [
+    "Context",
+    "Json2Transport",
+    "JsonRpcTransport",
+    "OdooAccessError",
+    "OdooConnectionError",
+    "OdooError",
+    "OdooNotFoundError",
+    "OdooServerError",
+    "OdooValidationError",
+    "ReplanError",
+    "Snapshot",
+    "Transport",
+    "plan_to_payload",
+    "read_snapshot",
+    "records_to_problem",
+    "replan",
+]

@@ -1,0 +1,398 @@
+"""The Odoo connector's transport and reader against a LOCAL FAKE SERVER on 127.0.0.1 that
+speaks only the protocol surface used here: Odoo's JSON-RPC ``POST /jsonrpc``
+(``common.authenticate`` and ``object.execute_kw``, errors as Odoo 18 serialises them in
+``odoo.http.JsonRPCDispatcher.handle_error``) and the Odoo 19 JSON-2 ``POST /json/2/<model>/
+<method>``. It is not Odoo: tests/test_e2e_odoo.py runs the connector against a real Odoo 18.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from optimizer.odoo import (
+    Json2Transport,
+    JsonRpcTransport,
+    OdooAccessError,
+    OdooConnectionError,
+    OdooNotFoundError,
+    OdooServerError,
+    OdooValidationError,
+    Transport,
+    read_snapshot,
+    replan,
+)
+from optimizer.odoo.reader import search_read_all
+from tests.odoo_server import free_port
+
+KEY = "5ecret0ab1e5c0ffee5ecret0ab1e5c0ffee0000"
+Handler = Callable[[str, dict[str, Any], dict[str, str]], tuple[int, Any]]
+
+
+class FakeOdoo:
+    """Records every request; `handle` decides each answer (status, JSON body)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, dict[str, Any], dict[str, str]]] = []
+        self.handle: Handler = self.default
+
+    def default(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        params = body.get("params", {})
+        if params.get("service") == "common" and params.get("method") == "authenticate":
+            db, login, key, _env = params["args"]
+            return 200, rpc_result(7 if (login, key) == ("bot", KEY) else False)
+        if params.get("service") == "object":
+            _db, _uid, _key, model, method, args, kwargs = params["args"]
+            return 200, rpc_result({"model": model, "method": method, "kwargs": kwargs})
+        return 404, {"error": "unexpected"}
+
+    def count(self, rpc_method: str) -> int:
+        return sum(
+            1 for _p, b, _h in self.requests if b.get("params", {}).get("method") == rpc_method
+        )
+
+
+def rpc_result(result: Any) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": 1, "result": result}
+
+
+def rpc_error(name: str, message: str, code: int = 200) -> dict[str, Any]:
+    """An error as Odoo 18's JsonRPCDispatcher.handle_error answers it (HTTP 200)."""
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "error": {
+            "code": code,
+            "message": "Odoo Server Error",
+            "data": {
+                "name": name,
+                "debug": "Traceback (most recent call last): ...",
+                "message": message,
+                "arguments": [message],
+                "context": {},
+            },
+        },
+    }
+
+
+@pytest.fixture
+def fake_odoo() -> Iterator[tuple[str, FakeOdoo]]:
+    fake = FakeOdoo()
+
+    class RequestHandler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            fake.requests.append((self.path, body, headers))
+            status, answer = fake.handle(self.path, body, headers)
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def transport(url: str, **options: Any) -> JsonRpcTransport:
+    return JsonRpcTransport(
+        url, "prod", "bot", KEY, timeout=5, retries=2, sleep=lambda s: None, **options
+    )
+
+
+def test_authenticates_once_and_calls_execute_kw(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, fake = fake_odoo
+    odoo = transport(url)
+    answer = odoo.call("project.task", "search_read", [], {"domain": [], "limit": 2})
+    odoo.call("project.task", "search_read", [], {"domain": []})
+    assert answer == {
+        "model": "project.task",
+        "method": "search_read",
+        "kwargs": {"domain": [], "limit": 2},
+    }
+    assert fake.count("authenticate") == 1, "the uid is fetched once"
+    path, body, _ = fake.requests[1]
+    assert path == "/jsonrpc"
+    assert body["params"]["args"][:3] == ["prod", 7, KEY], "execute_kw(db, uid, key, ...)"
+
+
+def test_retries_502_with_backoff_then_succeeds(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, fake = fake_odoo
+    failures = iter([502, 502])
+    delays: list[float] = []
+
+    def flaky(path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        status = next(failures, None)
+        return (status, {"error": "bad gateway"}) if status else fake.default(path, body, headers)
+
+    fake.handle = flaky
+    odoo = JsonRpcTransport(url, "prod", "bot", KEY, retries=3, backoff=0.5, sleep=delays.append)
+    assert odoo.authenticate() == 7
+    assert delays == [0.5, 1.0], "exponential backoff"
+    assert len(fake.requests) == 3
+
+
+def test_gives_up_after_the_retries_on_5xx(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, fake = fake_odoo
+    fake.handle = lambda p, b, h: (503, {"error": "maintenance"})
+    with pytest.raises(OdooServerError, match=r"res.users.authenticate: HTTP 503") as info:
+        transport(url).authenticate()
+    assert info.value.status == 503
+    assert len(fake.requests) == 3, "one call and two retries"
+
+
+def test_no_retry_on_403(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, fake = fake_odoo
+    fake.handle = lambda p, b, h: (403, {"error": "forbidden"})
+    with pytest.raises(OdooAccessError) as info:
+        transport(url).authenticate()
+    assert len(fake.requests) == 1, "4xx is never retried"
+    assert info.value.status == 403
+
+
+def test_refused_key_is_an_access_error(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, _ = fake_odoo
+    odoo = JsonRpcTransport(url, "prod", "bot", "wrong-key", sleep=lambda s: None)
+    with pytest.raises(OdooAccessError, match="login 'bot' refused"):
+        odoo.call("project.task", "search_read", [], {})
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "error"),
+    [
+        ("odoo.exceptions.AccessError", "Only planners may apply a schedule.", OdooAccessError),
+        ("odoo.exceptions.AccessDenied", "Access Denied", OdooAccessError),
+        ("odoo.exceptions.ValidationError", "Invalid schedule: tasks[0]", OdooValidationError),
+        ("odoo.exceptions.UserError", "Set the optimizer URL", OdooValidationError),
+        ("odoo.exceptions.MissingError", "Record does not exist", OdooNotFoundError),
+        ("odoo.exceptions.UserError", "Object order.planning.run doesn't exist", OdooNotFoundError),
+        (
+            "builtins.AttributeError",
+            "The method 'x.apply_schedule' does not exist",
+            OdooNotFoundError,
+        ),
+        ("builtins.ValueError", "Invalid field 'nope'", OdooServerError),
+    ],
+)
+def test_odoo_errors_name_the_model_and_method(
+    fake_odoo: tuple[str, FakeOdoo], name: str, message: str, error: type[Exception]
+) -> None:
+    url, fake = fake_odoo
+
+    def refuse(path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        if body["params"]["service"] == "object":
+            return 200, rpc_error(name, message)
+        return fake.default(path, body, headers)
+
+    fake.handle = refuse
+    with pytest.raises(error) as info:
+        transport(url).call("order.planning.run", "apply_schedule", [], {"payload": {}})
+    text = str(info.value)
+    assert text.startswith("Odoo order.planning.run.apply_schedule: "), text
+    assert message in text
+    assert (info.value.model, info.value.method, info.value.odoo_name) == (
+        "order.planning.run",
+        "apply_schedule",
+        name,
+    )
+    assert fake.count("execute_kw") == 1, "errors Odoo reported are not retried"
+
+
+def test_http_404_and_422_are_classified(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, fake = fake_odoo
+    fake.handle = lambda p, b, h: (404, {"error": "no such route"})
+    with pytest.raises(OdooNotFoundError):
+        transport(url).authenticate()
+    fake.handle = lambda p, b, h: (422, "got an unexpected keyword argument 'x'")
+    with pytest.raises(OdooValidationError, match="unexpected keyword"):
+        transport(url).authenticate()
+
+
+def test_connection_errors_are_retried_then_reported() -> None:
+    delays: list[float] = []
+    odoo = JsonRpcTransport(
+        f"http://127.0.0.1:{free_port()}", "prod", "bot", KEY, retries=2, sleep=delays.append
+    )
+    with pytest.raises(OdooConnectionError, match="after 3 attempt"):
+        odoo.authenticate()
+    assert len(delays) == 2
+
+
+def test_the_key_never_leaks(
+    fake_odoo: tuple[str, FakeOdoo], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, fake = fake_odoo
+    caplog.set_level(logging.DEBUG)
+    # A server that echoes the credentials it was sent in its error texts.
+    fake.handle = lambda p, b, h: (200, rpc_error("odoo.exceptions.AccessDenied", f"bad key {b}"))
+    odoo = transport(url)
+    with pytest.raises(OdooAccessError) as info:
+        odoo.authenticate()
+    assert KEY not in str(info.value) and KEY not in repr(info.value)
+    assert "***" in str(info.value)
+    assert KEY not in repr(odoo) and KEY not in str(vars(odoo))
+    fake.handle = lambda p, b, h: (502, {"error": f"proxy saw {b}"})
+    with pytest.raises(OdooServerError) as info:
+        odoo.authenticate()
+    assert KEY not in str(info.value)
+    refused = JsonRpcTransport(
+        f"http://127.0.0.1:{free_port()}", "prod", "bot", KEY, retries=1, sleep=lambda s: None
+    )
+    with pytest.raises(OdooConnectionError) as info:
+        refused.authenticate()
+    assert KEY not in str(info.value)
+    assert KEY not in caplog.text
+    assert "retry 1/2" in caplog.text
+
+
+def test_json2_sends_named_parameters_with_a_bearer_key(fake_odoo: tuple[str, FakeOdoo]) -> None:
+    url, fake = fake_odoo
+    fake.handle = lambda p, b, h: (200, [{"id": 3, "name": "x"}])
+    odoo = Json2Transport(url, "prod", KEY, sleep=lambda s: None)
+    assert odoo.call("project.task", "read", [[3]], {"fields": ["name"]}) == [
+        {"id": 3, "name": "x"}
+    ]
+    path, body, headers = fake.requests[0]
+    assert path == "/json/2/project.task/read"
+    assert body == {"ids": [3], "fields": ["name"]}
+    assert headers["authorization"] == f"bearer {KEY}"
+    assert headers["x-odoo-database"] == "prod"
+    fake.handle = lambda p, b, h: (
+        422,
+        {"name": "odoo.exceptions.ValidationError", "message": "Invalid schedule", "arguments": []},
+    )
+    with pytest.raises(
+        OdooValidationError, match=r"order.planning.run.apply_schedule: HTTP 422: Invalid"
+    ):
+        odoo.call("order.planning.run", "apply_schedule", [], {"payload": {}})
+    fake.handle = lambda p, b, h: (
+        401,
+        {"name": "werkzeug.exceptions.Unauthorized", "message": f"{h}"},
+    )
+    with pytest.raises(OdooAccessError) as info:
+        odoo.call("project.task", "search_read", [], {})
+    assert KEY not in str(info.value)
+    with pytest.raises(TypeError, match="by name"):
+        odoo.call("project.task", "search_read", [[("id", ">", 0)], ["name"]])
+
+
+class MemoryOdoo(Transport):
+    """An in-memory stand-in for the few model methods the connector calls."""
+
+    def __init__(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        self.records = records
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    def call(
+        self, model: str, method: str, args: Any = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        kwargs = dict(kwargs or {})
+        self.calls.append((model, method, kwargs))
+        if method == "apply_schedule":
+            tasks = kwargs["payload"]["tasks"]
+            return {
+                "plan_id": kwargs["payload"]["plan_id"],
+                "run_id": 1,
+                "already_applied": False,
+                "applied": len(tasks),
+                "conflicts": [],
+            }
+        assert method == "search_read" and kwargs["order"] == "id"
+        rows = [
+            r
+            for r in self.records.get(model, [])
+            if all(self._match(r, t) for t in kwargs["domain"])
+        ]
+        rows.sort(key=lambda r: r["id"])
+        return rows[kwargs["offset"] : kwargs["offset"] + kwargs["limit"]]
+
+    @staticmethod
+    def _match(row: dict[str, Any], term: list[Any]) -> bool:
+        name, op, value = term
+        if op == "in":
+            own = row.get(name)
+            own = own[0] if isinstance(own, list) else own
+            return own in value
+        return True  # the open-projects domain: every stored project is open
+
+
+def test_reader_pages_and_reads_by_id_lists() -> None:
+    projects = [
+        {"id": p, "name": f"P{p}", "order_commitment_date": False, "order_priority": "0"}
+        for p in (1, 2, 3)
+    ]
+    tasks = [
+        {
+            "id": t,
+            "name": f"T{t}",
+            "project_id": [1 + t % 3, "P"],
+            "depend_on_ids": [t - 1] if t > 1 else [],
+            "write_date": "2026-11-24 10:00:00",
+            "duration_hours": 1.0,
+        }
+        for t in range(1, 12)
+    ]
+    odoo = MemoryOdoo({"project.project": projects, "project.task": tasks, "order.task.lag": []})
+    snap = read_snapshot(odoo, page_size=4)
+    assert [p["id"] for p in snap.projects] == [1, 2, 3]
+    assert sorted(t["id"] for t in snap.tasks) == list(range(1, 12))
+    task_pages = [c for c in odoo.calls if c[0] == "project.task"]
+    assert len(task_pages) == 3, "11 tasks in pages of 4"
+    assert all(c[2]["domain"] == [["project_id", "in", [1, 2, 3]]] for c in task_pages)
+    assert snap.calls == len(odoo.calls)
+    rows, calls = search_read_all(odoo, "project.task", [], ["id"], page_size=11)
+    assert (len(rows), calls) == (11, 2), "a full last page needs one more, empty, page"
+
+
+def test_replan_reads_solves_and_writes_back_once() -> None:
+    projects = [
+        {
+            "id": 1,
+            "name": "P1",
+            "order_commitment_date": "2026-12-02 08:00:00",
+            "order_priority": "1",
+        }
+    ]
+    tasks = [
+        {
+            "id": t,
+            "name": f"T{t}",
+            "project_id": [1, "P1"],
+            "depend_on_ids": [t - 1] if t > 1 else [],
+            "write_date": "2026-11-24 10:00:00",
+            "duration_hours": 2.0,
+            "state": "01_in_progress",
+        }
+        for t in (1, 2, 3)
+    ]
+    odoo = MemoryOdoo({"project.project": projects, "project.task": tasks})
+    result = replan(odoo, [1], time_limit=2, plan_id="job-1", start=datetime(2026, 12, 1, 8))
+    applies = [c for c in odoo.calls if c[1] == "apply_schedule"]
+    assert len(applies) == 1, "the whole plan in one call"
+    payload = applies[0][2]["payload"]
+    assert payload["plan_id"] == "job-1"
+    assert [t["planned_start"] for t in payload["tasks"]] == [
+        "2026-12-01 08:00:00",
+        "2026-12-01 10:00:00",
+        "2026-12-01 12:00:00",
+    ]
+    assert result["applied"] == 3 and result["figures"]["tasks_planned"] == 3
