@@ -20,7 +20,7 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         params = self.env["ir.config_parameter"].sudo()
         old_margin = params.get_param("order_project.at_risk_hours")
-        super().set_values()
+        res = super().set_values()
         if params.get_param("order_project.at_risk_hours") != old_margin:
             # the health is stored; a new margin re-rates every delivery project at once
             projects = (
@@ -28,3 +28,4 @@ class ResConfigSettings(models.TransientModel):
             )
             self.env.add_to_compute(projects._fields["order_health"], projects)
             projects.flush_recordset(["order_health"])
+        return res
