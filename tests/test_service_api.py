@@ -17,6 +17,7 @@ from optimizer.checker import check
 from optimizer.cli import plan_from_dict
 from optimizer.model import Problem
 from optimizer.portfolio import generate
+from optimizer.service import main as service_main
 from optimizer.service.dependencies import Settings, get_odoo_replan, hash_api_key
 from optimizer.service.main import create_app
 from optimizer.service.workers import odoo_replan_from_settings
@@ -283,3 +284,36 @@ def test_docs_can_be_closed(tmp_path):
     with make_client(tmp_path, public_docs=False) as client:
         assert client.get("/docs").status_code == 404
         assert client.get("/openapi.json").status_code == 404
+
+
+class FlakyBroker:
+    """A dispatcher standing in for Celery whose broker is down for the first send."""
+
+    mode = "celery"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+        self.down = True
+
+    def submit(self, job_id: str, odoo_replan: Any = None) -> None:
+        if self.down:
+            self.down = False
+            raise ConnectionError("broker unreachable")
+        self.sent.append(job_id)
+
+    def shutdown(self) -> None:
+        pass
+
+
+def test_a_job_whose_dispatch_failed_is_stored_and_sent_again(tmp_path, monkeypatch):
+    broker = FlakyBroker()
+    monkeypatch.setattr(service_main, "make_dispatcher", lambda settings, factory: broker)
+    with make_client(tmp_path, workers="celery", redispatch_seconds=0.3) as client:
+        response = client.post("/v1/plans", json=generate(2), headers=AUTH)
+        assert response.status_code == 202, "the job is stored even when the broker is down"
+        job_id = response.json()["id"]
+        deadline = time.monotonic() + 10
+        while job_id not in broker.sent and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert job_id in broker.sent, "the re-dispatch loop sends the queued job again"
+        assert client.get(f"/v1/plans/{job_id}", headers=AUTH).json()["status"] == "queued"

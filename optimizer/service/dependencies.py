@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     concurrency: int = 2
     broker_url: str = "redis://127.0.0.1:6379/0"
     celery_queue: str = "order-optimizer"
+    # Celery mode: queued jobs older than this are sent to the broker again (a broker that lost
+    # its messages, or was down at submission); a duplicate delivery is a no-op.
+    redispatch_seconds: float = 300.0
     solver_workers: int = 1
     # CPU niceness of in-process solver threads: the API keeps priority over the solves.
     solver_nice: int = 10

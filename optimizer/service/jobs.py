@@ -210,6 +210,16 @@ class JobStore:
             ).all()
         return [r[0] for r in rows]
 
+    def queued_before(self, cutoff: float) -> list[str]:
+        """Queued jobs created (or re-queued from) before `cutoff`, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(job_table.c.id)
+                .where(and_(job_table.c.status == QUEUED, job_table.c.created_at < cutoff))
+                .order_by(job_table.c.created_at)
+            ).all()
+        return [r[0] for r in rows]
+
     def events(self, job_id: str | None = None) -> list[dict[str, Any]]:
         query = select(event_table).order_by(event_table.c.id)
         if job_id is not None:

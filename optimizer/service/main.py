@@ -21,10 +21,10 @@ from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optimizer.service import metrics
-from optimizer.service.dependencies import Settings
+from optimizer.service.dependencies import Dispatcher, Settings
 from optimizer.service.jobs import QUEUED, JobStore
 from optimizer.service.routers import health, odoo, plans
-from optimizer.service.workers import JobRunner, make_dispatcher, service_owner
+from optimizer.service.workers import JobRunner, dispatch, make_dispatcher, service_owner
 
 logger = logging.getLogger("optimizer.service")
 
@@ -118,12 +118,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 len(report.cancelled),
             )
     for job_id in store.ids_with_status(QUEUED):
-        dispatcher.submit(job_id)
-    try:
-        yield
-    finally:
-        await anyio.to_thread.run_sync(dispatcher.shutdown)
-        store.close()
+        dispatch(dispatcher, job_id)
+    async with anyio.create_task_group() as tasks:
+        if dispatcher.mode == "celery":
+            tasks.start_soon(_redispatch_loop, store, dispatcher, settings.redispatch_seconds)
+        try:
+            yield
+        finally:
+            tasks.cancel_scope.cancel()
+            await anyio.to_thread.run_sync(dispatcher.shutdown)
+            store.close()
+
+
+async def _redispatch_loop(store: JobStore, dispatcher: Dispatcher, every: float) -> None:
+    """Celery mode: send again the jobs that have waited in the queue longer than `every`."""
+    while True:
+        await anyio.sleep(every)
+        try:
+            stale = await anyio.to_thread.run_sync(store.queued_before, time.time() - every)
+            for job_id in stale:
+                await anyio.to_thread.run_sync(dispatch, dispatcher, job_id)
+        except Exception:  # the store is down: try again next round
+            logger.exception("re-dispatch of queued jobs failed")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -326,6 +326,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def dispatch(dispatcher: Dispatcher, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
+    """Hand a stored job to the workers; if the broker is unreachable the job stays queued in
+    the store and the service's re-dispatch loop sends it again later."""
+    try:
+        dispatcher.submit(job_id, odoo_replan)
+    except Exception as exc:  # a broker outage must not turn a stored job into a 500
+        logger.warning("job %s stored but not dispatched (%s); it will be re-sent", job_id, exc)
+
+
 def make_dispatcher(settings: Settings, runner_factory: Callable[[], JobRunner]) -> Dispatcher:
     if settings.workers == "celery":
         return CeleryDispatcher(settings)

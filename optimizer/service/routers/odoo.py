@@ -14,7 +14,7 @@ from optimizer.service.dependencies import (
 )
 from optimizer.service.routers.plans import accepted, checked_time_limit
 from optimizer.service.schemas import JobAccepted, Message, ReplanRequest
-from optimizer.service.workers import ODOO_REPLAN
+from optimizer.service.workers import ODOO_REPLAN, dispatch
 
 router = APIRouter(prefix="/v1/odoo", tags=["odoo"], dependencies=[Depends(require_api_key)])
 
@@ -44,5 +44,5 @@ def replan(
         max_attempts=settings.max_attempts,
     )
     metrics.JOBS_SUBMITTED.labels(ODOO_REPLAN).inc()
-    dispatcher.submit(job.id, odoo_replan)
+    dispatch(dispatcher, job.id, odoo_replan)
     return accepted(request, job.id, job.status)

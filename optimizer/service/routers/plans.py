@@ -26,7 +26,7 @@ from optimizer.service.schemas import (
     ValidationErrorBody,
     problem_example,
 )
-from optimizer.service.workers import ODOO_REPLAN, PLAN
+from optimizer.service.workers import ODOO_REPLAN, PLAN, dispatch
 
 PROBLEM_EXAMPLE = problem_example()
 
@@ -92,7 +92,7 @@ def submit_plan(
         PLAN, problem, {"time_limit": limit, "seed": seed}, max_attempts=settings.max_attempts
     )
     metrics.JOBS_SUBMITTED.labels(PLAN).inc()
-    dispatcher.submit(job.id)
+    dispatch(dispatcher, job.id)
     return accepted(request, job.id, job.status)
 
 
