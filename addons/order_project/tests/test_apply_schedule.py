@@ -156,6 +156,25 @@ class TestApplySchedule(OrderProjectCommon):
         with self.assertRaisesRegex(ValidationError, "Unknown user"):
             self.Run.with_user(self.bot).apply_schedule(payload)
 
+    def test_bot_lists_open_delivery_projects(self):
+        domain = [
+            ("order_sale_order_id", "!=", False),
+            ("order_sale_order_id.state", "=", "sale"),
+            ("active", "=", True),
+        ]
+        rows = (
+            self.env["project.project"]
+            .with_user(self.bot)
+            .search_read(
+                domain, ["order_code", "order_commitment_date", "order_priority", "company_id"]
+            )
+        )
+        self.assertIn(
+            self.project.id,
+            [row["id"] for row in rows],
+            "The optimizer finds the open orders' projects by the order's state.",
+        )
+
     def test_bot_reads_every_delivery_task(self):
         fields = [
             "write_date",
