@@ -317,3 +317,12 @@ def test_a_job_whose_dispatch_failed_is_stored_and_sent_again(tmp_path, monkeypa
             time.sleep(0.05)
         assert job_id in broker.sent, "the re-dispatch loop sends the queued job again"
         assert client.get(f"/v1/plans/{job_id}", headers=AUTH).json()["status"] == "queued"
+
+
+def test_a_key_configured_in_place_of_its_digest_is_refused_without_echoing_it(tmp_path):
+    with pytest.raises(ValueError, match="not a SHA-256 hex digest") as caught:
+        Settings(api_key_sha256="my-plain-secret-key").api_key_digests()
+    assert "my-plain-secret-key" not in str(caught.value)
+    keys = tmp_path / "keys"
+    keys.write_text(f"# planners\n{hash_api_key(KEY).upper()}\n")
+    assert Settings(api_key_sha256_file=keys).api_key_digests() == [hash_api_key(KEY)]

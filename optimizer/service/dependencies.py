@@ -80,6 +80,13 @@ class Settings(BaseSettings):
             for line in self.api_key_sha256_file.read_text(encoding="utf-8").splitlines():
                 if line.strip() and not line.lstrip().startswith("#"):
                     digests.append(line.strip().lower())
+        for k, digest in enumerate(digests, 1):
+            if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
+                # Never echo the entry: it may be a key pasted where its digest belongs.
+                raise ValueError(
+                    f"API key digest #{k} is not a SHA-256 hex digest (64 hex characters): "
+                    "configure sha256(key), not the key"
+                )
         return digests
 
     def odoo_secret(self) -> SecretStr | None:

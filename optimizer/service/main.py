@@ -175,7 +175,12 @@ def serve(
     import uvicorn
 
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    if not settings.api_key_digests():
+    try:
+        digests = settings.api_key_digests()
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not digests:
         print(
             "error: no service API key configured: set ORDER_OPTIMIZER_API_KEY_SHA256 "
             "(comma-separated SHA-256 hex digests) or ORDER_OPTIMIZER_API_KEY_SHA256_FILE",
