@@ -1,0 +1,326 @@
+"""End to end against a REAL Odoo 18 with the project's addons installed.
+
+A fresh database is made by tests/odoo_server.py (``odoo-bin -i sale_management,
+order_project``) once for this module. Everything goes through the external API, as in
+production: the admin creates a customer, a service product with a WBS template and a
+sales order, and confirms it; the optimizer's bot user (in the addon's optimizer bot
+group) makes itself an API key with Odoo's own API-key wizard; then `replan` reads,
+solves and writes the plan back with the bot's key. Skipped, saying so, when no Odoo 18 is
+installed (``$ODOO18_HOME``, default /opt/odoo18).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import requests
+
+from optimizer.checker import check
+from optimizer.engine import solve
+from optimizer.odoo import (
+    JsonRpcTransport,
+    OdooAccessError,
+    OdooNotFoundError,
+    OdooValidationError,
+    plan_to_payload,
+    read_snapshot,
+    records_to_problem,
+    replan,
+)
+from optimizer.odoo.mapping import parse_datetime
+from tests.odoo_server import OdooServer, not_found_message, odoo_home, running_odoo
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads(
+    (ROOT / "addons/order_project/schemas/apply_schedule.schema.json").read_text(encoding="utf-8")
+)
+RESULT_SCHEMA = {**SCHEMA["$defs"]["result"], "$defs": SCHEMA["$defs"]}
+BOT_LOGIN, BOT_PASSWORD = "optimizer_bot", "bot-Pa55word-for-e2e-only"
+TASK_FIELDS = ["id", "name", "planned_start", "planned_end", "depend_on_ids", "is_wbs_phase"]
+TASK_FIELDS += ["write_date", "parent_id"]
+
+
+@pytest.fixture(scope="module")
+def odoo() -> Iterator[OdooServer]:
+    home = odoo_home()
+    if home is None:
+        pytest.skip(not_found_message())
+    with running_odoo(home) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def admin(odoo: OdooServer) -> JsonRpcTransport:
+    # The admin works with its password: JSON-RPC takes a password or an API key alike.
+    return JsonRpcTransport(odoo.url, odoo.db, odoo.login, odoo.password, retries=1)
+
+
+def xmlid(admin: JsonRpcTransport, module: str, name: str) -> int:
+    (row,) = admin.call(
+        "ir.model.data",
+        "search_read",
+        [],
+        {"domain": [["module", "=", module], ["name", "=", name]], "fields": ["res_id"]},
+    )
+    return int(row["res_id"])
+
+
+def create(transport: JsonRpcTransport, model: str, values: dict[str, Any]) -> int:
+    return int(transport.call(model, "create", [values]))
+
+
+@pytest.fixture(scope="module")
+def delivery(admin: JsonRpcTransport) -> dict[str, Any]:
+    """A confirmed sales order for a service sold with the software-delivery WBS template."""
+    customer = create(admin, "res.partner", {"name": "E2E Machines Ltd"})
+    template = xmlid(admin, "order_project", "wbs_template_software")
+    product = create(
+        admin,
+        "product.product",
+        {
+            "name": "Software delivery (e2e)",
+            "type": "service",
+            "list_price": 20000.0,
+            "order_wbs_template_id": template,
+        },
+    )
+    commitment = (datetime.utcnow() + timedelta(days=20)).strftime("%Y-%m-%d %H:%M:%S")
+    order = create(
+        admin,
+        "sale.order",
+        {
+            "partner_id": customer,
+            "commitment_date": commitment,
+            "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]],
+        },
+    )
+    admin.call("sale.order", "action_confirm", [[order]])
+    projects = admin.call(
+        "project.project",
+        "search_read",
+        [],
+        {"domain": [["order_sale_order_id", "=", order]], "fields": ["id", "name"]},
+    )
+    return {"order": order, "projects": projects, "commitment": commitment}
+
+
+def web_call(web: requests.Session, url: str, model: str, method: str, args: list[Any]) -> Any:
+    """A call through the web client's ``/web/dataset/call_kw`` with a session cookie."""
+    body = {"jsonrpc": "2.0", "method": "call", "params": {}}
+    body["params"] = {"model": model, "method": method, "args": args, "kwargs": {}}
+    answer = web.post(f"{url}/web/dataset/call_kw/{model}/{method}", json=body, timeout=60).json()
+    assert "error" not in answer, answer["error"]["data"]["message"]
+    return answer["result"]
+
+
+def bot_api_key(odoo: OdooServer, admin: JsonRpcTransport) -> str:
+    """Create the bot user, then let it make its own API key the way the web client does.
+
+    Keys are always made for the caller (``res.users.apikeys._generate`` uses env.user),
+    and ``res.users.apikeys.description.make_key`` is guarded by ``check_identity``, which
+    needs an HTTP request and session: ``/jsonrpc`` hides the request from the ORM
+    (``odoo.http.dispatch_rpc`` runs under ``borrow_request``), so over external RPC it
+    raises "This method can only be accessed over HTTP". The bot therefore logs in once on
+    ``/web/session/authenticate`` with its password, calls ``make_key``, answers the
+    ``res.users.identitycheck`` wizard with its password (``run_check`` then runs
+    ``make_key`` in the same request) and reads the key from the returned action's
+    context (``default_key``). From then on the connector uses only the key.
+    """
+    create(
+        admin,
+        "res.users",
+        {
+            "name": "Optimizer Bot",
+            "login": BOT_LOGIN,
+            "password": BOT_PASSWORD,
+            "groups_id": [
+                [6, 0, [xmlid(admin, "order_project", "group_order_optimizer_bot")]],
+            ],
+        },
+    )
+    with requests.Session() as web:
+        login = {"db": odoo.db, "login": BOT_LOGIN, "password": BOT_PASSWORD}
+        answer = web.post(
+            f"{odoo.url}/web/session/authenticate",
+            json={"jsonrpc": "2.0", "method": "call", "params": login},
+            timeout=60,
+        ).json()
+        assert answer.get("result", {}).get("uid"), answer
+        model = "res.users.apikeys.description"
+        wizard = web_call(web, odoo.url, model, "create", [{"name": "order optimizer"}])
+        check_action = web_call(web, odoo.url, model, "make_key", [[wizard]])
+        assert check_action["res_model"] == "res.users.identitycheck", check_action
+        check_id = check_action["res_id"]
+        model = "res.users.identitycheck"
+        web_call(web, odoo.url, model, "write", [[check_id], {"password": BOT_PASSWORD}])
+        key_action = web_call(web, odoo.url, model, "run_check", [[check_id]])
+    return str(key_action["context"]["default_key"])
+
+
+@pytest.fixture(scope="module")
+def bot(odoo: OdooServer, admin: JsonRpcTransport) -> JsonRpcTransport:
+    return JsonRpcTransport(odoo.url, odoo.db, BOT_LOGIN, bot_api_key(odoo, admin), retries=1)
+
+
+def read_tasks(transport: JsonRpcTransport, project_id: int) -> dict[int, dict[str, Any]]:
+    rows = transport.call(
+        "project.task",
+        "search_read",
+        [],
+        {"domain": [["project_id", "=", project_id]], "fields": TASK_FIELDS, "order": "id"},
+    )
+    return {row["id"]: row for row in rows}
+
+
+def lags(transport: JsonRpcTransport, task_ids: list[int]) -> dict[tuple[int, int], float]:
+    rows = transport.call(
+        "order.task.lag",
+        "search_read",
+        [],
+        {
+            "domain": [["task_id", "in", task_ids]],
+            "fields": ["task_id", "depend_on_id", "lag_hours"],
+        },
+    )
+    return {(r["depend_on_id"][0], r["task_id"][0]): r["lag_hours"] for r in rows}
+
+
+def test_confirmed_order_has_a_project_with_tasks_and_dependencies(
+    admin: JsonRpcTransport, delivery: dict[str, Any]
+) -> None:
+    assert len(delivery["projects"]) == 1, "one delivery project per order"
+    tasks = read_tasks(admin, delivery["projects"][0]["id"])
+    leaves = [t for t in tasks.values() if not t["is_wbs_phase"]]
+    assert len(leaves) >= 3, "the template's tasks were created"
+    assert any(t["depend_on_ids"] for t in leaves), "with their dependencies"
+
+
+def test_replan_with_the_bot_key_writes_every_task_in_one_run(
+    admin: JsonRpcTransport, bot: JsonRpcTransport, delivery: dict[str, Any]
+) -> None:
+    project_id = delivery["projects"][0]["id"]
+    start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    result = replan(bot, [project_id], time_limit=5, plan_id="e2e-plan-1", start=start)
+    jsonschema.validate({k: v for k, v in result.items() if k != "figures"}, RESULT_SCHEMA)
+    tasks = read_tasks(admin, project_id)
+    leaves = {tid: t for tid, t in tasks.items() if not t["is_wbs_phase"]}
+    assert result["already_applied"] is False and result["conflicts"] == []
+    assert result["applied"] == len(leaves), "every schedulable task in the one call"
+    assert all(t["planned_start"] and t["planned_end"] for t in tasks.values()), (
+        "every task, phases included, has planned dates"
+    )
+    assert min(parse_datetime(t["planned_start"]) for t in leaves.values()) == start
+    runs = admin.call(
+        "order.planning.run",
+        "search_read",
+        [],
+        {
+            "domain": [["plan_id", "=", "e2e-plan-1"]],
+            "fields": ["state", "applied_count", "project_ids", "applied_by_id"],
+        },
+    )
+    assert len(runs) == 1 and runs[0]["state"] == "done", "one planning run records the plan"
+    assert runs[0]["applied_count"] == len(leaves)
+    assert runs[0]["project_ids"] == [project_id]
+    assert runs[0]["applied_by_id"][1] == "Optimizer Bot"
+    lag_of = lags(admin, list(leaves))
+    for tid, task in leaves.items():
+        for pred in task["depend_on_ids"]:
+            if pred in leaves:
+                earliest = parse_datetime(leaves[pred]["planned_end"]) + timedelta(
+                    hours=lag_of.get((pred, tid), 0.0)
+                )
+                assert parse_datetime(task["planned_start"]) >= earliest, (
+                    f"task {tid} starts after its predecessor {pred} (and the lag)"
+                )
+
+    # The same plan id again: Odoo answers with the first run and writes nothing.
+    again = replan(
+        bot, [project_id], time_limit=2, plan_id="e2e-plan-1", start=start + timedelta(hours=5)
+    )
+    assert again["already_applied"] is True and again["applied"] == 0
+    assert again["run_id"] == result["run_id"]
+    after = read_tasks(admin, project_id)
+    assert {t: (r["planned_start"], r["write_date"]) for t, r in after.items()} == {
+        t: (r["planned_start"], r["write_date"]) for t, r in tasks.items()
+    }, "a second apply with the same plan id changes nothing"
+
+
+def test_task_edited_after_reading_comes_back_as_a_stale_conflict(
+    admin: JsonRpcTransport, bot: JsonRpcTransport, delivery: dict[str, Any]
+) -> None:
+    project_id = delivery["projects"][0]["id"]
+    start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    snapshot = read_snapshot(bot, [project_id])
+    problem, context = records_to_problem(snapshot, start)
+    plan = solve(problem, time_limit=3, workers=1)
+    assert check(problem, plan) == []
+    payload = plan_to_payload(plan, context, "e2e-plan-2")
+    jsonschema.validate(payload, SCHEMA)
+    # A person moves a task meanwhile (write_date has a one-second precision in the contract).
+    edited = payload["tasks"][-1]["task_id"]
+    time.sleep(1.1)
+    by_hand = {"planned_start": "2031-01-06 08:00:00", "planned_end": "2031-01-06 12:00:00"}
+    admin.call("project.task", "write", [[edited], by_hand])
+    result = bot.call("order.planning.run", "apply_schedule", [], {"payload": payload})
+    jsonschema.validate(result, RESULT_SCHEMA)
+    assert [(c["task_id"], c["reason"]) for c in result["conflicts"]] == [(edited, "stale")]
+    assert result["applied"] == len(payload["tasks"]) - 1
+    tasks = read_tasks(admin, project_id)
+    assert (tasks[edited]["planned_start"], tasks[edited]["planned_end"]) == (
+        by_hand["planned_start"],
+        by_hand["planned_end"],
+    ), "the person's dates are kept"
+    other = payload["tasks"][0]
+    assert tasks[other["task_id"]]["planned_start"] == other["planned_start"]
+
+
+def test_real_odoo_errors_name_the_model_and_method(
+    odoo: OdooServer, admin: JsonRpcTransport, bot: JsonRpcTransport
+) -> None:
+    create(
+        admin,
+        "res.users",
+        {"name": "Plain Employee", "login": "plain_employee", "password": BOT_PASSWORD},
+    )
+    plain = JsonRpcTransport(odoo.url, odoo.db, "plain_employee", BOT_PASSWORD, retries=0)
+    payload = {"plan_id": "e2e-refused", "tasks": []}
+    with pytest.raises(OdooAccessError, match=r"order\.planning\.run\.apply_schedule"):
+        plain.call("order.planning.run", "apply_schedule", [], {"payload": payload})
+    unknown = {
+        "plan_id": "e2e-unknown",
+        "tasks": [
+            {
+                "task_id": 999999,
+                "write_date": "2026-01-01 00:00:00",
+                "planned_start": "2026-01-01 08:00:00",
+                "planned_end": "2026-01-01 09:00:00",
+            }
+        ],
+    }
+    with pytest.raises(OdooValidationError, match=r"apply_schedule: .*999999"):
+        bot.call("order.planning.run", "apply_schedule", [], {"payload": unknown})
+    with pytest.raises(OdooNotFoundError, match=r"order\.nothing\.search_read"):
+        bot.call("order.nothing", "search_read", [], {"domain": []})
+    wrong_key = JsonRpcTransport(odoo.url, odoo.db, BOT_LOGIN, "not-the-key", retries=0)
+    with pytest.raises(OdooAccessError) as info:
+        wrong_key.call("project.task", "search_read", [], {})
+    assert "not-the-key" not in str(info.value)
+
+
+def test_open_orders_scope_finds_the_delivery_project(
+    bot: JsonRpcTransport, delivery: dict[str, Any]
+) -> None:
+    snapshot = read_snapshot(bot)
+    project_ids = [p["id"] for p in snapshot.projects]
+    assert delivery["projects"][0]["id"] in project_ids
+    (project,) = [p for p in snapshot.projects if p["id"] == delivery["projects"][0]["id"]]
+    assert project["order_commitment_date"] == delivery["commitment"]
+    assert {t["project_id"][0] for t in snapshot.tasks} <= set(project_ids)
