@@ -113,3 +113,28 @@ def test_sigkill_in_the_middle_of_20_jobs_loses_none_and_completes_none_twice(
         assert check(problem, plan_from_dict(problem, job.result)) == []
     store.close()
     assert json.dumps(docs)  # every status document is plain JSON
+
+
+def test_sigterm_stops_promptly_and_gives_the_running_solve_back_to_the_queue(tmp_path):
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    log = tmp_path / "service.log"
+    service = ServiceProcess(url, KEY, log).start()
+    try:
+        with service.client() as client:
+            job_id = client.post("/v1/plans?time_limit=60", json=generate(30, seed=2)).json()["id"]
+            wait_for(client, [job_id], ("running",), timeout=30)
+        t0 = time.monotonic()
+        service.stop(timeout=30)
+        stopped_in = time.monotonic() - t0
+    finally:
+        service.kill()
+    assert stopped_in < 15, f"a graceful stop waited {stopped_in:.1f}s for a 60 s solve"
+    store = JobStore(url)
+    job = store.get(job_id)
+    assert job.status == "queued" and job.attempts == 0, "a graceful stop costs no attempt"
+    assert any(e["detail"] == "service shutting down" for e in store.events(job_id))
+    with ServiceProcess(url, KEY, log) as again, again.client() as client:
+        doc = wait_for(client, [job_id], ("running",), timeout=30)[job_id]
+        assert doc["attempts"] == 1, "the next start runs it again"
+        again.kill()
+    store.close()

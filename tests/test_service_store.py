@@ -132,3 +132,11 @@ def test_graceful_release_gives_the_attempt_back(store):
     again = store.get(job.id)
     assert again.status == "queued" and again.attempts == 0
     assert store.claim(job.id, "w") == 1
+
+
+def test_release_owned_requeues_only_that_owners_jobs(store):
+    mine, theirs = store.create("plan", {}), store.create("plan", {})
+    store.claim(mine.id, "service:a")
+    store.claim(theirs.id, "service:b")
+    assert store.release_owned("service:a", "service shutting down") == [mine.id]
+    assert store.get(mine.id).status == "queued" and store.get(theirs.id).status == "running"

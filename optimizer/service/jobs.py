@@ -320,6 +320,15 @@ class JobStore:
                 self._event(conn, job_id, attempt, QUEUED, reason)
         return moved == 1
 
+    def release_owned(self, owner: str, reason: str) -> list[str]:
+        """Give every job `owner` is running back to the queue (graceful shutdown)."""
+        c = job_table.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.id, c.attempts).where(and_(c.status == RUNNING, c.owner == owner))
+            ).all()
+        return [job_id for job_id, attempt in rows if self.release(job_id, attempt, reason)]
+
     def finish(
         self, job_id: str, attempt: int, result: dict[str, Any], honour_cancel: bool = True
     ) -> str | None:

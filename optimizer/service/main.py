@@ -119,15 +119,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             )
     for job_id in store.ids_with_status(QUEUED):
         dispatch(dispatcher, job_id)
-    async with anyio.create_task_group() as tasks:
-        if dispatcher.mode == "celery":
-            tasks.start_soon(_redispatch_loop, store, dispatcher, settings.redispatch_seconds)
-        try:
-            yield
-        finally:
-            tasks.cancel_scope.cancel()
-            await anyio.to_thread.run_sync(dispatcher.shutdown)
-            store.close()
+    try:
+        async with anyio.create_task_group() as tasks:
+            if dispatcher.mode == "celery":
+                tasks.start_soon(_redispatch_loop, store, dispatcher, settings.redispatch_seconds)
+            try:
+                yield
+            finally:
+                tasks.cancel_scope.cancel()
+    finally:
+        # Outside the cancelled task group, so that the worker shutdown runs to its end.
+        await anyio.to_thread.run_sync(dispatcher.shutdown)
+        store.close()
 
 
 async def _redispatch_loop(store: JobStore, dispatcher: Dispatcher, every: float) -> None:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import queue
 import re
 import socket
 import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from optimizer.service import metrics
@@ -117,6 +117,9 @@ class JobRunner:
         """Claim and run the job; returns its final status, or None if it was not ours to run."""
         attempt = self.store.claim(job_id, self.owner)
         if attempt is None:
+            return None
+        if self.stopping.is_set():
+            self.store.release(job_id, attempt, "service shutting down")
             return None
         job = self.store.get(job_id, payload=True)
         assert job is not None
@@ -228,30 +231,50 @@ def _lower_thread_priority(nice: int) -> None:
 
 
 class InProcessWorker:
-    """A thread pool inside the service process; CP-SAT releases the GIL while it searches."""
+    """Daemon threads inside the service process, fed job ids through a queue (CP-SAT releases
+    the GIL while it searches). At shutdown they get `grace` seconds to stop at a progress
+    line; whatever still runs goes back to the queue, so a restart neither waits for a long
+    solve nor counts it as a failed attempt."""
 
     mode = "inprocess"
 
-    def __init__(self, runner: JobRunner, concurrency: int, nice: int = 10) -> None:
+    def __init__(
+        self, runner: JobRunner, concurrency: int, nice: int = 10, grace: float = 5.0
+    ) -> None:
         self.runner = runner
         self.nice = nice
-        self.pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="job")
+        self.grace = grace
+        self.queue: queue.SimpleQueue[tuple[str, OdooReplan | None] | None] = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self._loop, name=f"job-{k}", daemon=True)
+            for k in range(max(1, concurrency))
+        ]
+        for thread in self.threads:
+            thread.start()
 
     def submit(self, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
-        self.pool.submit(self._run, job_id, odoo_replan)
+        self.queue.put((job_id, odoo_replan))
 
-    def _run(self, job_id: str, odoo_replan: OdooReplan | None) -> None:
+    def _loop(self) -> None:
         _lower_thread_priority(self.nice)
-        try:
-            self.runner.run(job_id, odoo_replan)
-        except Exception:  # the store itself failed: the row stays, recovery picks it up
-            logger.exception("job %s could not be run", job_id)
+        while (item := self.queue.get()) is not None:
+            if self.runner.stopping.is_set():
+                continue
+            try:
+                self.runner.run(*item)
+            except Exception:  # the store itself failed: the row stays, recovery picks it up
+                logger.exception("job %s could not be run", item[0])
 
     def shutdown(self) -> None:
-        # Queued work stays queued in the store; running solves stop at their next progress
-        # line and go back to the queue, so a graceful restart costs them no attempt.
         self.runner.stopping.set()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        for _ in self.threads:
+            self.queue.put(None)
+        deadline = time.monotonic() + self.grace
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        released = self.runner.store.release_owned(self.runner.owner, "service shutting down")
+        if released:
+            logger.info("shutdown: %d running job(s) back in the queue", len(released))
 
 
 class CeleryDispatcher:
