@@ -200,11 +200,12 @@ def records_to_problem(
     people: set[int] = set()
     use_team = False
     for tid, task in schedulable.items():
-        pid = _m2o_id(task.get("project_id"))
-        if pid not in projects:
+        project_id = _m2o_id(task.get("project_id"))
+        if project_id is None or project_id not in projects:
             continue
         key = _task_key(tid)
-        users = sorted({int(u) for u in task.get("user_ids") or ()})
+        assigned = task.get("user_ids")
+        users = sorted({int(u) for u in assigned}) if assigned else []
         demands: dict[str, int] = {}
         if users:
             demands = {f"user:{u}": 1 for u in users}
@@ -214,16 +215,21 @@ def records_to_problem(
             demands = {TEAM: min(max(1, int(task.get("headcount") or 1)), team_capacity)}
             use_team = True
         problem_tasks.append(
-            Task(key, projects[pid].id, (Mode(task_duration(task), demands),), str(task["name"]))
+            Task(
+                key,
+                projects[project_id].id,
+                (Mode(task_duration(task), demands),),
+                str(task["name"]),
+            )
         )
         task_odoo_ids[key] = tid
         write_dates[key] = str(task["write_date"])[:19]
     fixed_ends: dict[int, datetime] = {}
     project_of_task = {int(t["id"]): _m2o_id(t.get("project_id")) for t in all_tasks}
     for tid, end in fixed.items():
-        pid = project_of_task.get(tid)
-        if pid is not None:
-            fixed_ends[pid] = max(end, fixed_ends.get(pid, end))
+        owner = project_of_task.get(tid)
+        if owner is not None:
+            fixed_ends[owner] = max(end, fixed_ends.get(owner, end))
     fixed_all = {**outside, **fixed}
 
     lag_of = {

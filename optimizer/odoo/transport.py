@@ -110,6 +110,12 @@ class Transport(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release the HTTP connections."""
 
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 def classify(
     model: str,
@@ -227,7 +233,8 @@ class _HttpTransport(Transport):
         if isinstance(data, dict):
             error = data.get("error", data)
             if isinstance(error, dict):
-                payload = error.get("data") if isinstance(error.get("data"), dict) else error
+                details = error.get("data")
+                payload: dict[str, Any] = details if isinstance(details, dict) else error
                 name = payload.get("name")
                 message = str(payload.get("message") or error.get("message") or "")
         elif isinstance(data, str):
