@@ -192,6 +192,7 @@ class ProjectProject(models.Model):
     def _get_schedule_network(self):
         """Durations of the schedulable (non-phase) tasks and their finish-to-start links."""
         self.ensure_one()
+        # task_ids holds open tasks only: finished work is not rescheduled.
         tasks = self.with_context(active_test=False).task_ids.filtered(
             lambda task: not task.is_wbs_phase
         )
@@ -240,7 +241,8 @@ class ProjectProject(models.Model):
                 if not task.planning_pinned:
                     task.write(values)
             project._update_phase_dates()
-            tasks = project.task_ids
+            # `tasks`, unlike `task_ids`, keeps finished tasks: they count for the forecast.
+            tasks = project.tasks
             ends = [end for end in tasks.mapped("planned_end") if end]
             starts = [start for start in tasks.mapped("planned_start") if start]
             project.write(
@@ -254,7 +256,7 @@ class ProjectProject(models.Model):
 
     def _update_phase_dates(self):
         """Phases span their tasks; deepest phases first so nested phases add up."""
-        phases = self.with_context(active_test=False).task_ids.filtered("is_wbs_phase")
+        phases = self.with_context(active_test=False).tasks.filtered("is_wbs_phase")
         for phase in phases.sorted(lambda task: -len(task.wbs_code or "")):
             children = phase.child_ids
             starts = [dt for dt in children.mapped("planned_start") if dt]
@@ -276,7 +278,7 @@ class ProjectProject(models.Model):
     # ------------------------------------------------------------------ actions
     def action_set_baseline(self):
         self.env["order.planning.run"]._check_planner_rights()
-        self.with_context(active_test=False).task_ids.action_set_baseline()
+        self.with_context(active_test=False).tasks.action_set_baseline()
         # planners are project users, who may not post on every project themselves
         for project in self.sudo():
             project.message_post(body=self.env._("Baseline set from the current plan."))
