@@ -324,3 +324,29 @@ def test_open_orders_scope_finds_the_delivery_project(
     (project,) = [p for p in snapshot.projects if p["id"] == delivery["projects"][0]["id"]]
     assert project["order_commitment_date"] == delivery["commitment"]
     assert {t["project_id"][0] for t in snapshot.tasks} <= set(project_ids)
+
+
+def test_pinned_task_keeps_its_dates_and_holds_back_its_successors(
+    admin: JsonRpcTransport, bot: JsonRpcTransport, delivery: dict[str, Any]
+) -> None:
+    project_id = delivery["projects"][0]["id"]
+    leaves = {t: r for t, r in read_tasks(admin, project_id).items() if not r["is_wbs_phase"]}
+    pinned, successor = next(
+        (pred, tid)
+        for tid, row in leaves.items()
+        for pred in row["depend_on_ids"]
+        if pred in leaves
+    )
+    by_planner = {"planned_start": "2030-01-07 08:00:00", "planned_end": "2030-01-07 16:00:00"}
+    admin.call("project.task", "write", [[pinned], {**by_planner, "planning_pinned": True}])
+    result = replan(bot, [project_id], time_limit=3, plan_id="e2e-plan-pinned")
+    assert result["conflicts"] == [], "a pinned task is not sent, so it is no conflict"
+    assert result["applied"] == len(leaves) - 1
+    after = read_tasks(admin, project_id)
+    assert (after[pinned]["planned_start"], after[pinned]["planned_end"]) == (
+        by_planner["planned_start"],
+        by_planner["planned_end"],
+    ), "the planner's dates stay"
+    assert after[successor]["planned_start"] >= by_planner["planned_end"], (
+        "its successor waits for the pinned end"
+    )
