@@ -11,6 +11,12 @@ calling; `OdooAccessError` (401/403, ``AccessError``/``AccessDenied``), `OdooNot
 ``UserError``), `OdooServerError` (anything else the server answered) and
 `OdooConnectionError` (no answer after the retries). The API key never appears in a log
 line, an exception message or a ``repr``.
+
+Retries resend the same request after a connection error, a timeout or a 5xx. That is safe
+for what the connector calls: ``search_read`` reads, and ``apply_schedule`` is idempotent
+per plan id (a resent plan that Odoo already applied answers ``already_applied``). Do not
+route non-idempotent calls (``create``) through a transport with retries when a read
+timeout may hide a call that succeeded.
 """
 
 from __future__ import annotations
@@ -172,8 +178,10 @@ class _HttpTransport(Transport):
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.backoff = backoff
-        self.session = session or requests.Session()
-        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        if session is None:
+            session = requests.Session()
+            session.headers["User-Agent"] = USER_AGENT
+        self.session = session
         self._sleep = sleep
 
     @property
