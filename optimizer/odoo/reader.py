@@ -8,11 +8,14 @@ without any I/O.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from optimizer.odoo.transport import Transport
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
 
@@ -139,6 +142,10 @@ def read_snapshot(
         snap.projects, n = read_by_ids(
             transport, "project.project", project_ids, PROJECT_FIELDS, page_size=page_size
         )
+        missing = sorted(set(project_ids) - {p["id"] for p in snap.projects})
+        if missing:
+            # archived, deleted, or hidden from the bot by a record rule
+            logger.warning("projects %s not found or not readable: not planned", missing)
     else:
         snap.projects, n = search_read_all(
             transport, "project.project", OPEN_PROJECTS_DOMAIN, PROJECT_FIELDS, page_size=page_size
