@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,9 @@ def delivery(admin: JsonRpcTransport) -> dict[str, Any]:
             "order_wbs_template_id": template,
         },
     )
-    commitment = (datetime.utcnow() + timedelta(days=20)).strftime("%Y-%m-%d %H:%M:%S")
+    commitment = (datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=20)).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
     order = create(
         admin,
         "sale.order",
@@ -206,7 +208,9 @@ def test_replan_with_the_bot_key_writes_every_task_in_one_run(
     admin: JsonRpcTransport, bot: JsonRpcTransport, delivery: dict[str, Any]
 ) -> None:
     project_id = delivery["projects"][0]["id"]
-    start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    start = datetime.now(timezone.utc).replace(tzinfo=None).replace(
+        minute=0, second=0, microsecond=0
+    ) + timedelta(hours=1)
     result = replan(bot, [project_id], time_limit=5, plan_id="e2e-plan-1", start=start)
     jsonschema.validate({k: v for k, v in result.items() if k != "figures"}, RESULT_SCHEMA)
     tasks = read_tasks(admin, project_id)
@@ -257,7 +261,9 @@ def test_task_edited_after_reading_comes_back_as_a_stale_conflict(
     admin: JsonRpcTransport, bot: JsonRpcTransport, delivery: dict[str, Any]
 ) -> None:
     project_id = delivery["projects"][0]["id"]
-    start = datetime.utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(hours=2)
+    start = datetime.now(timezone.utc).replace(tzinfo=None).replace(
+        minute=0, second=0, microsecond=0
+    ) + timedelta(hours=2)
     snapshot = read_snapshot(bot, [project_id])
     problem, context = records_to_problem(snapshot, start)
     plan = solve(problem, time_limit=3, workers=1)
