@@ -35,7 +35,7 @@ from optimizer.odoo import (
     replan,
 )
 from optimizer.odoo.mapping import parse_datetime
-from tests.odoo_server import OdooServer, not_found_message, odoo_home, running_odoo
+from tests.odoo_server import OdooServer, modules, not_found_message, odoo_home, running_odoo
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads(
@@ -356,3 +356,42 @@ def test_pinned_task_keeps_its_dates_and_holds_back_its_successors(
     assert after[successor]["planned_start"] >= by_planner["planned_end"], (
         "its successor waits for the pinned end"
     )
+
+
+def test_customer_sees_the_planned_forecast_in_the_portal(
+    odoo: OdooServer, admin: JsonRpcTransport, bot: JsonRpcTransport, delivery: dict[str, Any]
+) -> None:
+    """The last step of the slice: after a plan is written back, the customer's shared link to
+    the order shows the forecast delivery date of that plan."""
+    if "order_portal" not in modules():
+        pytest.skip("addons/order_portal is not part of this tree")
+    project_id = delivery["projects"][0]["id"]
+    start = datetime.now(timezone.utc).replace(tzinfo=None).replace(
+        minute=0, second=0, microsecond=0
+    ) + timedelta(days=2)
+    result = replan(bot, [project_id], time_limit=5, plan_id="e2e-portal-plan", start=start)
+    assert result["already_applied"] is False
+    (project,) = admin.call("project.project", "read", [[project_id], ["order_forecast_end"]])
+    tasks = read_tasks(admin, project_id)
+    forecast = parse_datetime(project["order_forecast_end"])
+    assert forecast == max(parse_datetime(t["planned_end"]) for t in tasks.values()), (
+        "the project's forecast is the end of its last planned task"
+    )
+    url = admin.call("sale.order", "get_portal_url", [[delivery["order"]]])
+    token = url.split("access_token=")[1].split("&")[0]
+    page = requests.get(
+        f"{odoo.url}/my/deliveries/{delivery['order']}",
+        params={"access_token": token},
+        timeout=60,
+    )
+    assert page.status_code == 200 and "Forecast" in page.text
+    # The page shows dates in the visitor's time zone; either side of midnight UTC is fine.
+    shown = {(forecast + timedelta(hours=h)).strftime("%m/%d/%Y") for h in (-12, 0, 12)}
+    assert any(day in page.text for day in shown), f"one of {shown} is on the delivery page"
+    refused = requests.get(
+        f"{odoo.url}/my/deliveries/{delivery['order']}",
+        params={"access_token": "wrong"},
+        timeout=60,
+        allow_redirects=False,
+    )
+    assert refused.status_code in (302, 303, 403), "a wrong token does not open the order"
