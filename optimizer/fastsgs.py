@@ -13,6 +13,50 @@ from numba import njit
 
 
 @njit(cache=True)
+def _less(heap_k, heap_i, a, b):  # pragma: no cover - compiled
+    """Heap order: smaller key first, then smaller task index (deterministic ties)."""
+    return heap_k[a] < heap_k[b] or (heap_k[a] == heap_k[b] and heap_i[a] < heap_i[b])
+
+
+@njit(cache=True)
+def _heap_push(heap_k, heap_i, size, key, item):  # pragma: no cover - compiled
+    """Add `item` with `key` to the binary heap of `size` entries; returns the new size."""
+    pos = size
+    heap_k[pos] = key
+    heap_i[pos] = item
+    while pos > 0:
+        parent = (pos - 1) // 2
+        if not _less(heap_k, heap_i, pos, parent):
+            break
+        heap_k[parent], heap_k[pos] = heap_k[pos], heap_k[parent]
+        heap_i[parent], heap_i[pos] = heap_i[pos], heap_i[parent]
+        pos = parent
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(heap_k, heap_i, size):  # pragma: no cover - compiled
+    """Remove the smallest entry; returns (its item, the new size)."""
+    item = heap_i[0]
+    size -= 1
+    heap_k[0] = heap_k[size]
+    heap_i[0] = heap_i[size]
+    pos = 0
+    while True:
+        best = 2 * pos + 1
+        if best >= size:
+            break
+        if best + 1 < size and _less(heap_k, heap_i, best + 1, best):
+            best += 1
+        if not _less(heap_k, heap_i, best, pos):
+            break
+        heap_k[best], heap_k[pos] = heap_k[pos], heap_k[best]
+        heap_i[best], heap_i[pos] = heap_i[pos], heap_i[best]
+        pos = best
+    return item, size
+
+
+@njit(cache=True)
 def topo_by_key(key, succ_ptr, succ_idx, indeg0):  # pragma: no cover - compiled
     """Precedence-feasible order: among eligible tasks, the smallest key first (binary heap)."""
     n = key.shape[0]
@@ -22,68 +66,18 @@ def topo_by_key(key, succ_ptr, succ_idx, indeg0):  # pragma: no cover - compiled
     size = 0
     for i in range(n):
         if indeg[i] == 0:
-            # push
-            pos = size
-            size += 1
-            heap_k[pos] = key[i]
-            heap_i[pos] = i
-            while pos > 0:
-                parent = (pos - 1) // 2
-                if heap_k[parent] > heap_k[pos] or (
-                    heap_k[parent] == heap_k[pos] and heap_i[parent] > heap_i[pos]
-                ):
-                    heap_k[parent], heap_k[pos] = heap_k[pos], heap_k[parent]
-                    heap_i[parent], heap_i[pos] = heap_i[pos], heap_i[parent]
-                    pos = parent
-                else:
-                    break
+            size = _heap_push(heap_k, heap_i, size, key[i], i)
     order = np.empty(n, dtype=np.int64)
     count = 0
     while size > 0:
-        i = heap_i[0]
+        i, size = _heap_pop(heap_k, heap_i, size)
         order[count] = i
         count += 1
-        size -= 1
-        heap_k[0] = heap_k[size]
-        heap_i[0] = heap_i[size]
-        pos = 0
-        while True:
-            left = 2 * pos + 1
-            if left >= size:
-                break
-            best = left
-            right = left + 1
-            if right < size and (
-                heap_k[right] < heap_k[left]
-                or (heap_k[right] == heap_k[left] and heap_i[right] < heap_i[left])
-            ):
-                best = right
-            if heap_k[best] < heap_k[pos] or (
-                heap_k[best] == heap_k[pos] and heap_i[best] < heap_i[pos]
-            ):
-                heap_k[best], heap_k[pos] = heap_k[pos], heap_k[best]
-                heap_i[best], heap_i[pos] = heap_i[pos], heap_i[best]
-                pos = best
-            else:
-                break
         for e in range(succ_ptr[i], succ_ptr[i + 1]):
             j = succ_idx[e]
             indeg[j] -= 1
             if indeg[j] == 0:
-                pos = size
-                size += 1
-                heap_k[pos] = key[j]
-                heap_i[pos] = j
-                while pos > 0:
-                    parent = (pos - 1) // 2
-                    if heap_k[parent] > heap_k[pos] or (
-                        heap_k[parent] == heap_k[pos] and heap_i[parent] > heap_i[pos]
-                    ):
-                        heap_k[parent], heap_k[pos] = heap_k[pos], heap_k[parent]
-                        heap_i[parent], heap_i[pos] = heap_i[pos], heap_i[parent]
-                        pos = parent
-                    else:
-                        break
+                size = _heap_push(heap_k, heap_i, size, key[j], j)
     return order
 
 
