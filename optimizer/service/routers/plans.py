@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from functools import cache
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from optimizer.model import Problem, ProblemError
@@ -96,6 +97,13 @@ def submit_plan(
     return accepted(request, job.id, job.status)
 
 
+@cache
+def _status_readers() -> anyio.CapacityLimiter:
+    # A few threads for status reads: twenty threads contending for the GIL and the connection
+    # pool made the tail far longer than queueing on four.
+    return anyio.CapacityLimiter(4)
+
+
 @router.get(
     "/{job_id}",
     response_model=JobStatus,
@@ -108,7 +116,7 @@ async def get_plan(job_id: str, store: StoreDep) -> JobStatus:
     if store.backend == "sqlite":
         job = store.get(job_id)
     else:
-        job = await run_in_threadpool(store.get, job_id)
+        job = await anyio.to_thread.run_sync(store.get, job_id, limiter=_status_readers())
     if job is None:
         raise HTTPException(status_code=404, detail=f"no job {job_id}")
     return JobStatus.from_job(job, time.time())
