@@ -257,6 +257,12 @@ def test_the_real_replan_gets_a_json_rpc_transport_the_key_file_and_the_job_id(
         def __init__(self, url: str, db: str, login: str, api_key: str) -> None:
             calls["transport"] = (url, db, login, api_key)
 
+        def __enter__(self) -> StandInTransport:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            calls["closed"] = True
+
     def stand_in_replan(transport, project_ids=None, time_limit=10.0, *, plan_id=None, workers=2):
         calls["replan"] = (project_ids, time_limit, plan_id, workers)
         return {"plan_id": plan_id, "applied": 2, "conflicts": []}
@@ -278,6 +284,7 @@ def test_the_real_replan_gets_a_json_rpc_transport_the_key_file_and_the_job_id(
     assert calls["transport"] == ("http://127.0.0.1:8069", "prod", "optimizer-bot", ODOO_SECRET)
     assert calls["replan"] == ([3], 5.0, "job-1", 1), "the job id is the plan id"
     assert result["plan_id"] == "job-1"
+    assert calls["closed"], "the transport's session is closed after the replan"
 
 
 def test_docs_can_be_closed(tmp_path):
@@ -326,3 +333,21 @@ def test_a_key_configured_in_place_of_its_digest_is_refused_without_echoing_it(t
     keys = tmp_path / "keys"
     keys.write_text(f"# planners\n{hash_api_key(KEY).upper()}\n")
     assert Settings(api_key_sha256_file=keys).api_key_digests() == [hash_api_key(KEY)]
+
+
+def test_the_real_connector_unreachable_odoo_fails_the_job_with_a_reason_and_no_key(tmp_path):
+    """The real `optimizer.odoo` behind the endpoint, pointed at a closed loopback port."""
+    from optimizer.service.harness import free_port
+
+    with make_client(
+        tmp_path,
+        odoo_url=f"http://127.0.0.1:{free_port()}",
+        odoo_db="prod",
+        odoo_login="optimizer-bot",
+        odoo_api_key=ODOO_SECRET,
+    ) as client:
+        job_id = client.post("/v1/odoo/replan", json={"time_limit": 1}, headers=AUTH).json()["id"]
+        doc = wait_status(client, job_id, "done", "failed", timeout=60)
+        assert doc["status"] == "failed" and doc["error"], doc
+        assert "Odoo" in doc["error"] or "onnect" in doc["error"], doc["error"]
+        assert ODOO_SECRET not in doc["error"]

@@ -206,11 +206,11 @@ def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
         url, db, login = settings.odoo_url, settings.odoo_db, settings.odoo_login
         if secret is None or not (url and db and login):
             raise RuntimeError("Odoo connection not configured (URL, database, login, API key)")
-        transport = odoo.JsonRpcTransport(url, db, login, secret.get_secret_value())
         wanted: dict[str, Any] = {"plan_id": job_id, "workers": settings.solver_workers}
         accepted = inspect.signature(odoo.replan).parameters
         options = {k: v for k, v in wanted.items() if k in accepted}
-        return odoo.replan(transport, project_ids, time_limit, **options)
+        with odoo.JsonRpcTransport(url, db, login, secret.get_secret_value()) as transport:
+            return odoo.replan(transport, project_ids, time_limit, **options)
 
     return run
 
