@@ -181,6 +181,36 @@ def test_odoo_replan_runs_the_connector_with_the_job_id_as_plan_id(client):
     assert calls == [(job_id, [4, 7], 2.0)], "one write-back, carrying the job id"
 
 
+def test_odoo_replan_completes_the_planning_run_odoo_queued(tmp_path):
+    """Odoo's Re-optimize sends the plan id of the run it queued (and its database); the
+    write-back must carry that plan id so the very run the planner sees is completed."""
+    calls: list[tuple] = []
+
+    def fake_replan(plan_id: str, project_ids: list[int] | None, time_limit: float) -> dict:
+        calls.append((plan_id, project_ids))
+        return {"plan_id": plan_id, "applied": 1, "conflicts": []}
+
+    with make_client(tmp_path, odoo_db="prod") as client:
+        client.app.dependency_overrides[get_odoo_replan] = lambda: fake_replan
+        request = {
+            "database": "prod",
+            "run_id": 12,
+            "plan_id": "odoo-prod-12",
+            "project_ids": [4],
+            "scope": "project",
+            "requested_by": "planner",
+        }
+        response = client.post("/v1/odoo/replan", json=request, headers=AUTH)
+        assert response.status_code == 202, response.text
+        assert wait_status(client, response.json()["id"], "done")["status"] == "done"
+        assert calls == [("odoo-prod-12", [4])]
+
+        wrong = client.post("/v1/odoo/replan", json={**request, "database": "other"}, headers=AUTH)
+        assert wrong.status_code == 422
+        assert wrong.json()["detail"][0]["loc"] == ["body", "database"]
+        assert len(calls) == 1, "a request for another database writes nothing"
+
+
 def test_odoo_replan_without_configuration_is_503(client):
     response = client.post("/v1/odoo/replan", json={}, headers=AUTH)
     assert response.status_code == 503

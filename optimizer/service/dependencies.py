@@ -22,7 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from optimizer.service.jobs import JobStore
 
-# (job id, Odoo project ids or None for every open order, time limit) -> replan summary
+# (plan id, Odoo project ids or None for every open order, time limit) -> replan summary
 OdooReplan = Callable[[str, "list[int] | None", float], dict[str, Any]]
 
 

@@ -78,6 +78,16 @@ class ReplanRequest(BaseModel):
         default=None, description="Odoo project.project ids; all open orders when omitted"
     )
     time_limit: float | None = Field(default=None, gt=0, description="seconds for the solver")
+    plan_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Odoo's planning run plan id (Re-optimize sends it): the write-back "
+        "completes that run. Default: the job id.",
+    )
+    database: str | None = Field(
+        default=None, description="Odoo database the request comes from; must be the configured one"
+    )
 
 
 class ErrorItem(BaseModel):

@@ -192,21 +192,22 @@ class JobRunner:
         if odoo_replan is None:
             odoo_replan = odoo_replan_from_settings(self.settings)
         time_limit = float(job.params.get("time_limit", self.settings.default_time_limit))
-        return dict(odoo_replan(job.id, job.payload.get("project_ids"), time_limit))
+        plan_id = job.payload.get("plan_id") or job.id
+        return dict(odoo_replan(plan_id, job.payload.get("project_ids"), time_limit))
 
 
 def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
     """The real replan: a JSON-RPC transport to the configured Odoo and the connector's
     `replan`, with the job id as the plan id so a repeated write-back is a no-op in Odoo."""
 
-    def run(job_id: str, project_ids: list[int] | None, time_limit: float) -> dict[str, Any]:
+    def run(plan_id: str, project_ids: list[int] | None, time_limit: float) -> dict[str, Any]:
         from optimizer import odoo  # the connector; imported only when a replan runs
 
         secret = settings.odoo_secret()
         url, db, login = settings.odoo_url, settings.odoo_db, settings.odoo_login
         if secret is None or not (url and db and login):
             raise RuntimeError("Odoo connection not configured (URL, database, login, API key)")
-        wanted: dict[str, Any] = {"plan_id": job_id, "workers": settings.solver_workers}
+        wanted: dict[str, Any] = {"plan_id": plan_id, "workers": settings.solver_workers}
         accepted = inspect.signature(odoo.replan).parameters
         options = {k: v for k, v in wanted.items() if k in accepted}
         with odoo.JsonRpcTransport(url, db, login, secret.get_secret_value()) as transport:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from optimizer.service import metrics
 from optimizer.service.dependencies import (
@@ -34,12 +34,26 @@ def replan(
     dispatcher: DispatcherDep,
     odoo_replan: OdooReplanDep,
 ) -> JobAccepted:
-    """The job id is the plan id of the write-back, so Odoo applies one job's plan once.
+    """The plan id of the write-back is the one Odoo sent (its queued planning run), else the
+    job id, so Odoo applies one job's plan once.
     Follow the job at `/v1/plans/{id}`; its result is the connector's summary."""
     limit = checked_time_limit(body.time_limit, settings)
+    if body.database and settings.odoo_db and body.database != settings.odoo_db:
+        # A service serves one Odoo database: never write a plan into another one.
+        raise HTTPException(
+            status_code=422,
+            detail=[
+                {
+                    "loc": ["body", "database"],
+                    "msg": f"this service plans Odoo database {settings.odoo_db!r}, "
+                    f"not {body.database!r}",
+                    "type": "value_error",
+                }
+            ],
+        )
     job = store.create(
         ODOO_REPLAN,
-        {"project_ids": body.project_ids},
+        {"project_ids": body.project_ids, "plan_id": body.plan_id},
         {"time_limit": limit},
         max_attempts=settings.max_attempts,
     )
