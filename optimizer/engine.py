@@ -8,9 +8,11 @@ for makespan, the upper bound, and it is returned when the solver finds nothing 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -47,8 +49,7 @@ class CpSatScheduler:
         self.problem = problem
         self.model = cp_model.CpModel()
         self.vars = _Vars()
-        min_dur = [min(m.duration for m in t.modes) for t in problem.tasks]
-        self.heads, self.tails = critical_path_bounds(problem, min_dur)
+        self.heads, self.tails = _cpm(problem)
         self.horizon = problem.default_horizon()
         if upper_bound is not None:
             self.horizon = min(self.horizon, upper_bound)
@@ -241,22 +242,36 @@ def solve(
     log: LogFn | None = None,
     heuristic_share: float = 0.2,
     solver_params: dict[str, object] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Plan:
     """Schedule `problem` within `time_limit` seconds: heuristic first, then CP-SAT from its plan.
 
     The returned Plan is OPTIMAL when CP-SAT proved it, FEASIBLE otherwise (a plan always exists
-    once the heuristic ran), INFEASIBLE when CP-SAT proved no plan exists.
+    once the heuristic ran), INFEASIBLE when CP-SAT proved no plan exists. `should_stop` is
+    polled about ten times a second: when it answers True the solve ends early with the best
+    plan so far (a caller's cancel).
     """
     compile_seconds = warm_up()
     if log and compile_seconds > 1.0:
         log(f"heuristic kernels compiled in {compile_seconds:.1f}s (once; cached on disk)")
     t0 = time.perf_counter()
     budget = max(0.05, time_limit * heuristic_share)
-    heuristic = construct(problem, time_budget=budget, seed=seed)
+    heuristic = construct(problem, time_budget=budget, seed=seed, should_stop=should_stop)
     first_seconds = time.perf_counter() - t0
     if log:
         log(
             f"[{first_seconds:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}"
+        )
+    if should_stop is not None and should_stop():
+        lower = float(max((h + t for h, t in zip(*_cpm(problem))), default=0))
+        return _to_plan(
+            problem,
+            heuristic,
+            "FEASIBLE",
+            lower if problem.objective == "makespan" else 0.0,
+            time.perf_counter() - t0,
+            first_seconds,
+            heuristic,
         )
     # For makespan, the heuristic's makespan bounds every better schedule.
     upper = heuristic.makespan if problem.objective == "makespan" else None
@@ -265,7 +280,8 @@ def solve(
     remaining = time_limit - (time.perf_counter() - t0)
     solver = configure_solver(remaining, workers, seed, solver_params)
     progress = _Progress(scheduler, t0, log)
-    status = solver.solve(scheduler.model, progress)
+    with _stop_watch(solver, should_stop):
+        status = solver.solve(scheduler.model, progress)
     elapsed = time.perf_counter() - t0
 
     best, plan_status = heuristic, "FEASIBLE"
@@ -301,6 +317,36 @@ def solve(
         progress.first_seconds or first_seconds,
         heuristic,
     )
+
+
+def _cpm(problem: Problem) -> tuple[list[int], list[int]]:
+    """Critical-path heads and tails with every task in its shortest mode."""
+    return critical_path_bounds(problem, [min(m.duration for m in t.modes) for t in problem.tasks])
+
+
+@contextlib.contextmanager
+def _stop_watch(
+    solver: cp_model.CpSolver, should_stop: Callable[[], bool] | None
+) -> Iterator[None]:
+    """While the block runs, a thread polls `should_stop` and stops the search when asked."""
+    if should_stop is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.1):
+            if should_stop():
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, name="solve-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
 
 
 def _to_plan(

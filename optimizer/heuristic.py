@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -282,9 +282,11 @@ def construct(
     seed: int = 0,
     modes: Sequence[int] | None = None,
     population: int = 40,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Schedule:
     """The best schedule found by priority rules and a random-key GA with forward-backward
-    improvement within `time_budget` seconds; stops early at the critical-path bound."""
+    improvement within `time_budget` seconds; stops early at the critical-path bound, or
+    when `should_stop()` answers True (checked between generations)."""
     warm_up()
     deadline = time.perf_counter() + time_budget
     modes = list(modes) if modes is not None else choose_modes(problem)
@@ -317,6 +319,8 @@ def construct(
     restart_best: tuple[float, int] | None = None
     best_seen = (objs.min(), spans.min())
     while objs.min() > bound and time.perf_counter() < deadline:
+        if should_stop is not None and should_stop():
+            break
         fastsgs.ga_run(keys, objs, spans, cp.g, cp.usage, chunk, generation_seed, 0.7, 0.05)
         generation_seed += 1
         k = int(np.lexsort((spans, objs))[0])

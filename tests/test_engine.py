@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import pytest
 
@@ -124,3 +125,21 @@ def test_mmlib_instance_is_solved_with_valid_modes():
     plan = solve(problem, time_limit=10)
     assert check(problem, plan) == []
     assert plan.makespan == _known("mmlib50")["J501_1"]
+
+
+@pytest.mark.parametrize("phase_share", [0.2, 0.01], ids=["during-heuristic", "during-cp-sat"])
+def test_should_stop_ends_a_long_solve_early_with_a_valid_plan(phase_share):
+    problem = read_psplib_sm(psplib_file("j120/j12051_1.sm"))
+    started = time.perf_counter()
+    plan = solve(
+        problem,
+        time_limit=30,
+        heuristic_share=phase_share,
+        should_stop=lambda: time.perf_counter() - started > 1.0,
+    )
+    elapsed = time.perf_counter() - started
+    assert elapsed < 4.0, (
+        f"a cancel is honoured within moments, not at the 30 s limit ({elapsed:.1f}s)"
+    )
+    assert plan.status == "FEASIBLE"
+    assert check(problem, plan) == []
