@@ -151,7 +151,7 @@ def test_result_is_409_until_done_and_cancel_stops_queued_and_running_jobs(clien
     assert response.status_code == 202 and response.json()["cancel_requested"] is True
     doc = wait_status(client, first["id"], "cancelled", "done", "failed", timeout=25)
     assert doc["status"] == "cancelled", doc
-    assert time.monotonic() - t0 < 25
+    assert time.monotonic() - t0 < 5, "a running solve stops within moments, not at its limit"
     assert client.delete(f"/v1/plans/{first['id']}", headers=AUTH).status_code == 200
     assert client.delete("/v1/plans/unknown", headers=AUTH).status_code == 404
 

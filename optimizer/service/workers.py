@@ -62,6 +62,26 @@ class _ProgressLog:
         self.stopping = stopping
         self.interval = interval
         self.last_write = 0.0
+        self.last_poll = 0.0
+        self.stop_reason: Exception | None = None
+
+    def should_stop(self) -> bool:
+        """The engine's `should_stop`: a cancel or a shutdown stops the solve within moments,
+        not only at its next improving solution. The store is polled at most every
+        `interval` seconds."""
+        if self.stop_reason is not None:
+            return True
+        if self.stopping.is_set():
+            self.stop_reason = JobReleased("service shutting down")
+            return True
+        now = time.monotonic()
+        if now - self.last_poll < self.interval:
+            return False
+        self.last_poll = now
+        if self.store.is_cancel_requested(self.job_id):
+            self.stop_reason = JobCancelled()
+            return True
+        return False
 
     def __call__(self, line: str) -> None:
         if self.stopping.is_set():
@@ -180,7 +200,10 @@ class JobRunner:
             workers=self.settings.solver_workers,
             seed=int(job.params.get("seed", 0)),
             log=log,
+            should_stop=log.should_stop,
         )
+        if log.stop_reason is not None:
+            raise log.stop_reason
         violations = check(problem, plan)
         if violations:
             raise RuntimeError(f"plan failed the independent check: {'; '.join(violations[:5])}")
