@@ -17,10 +17,12 @@ from optimizer.checker import check
 from optimizer.cli import plan_from_dict
 from optimizer.model import Problem
 from optimizer.portfolio import generate
+from optimizer.readers import read_psplib_sm
 from optimizer.service import main as service_main
 from optimizer.service.dependencies import Settings, get_odoo_replan, hash_api_key
 from optimizer.service.main import create_app
 from optimizer.service.workers import odoo_replan_from_settings
+from tests.conftest import psplib_file
 
 KEY = "test-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -135,7 +137,10 @@ def test_limits_answer_413_or_422_naming_the_limit(client):
 
 
 def test_result_is_409_until_done_and_cancel_stops_queued_and_running_jobs(client):
-    first = client.post("/v1/plans?time_limit=20", json=generate(12, seed=5), headers=AUTH).json()
+    # j6041_1 is never proven optimal within 20 s, so the first solve is surely still running
+    # when it is cancelled (a small portfolio can be solved to optimality before the DELETE).
+    hard = read_psplib_sm(psplib_file("j60/j6041_1.sm")).to_dict()
+    first = client.post("/v1/plans?time_limit=20", json=hard, headers=AUTH).json()
     second = client.post("/v1/plans", json=generate(2), headers=AUTH).json()
     running = wait_status(client, first["id"], "running")
     assert running["status"] == "running"
