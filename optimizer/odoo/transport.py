@@ -361,17 +361,6 @@ class Json2Transport(_HttpTransport):
     passed by name in ``kwargs``.
     """
 
-    def __init__(
-        self,
-        url: str,
-        db: str,
-        api_key: str,
-        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
-        retries: int = 3,
-        **options: Any,
-    ) -> None:
-        super().__init__(url, db, api_key, timeout=timeout, retries=retries, **options)
-
     def call(
         self,
         model: str,
