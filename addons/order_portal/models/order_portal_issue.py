@@ -74,8 +74,14 @@ class OrderPortalIssue(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("sale_order_id") and not vals.get("user_id"):
-                order = self.env["sale.order"].browse(vals["sale_order_id"])
+            if not vals.get("sale_order_id"):
+                continue
+            order = self.env["sale.order"].browse(vals["sale_order_id"])
+            if not vals.get("project_id"):
+                # Issues logged in the back office name only the order: file them on its
+                # delivery project, as the portal form does.
+                vals["project_id"] = order.sudo().delivery_project_ids[:1].id or False
+            if not vals.get("user_id"):
                 project = self.env["project.project"].browse(vals.get("project_id"))
                 vals["user_id"] = self._get_responsible(order, project).id
         issues = super().create(vals_list)

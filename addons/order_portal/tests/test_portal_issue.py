@@ -145,6 +145,23 @@ class TestPortalIssue(OrderPortalCommon):
         action = self.order_a.with_user(self.salesman).action_view_order_portal_issues()
         self.assertEqual(action["domain"], [("sale_order_id", "=", self.order_a.id)])
 
+    def test_issue_logged_in_back_office_is_filed_on_the_delivery_project(self):
+        issue = (
+            self.env["order.portal.issue"]
+            .with_user(self.salesman)
+            .create({"name": "Customer called about the packing", "sale_order_id": self.order_a.id})
+        )
+        self.assertEqual(
+            issue.project_id,
+            self.project_a,
+            "An issue on an order belongs to its delivery project.",
+        )
+        self.assertEqual(
+            issue.user_id,
+            self.project_a.user_id,
+            "The delivery project's manager answers the issue.",
+        )
+
     @mute_logger("odoo.http")
     def test_other_customer_cannot_report_or_read(self):
         self.authenticate(self.portal_a.login, self.portal_a.login)
