@@ -21,6 +21,8 @@ from optimizer.heuristic import (
     Schedule,
     construct,
     critical_path_bounds,
+    critical_path_length,
+    objective_floor,
     warm_up,
     weighted_tardiness,
 )
@@ -131,7 +133,7 @@ class CpSatScheduler:
         p, v, m = self.problem, self.vars, self.model
         has_succ = {p.task_index[prec.before] for prec in p.precedences}
         sinks = [i for i in range(len(p.tasks)) if i not in has_succ] or list(range(len(p.tasks)))
-        lb = max((h + t for h, t in zip(self.heads, self.tails)), default=0)
+        lb = critical_path_length(self.heads, self.tails)
         v.makespan = m.new_int_var(lb, max(lb, self.horizon), "makespan")
         m.add_max_equality(v.makespan, [v.end[i] for i in sinks])
         if p.objective == "makespan":
@@ -263,12 +265,11 @@ def solve(
             f"[{first_seconds:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}"
         )
     if should_stop is not None and should_stop():
-        lower = float(max((h + t for h, t in zip(*_cpm(problem))), default=0))
         return _to_plan(
             problem,
             heuristic,
             "FEASIBLE",
-            lower if problem.objective == "makespan" else 0.0,
+            objective_floor(problem, *_cpm(problem)),
             time.perf_counter() - t0,
             first_seconds,
             heuristic,
@@ -301,11 +302,7 @@ def solve(
     elif status == cp_model.INFEASIBLE:
         plan_status = "INFEASIBLE"
     if lower is None:
-        lower = (
-            float(max((h + t for h, t in zip(scheduler.heads, scheduler.tails)), default=0))
-            if problem.objective == "makespan"
-            else 0.0
-        )
+        lower = objective_floor(problem, scheduler.heads, scheduler.tails)
     if plan_status == "OPTIMAL":
         lower = best.objective
     return _to_plan(

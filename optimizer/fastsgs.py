@@ -164,7 +164,7 @@ def evaluate(start, dur, proj, due, weight, n_proj, tardiness_objective):  # pra
 @njit(cache=True)
 def decode(key, g, usage, rounds):  # pragma: no cover
     """Keys -> forward schedule, then forward-backward improvement while the makespan drops.
-    Returns (best starts, objective, makespan, Lamarckian keys = best starts)."""
+    Returns (best starts, objective, makespan); the caller keeps the starts as the new keys."""
     (
         dur,
         dem_ptr,

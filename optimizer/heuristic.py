@@ -63,6 +63,18 @@ def critical_path_bounds(problem: Problem, durations: Sequence[int]) -> tuple[li
     return head, tail
 
 
+def critical_path_length(heads: Sequence[int], tails: Sequence[int]) -> int:
+    """Length of the longest release-and-precedence path: a lower bound on the makespan."""
+    return max((h + t for h, t in zip(heads, tails)), default=0)
+
+
+def objective_floor(problem: Problem, heads: Sequence[int], tails: Sequence[int]) -> float:
+    """The trivial lower bound of the objective: the critical path for makespan, else 0."""
+    if problem.objective == "makespan":
+        return float(critical_path_length(heads, tails))
+    return 0.0
+
+
 def choose_modes(problem: Problem) -> list[int]:
     """Per task the mode with the least duration x renewable work that keeps every non-renewable
     budget feasible (greedy repair; the CP-SAT model revisits modes anyway)."""
@@ -293,8 +305,8 @@ def construct(
     cp = CompiledProblem(problem, modes)
     n = len(problem.tasks)
     head, tail = critical_path_bounds(problem, list(cp.dur))
-    ref = max((h + t for h, t in zip(head, tail)), default=0)
-    bound = float(ref) if problem.objective == "makespan" else 0.0
+    ref = critical_path_length(head, tail)
+    bound = objective_floor(problem, head, tail)
     rules = [
         np.array([ref - t for t in tail], dtype=np.float64),
         -np.array(tail, dtype=np.float64),
@@ -374,9 +386,3 @@ def _due_key(problem: Problem, tail: Sequence[int]) -> list[float] | None:
         due = proj.due if proj.due is not None else problem.default_horizon()
         key.append((due - tail[i]) / math.sqrt(max(proj.weight, 1e-3)))
     return key
-
-
-def _objective(problem: Problem, start: Sequence[int], dur: Sequence[int]) -> float:
-    if problem.objective == "weighted_tardiness":
-        return weighted_tardiness(problem, start, dur)
-    return float(max((s + d for s, d in zip(start, dur)), default=0))
