@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from optimizer.model import Plan, Problem, ProblemError, TaskPlan
+from optimizer.model import Plan, Problem, ProblemError
 
 
 def _log(message: str) -> None:
@@ -26,30 +26,8 @@ def _write_json(data: Any, output: str | None) -> None:
         print(text)
 
 
-def plan_from_dict(problem: Problem, data: dict[str, Any]) -> Plan:
-    """Read a plan written by `solve` back (task ids as printed, modes 1-based)."""
-    tasks = []
-    for k, t in enumerate(data.get("tasks", [])):
-        try:
-            tasks.append(
-                TaskPlan(str(t["id"]), int(t["start"]), int(t["end"]), int(t.get("mode", 1)) - 1)
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProblemError(
-                f"tasks[{k}]", f"task entry needs integer id/start/end: {exc}"
-            ) from exc
-    return Plan(
-        status=str(data.get("status", "UNKNOWN")),
-        makespan=data.get("makespan"),
-        objective=data.get("objective"),
-        lower_bound=data.get("lower_bound"),
-        solve_seconds=float(data.get("solve_seconds", 0.0)),
-        tasks=tasks,
-        problem_name=problem.name,
-        objective_kind=problem.objective,
-        int_ids=problem.int_ids,
-        projects=list(data.get("projects", [])),
-    )
+def _read_plan(problem: Problem, path: str) -> Plan:
+    return Plan.from_dict(problem, json.loads(Path(path).read_text(encoding="utf-8")))
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -97,7 +75,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from optimizer.readers import read_any
 
     problem = read_any(args.problem)
-    plan = plan_from_dict(problem, json.loads(Path(args.plan).read_text(encoding="utf-8")))
+    plan = _read_plan(problem, args.plan)
     violations = check(problem, plan)
     for v in violations:
         print(v)
@@ -110,7 +88,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from optimizer.readers import read_any
 
     problem = read_any(args.problem)
-    plan = plan_from_dict(problem, json.loads(Path(args.plan).read_text(encoding="utf-8")))
+    plan = _read_plan(problem, args.plan)
     plot_plan(problem, plan, png_path=args.png, html_path=args.html)
     return 0
 

@@ -398,6 +398,31 @@ class Plan:
             return 0.0
         return max(0.0, (self.objective - self.lower_bound) / abs(self.objective))
 
+    @classmethod
+    def from_dict(cls, problem: Problem, data: dict[str, Any]) -> Plan:
+        """Read a plan written by `to_dict` back (task ids as printed, modes 1-based)."""
+        tasks = []
+        for k, t in enumerate(data.get("tasks", [])):
+            try:
+                mode = int(t.get("mode", 1)) - 1
+                tasks.append(TaskPlan(str(t["id"]), int(t["start"]), int(t["end"]), mode))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ProblemError(
+                    f"tasks[{k}]", f"task entry needs integer id/start/end: {exc}"
+                ) from exc
+        return cls(
+            status=str(data.get("status", "UNKNOWN")),
+            makespan=data.get("makespan"),
+            objective=data.get("objective"),
+            lower_bound=data.get("lower_bound"),
+            solve_seconds=float(data.get("solve_seconds", 0.0)),
+            tasks=tasks,
+            problem_name=problem.name,
+            objective_kind=problem.objective,
+            int_ids=problem.int_ids,
+            projects=list(data.get("projects", [])),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "problem": self.problem_name,

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 
 import optimizer
 from optimizer.checker import check
-from optimizer.cli import plan_from_dict
-from optimizer.model import Problem
+from optimizer.model import Plan, Problem
 from optimizer.portfolio import generate
 from optimizer.readers import read_psplib_sm
 from optimizer.service import main as service_main
@@ -92,7 +91,7 @@ def test_a_problem_is_solved_and_its_plan_passes_the_independent_checker(client)
     result = client.get(job["result_url"], headers=AUTH).json()
     assert result["checked"] is True
     problem = Problem.from_dict(data)
-    assert check(problem, plan_from_dict(problem, result)) == []
+    assert check(problem, Plan.from_dict(problem, result)) == []
     assert doc["best_objective"] == result["objective"]
 
 

@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from optimizer.checker import check
-from optimizer.cli import plan_from_dict
-from optimizer.model import Problem
+from optimizer.model import Plan, Problem
 from optimizer.portfolio import generate
 from optimizer.service.harness import (
     POSTGRES_HINT,
@@ -59,7 +58,7 @@ def test_service_over_loopback_solves_and_guards_every_route(database_url, tmp_p
                 assert docs[job_id]["status"] == "done", docs[job_id]
                 result = client.get(f"/v1/plans/{job_id}/result").json()
                 problem = Problem.from_dict(data)
-                assert check(problem, plan_from_dict(problem, result)) == []
+                assert check(problem, Plan.from_dict(problem, result)) == []
             assert "optimizer_jobs_submitted_total" in client.get("/metrics").text
 
 
@@ -110,7 +109,7 @@ def test_sigkill_in_the_middle_of_20_jobs_loses_none_and_completes_none_twice(
             assert doc["attempts"] == 2, "an interrupted job re-runs as its second attempt"
         job = store.get(job_id, result=True)
         problem = Problem.from_dict(data)
-        assert check(problem, plan_from_dict(problem, job.result)) == []
+        assert check(problem, Plan.from_dict(problem, job.result)) == []
     store.close()
     assert json.dumps(docs)  # every status document is plain JSON
 
