@@ -31,6 +31,10 @@ def _read_plan(problem: Problem, path: str) -> Plan:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    from optimizer.floor.api import is_floor_file
+
+    if is_floor_file(args.path):
+        return _solve_floor(args)
     from optimizer.checker import check
     from optimizer.engine import solve
     from optimizer.readers import read_any
@@ -70,7 +74,63 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve_floor(args: argparse.Namespace) -> int:
+    """A shop-floor problem (calendars, skills, work in progress): optimizer.floor."""
+    from optimizer.floor.api import load_floor_problem, plan_floor, read_json
+    from optimizer.floor.results import plan_summary
+
+    problem = load_floor_problem(args.path)
+    if args.previous:
+        problem.previous_plan = read_json(args.previous)
+    people = sum(r.kind == "person" for r in problem.resources)
+    _log(
+        f"{problem.name}: {len(problem.projects)} orders, {len(problem.tasks)} tasks, "
+        f"{people} people, {len(problem.resources) - people} machines/teams"
+    )
+    plan, timeline, violations = plan_floor(
+        problem, time_limit=args.time_limit, seed=args.seed, log=None if args.quiet else _log
+    )
+    if violations and plan.status != "INFEASIBLE":
+        for v in violations[:20]:
+            _log(f"INVALID: {v}")
+        return 3
+    data = plan.to_dict(problem, timeline.clock)
+    _write_json(data, args.output)
+    _log(plan_summary(plan))
+    if args.png or args.html:
+        from optimizer.floor.plot import plot_floor
+
+        plot_floor(data, html_path=args.html, png_path=args.png, title=problem.name)
+        for path in (args.png, args.html):
+            if path:
+                _log(f"picture written to {path}")
+    if plan.status == "INFEASIBLE":
+        explanation = plan.explanation or {}
+        _log(f"INFEASIBLE: {explanation.get('message', 'hard constraints cannot all hold')}")
+        for conflict in explanation.get("conflicts", [])[:10]:
+            _log(f"  - {conflict.get('text', conflict)}")
+        return 4
+    return 0
+
+
+def _check_floor(args: argparse.Namespace) -> int:
+    from optimizer.floor.api import load_floor_problem, read_floor_plan
+    from optimizer.floor.checker import check_floor
+
+    problem = load_floor_problem(args.problem)
+    plan, timeline = read_floor_plan(problem, args.plan)
+    violations = check_floor(problem, plan, timeline.clock)
+    for v in violations:
+        print(v)
+    print("valid" if not violations else f"{len(violations)} violation(s)")
+    return 0 if not violations else 1
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    from optimizer.floor.api import is_floor_file
+
+    if is_floor_file(args.problem):
+        return _check_floor(args)
     from optimizer.checker import check
     from optimizer.readers import read_any
 
@@ -84,11 +144,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from optimizer.floor.api import read_json
+
+    if len(args.files) not in (1, 2):
+        raise ProblemError("plot", "expected PLAN.json (a floor plan) or PROBLEM PLAN")
+    last = read_json(args.files[-1]) if args.files[-1].endswith(".json") else None
+    if isinstance(last, dict) and last.get("kind") == "floor_plan":
+        from optimizer.floor.plot import plot_floor
+
+        plot_floor(last, html_path=args.html, png_path=args.png)
+        for path in (args.png, args.html):
+            if path:
+                _log(f"picture written to {path}")
+        return 0
+    if len(args.files) != 2:
+        raise ProblemError("plot", "a PSPLIB-style plan needs its problem: plot PROBLEM PLAN")
     from optimizer.plot import plot_plan
     from optimizer.readers import read_any
 
-    problem = read_any(args.problem)
-    plan = _read_plan(problem, args.plan)
+    problem = read_any(args.files[0])
+    plan = _read_plan(problem, args.files[1])
     plot_plan(problem, plan, png_path=args.png, html_path=args.html)
     return 0
 
@@ -125,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--png", help="also draw the plan as a PNG Gantt chart")
     p.add_argument("--html", help="also write a self-contained HTML page of the plan")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    p.add_argument(
+        "--previous", help="floor problems: re-plan against this earlier plan (stability)"
+    )
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("check", help="re-verify a plan against its problem without the solver")
@@ -132,9 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("plot", help="draw a plan")
-    p.add_argument("problem")
-    p.add_argument("plan")
+    p = sub.add_parser("plot", help="draw a plan: plot PLAN.json (floor) or plot PROBLEM PLAN")
+    p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--png")
     p.add_argument("--html")
     p.set_defaults(func=cmd_plot)
