@@ -188,12 +188,15 @@ class JobRunner:
     def _solve(self, job: Job, attempt: int) -> dict[str, Any]:
         from optimizer.checker import check
         from optimizer.engine import solve
+        from optimizer.floor.model import is_floor
         from optimizer.model import Problem
 
-        problem = Problem.from_dict(job.payload)
         log = _ProgressLog(self.store, job.id, attempt, self.stopping)
         if self.store.is_cancel_requested(job.id):
             raise JobCancelled()
+        if is_floor(job.payload):
+            return self._solve_floor(job, log)
+        problem = Problem.from_dict(job.payload)
         plan = solve(
             problem,
             time_limit=float(job.params.get("time_limit", self.settings.default_time_limit)),
@@ -210,6 +213,25 @@ class JobRunner:
         data = plan.to_dict()
         data["checked"] = True
         return data
+
+    def _solve_floor(self, job: Job, log: _ProgressLog) -> dict[str, Any]:
+        """A shop-floor problem: the floor pipeline (solve, annotate, explain, check)."""
+        from optimizer.floor.api import plan_floor
+        from optimizer.floor.model import FloorProblem
+
+        problem = FloorProblem.from_dict(job.payload)
+        plan, timeline, violations = plan_floor(
+            problem,
+            time_limit=float(job.params.get("time_limit", self.settings.default_time_limit)),
+            seed=int(job.params.get("seed", 0)),
+            should_stop=log.should_stop,
+            on_solution=lambda _elapsed, objective: log(f"heuristic objective={objective}"),
+        )
+        if log.stop_reason is not None:
+            raise log.stop_reason
+        if violations and plan.status != "INFEASIBLE":
+            raise RuntimeError(f"plan failed the independent check: {'; '.join(violations[:5])}")
+        return plan.to_dict(problem, timeline.clock)
 
     def _replan(self, job: Job, odoo_replan: OdooReplan | None) -> dict[str, Any]:
         if odoo_replan is None:

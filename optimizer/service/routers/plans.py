@@ -10,6 +10,7 @@ import anyio
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from optimizer.floor.model import FloorProblem, is_floor
 from optimizer.model import Problem, ProblemError
 from optimizer.service import metrics
 from optimizer.service.dependencies import (
@@ -67,7 +68,7 @@ def accepted(request: Request, job_id: str, status: str) -> JobAccepted:
         413: {"model": Message, "description": "body or problem over a configured limit"},
         422: {"model": ValidationErrorBody, "description": "invalid problem, field named"},
     },
-    summary="Submit a problem (the engine's JSON format); solved in the background",
+    summary="Submit a problem (the engine's JSON format, or a floor problem with `kind: floor`); solved in the background",
 )
 def submit_plan(
     request: Request,
@@ -86,7 +87,10 @@ def submit_plan(
         )
     limit = checked_time_limit(time_limit, settings)
     try:
-        Problem.from_dict(problem)
+        if is_floor(problem):
+            FloorProblem.from_dict(problem)
+        else:
+            Problem.from_dict(problem)
     except ProblemError as exc:
         raise unprocessable(["body", exc.path], exc.message, "problem_error") from exc
     job = store.create(
