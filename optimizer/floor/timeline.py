@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -32,8 +32,10 @@ class Clock:
         return timedelta(minutes=self.slot_minutes)
 
     def offset(self, dt: datetime) -> float:
-        """Slots from `now` to `dt` as a float."""
-        return (dt - self.now).total_seconds() / (self.slot_minutes * 60)
+        """Slots from `now` to `dt` as a float (elapsed time: in UTC, since aware datetimes
+        sharing a tzinfo subtract as wall clocks, 24 h across a DST change)."""
+        elapsed = dt.astimezone(timezone.utc) - self.now.astimezone(timezone.utc)
+        return elapsed.total_seconds() / (self.slot_minutes * 60)
 
     def floor(self, dt: datetime) -> int:
         return math.floor(round(self.offset(dt), 9))
@@ -43,7 +45,7 @@ class Clock:
 
     def at(self, slot: int) -> datetime:
         """The datetime of slot edge `slot`, in the problem's time zone."""
-        return (self.now + slot * self.slot).astimezone(self.tz)
+        return (self.now.astimezone(timezone.utc) + slot * self.slot).astimezone(self.tz)
 
     def iso(self, slot: int) -> str:
         return self.at(slot).isoformat()
