@@ -307,7 +307,8 @@ class FloorProblem:
             raise ProblemError(
                 f"{where}.skill",
                 f"{what} needs {dem.count} people with skill {dem.skill!r} at level "
-                f">= {dem.level}, but only {len(able)} have it ({who})",
+                f">= {dem.level}, but only {len(able)} {'has' if len(able) == 1 else 'have'} it "
+                f"({who})",
             )
 
     # ------------------------------------------------------------------ JSON
@@ -603,7 +604,7 @@ class _Parser:
                     hour_to=self.num(a.get("hour_to"), f"{w}.hour_to"),
                     date_from=self.day(a.get("date_from"), f"{w}.date_from"),
                     date_to=self.day(a.get("date_to"), f"{w}.date_to"),
-                    week_type=None if wt in (None, "", False) else int(wt),
+                    week_type=None if wt is None or wt is False or wt == "" else int(wt),
                 )
             )
         # Leaves of a calendar are in absolute time; naive ones are local to that calendar.
