@@ -1,0 +1,474 @@
+"""The shop-floor scheduler: priority rules decoded by the compiled serial SGS (`sgs.py`), then an
+iterated local search on the priority keys until the time limit.
+
+Objective (README "Objective"): weighted tardiness hours + stability weight x moved tasks, then the
+latest end. During the search hard-date violations (task or order deadlines) weigh far above
+everything else, so a plan meeting them is always preferred; when the best plan found still
+violates one, or pinned / frozen work conflicts, the plan is returned with status INFEASIBLE.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from optimizer.floor import sgs
+from optimizer.floor.compiled import (
+    DONE,
+    FIX_NAMES,
+    FREE,
+    IN_PROGRESS,
+    CompiledFloor,
+    compile_floor,
+    task_calendar,
+)
+from optimizer.floor.model import FloorProblem
+from optimizer.floor.plan import FloorPlan, FloorTaskPlan
+from optimizer.floor.timeline import Timeline, build_timeline
+
+MAX_GROWTH = 3  # horizon doublings before tasks that still do not fit are forced and flagged
+EPS = 1e-9
+
+
+@dataclass
+class FloorSolution:
+    plan: FloorPlan
+    timeline: Timeline
+
+    def to_dict(self, problem: FloorProblem) -> dict[str, Any]:
+        return self.plan.to_dict(problem, self.timeline.clock)
+
+
+@dataclass
+class _Result:
+    rule: str
+    sticky: bool
+    resv: bool
+    start: np.ndarray
+    end: np.ndarray
+    out_res: np.ndarray
+    out_n: np.ndarray
+    forced: np.ndarray
+    pscore: np.ndarray
+    viol: float
+    wt: float
+    moved: int
+    makespan: int
+    objective: float
+
+    def better_than(self, other: _Result | None) -> bool:
+        if other is None:
+            return True
+        if self.viol < other.viol - EPS:
+            return True
+        if self.viol > other.viol + EPS:
+            return False
+        if self.objective < other.objective - EPS:
+            return True
+        if self.objective > other.objective + EPS:
+            return False
+        return self.makespan < other.makespan
+
+    def not_worse_than(self, other: _Result) -> bool:
+        return not other.better_than(self)
+
+
+class _Engine:
+    """The compiled problem and the decoder's work arrays; grows the horizon when needed."""
+
+    def __init__(self, problem: FloorProblem, timeline: Timeline) -> None:
+        self.problem = problem
+        self.growths = 0
+        self.stop = np.zeros(1, dtype=np.uint8)
+        self.decodes = 0
+        self.decode_seconds = 0.0
+        self._setup(timeline)
+
+    def _setup(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.cf: CompiledFloor = compile_floor(self.problem, timeline)
+        cf = self.cf
+        shape = cf.parent0.shape
+        self.usage = np.zeros((shape[0], cf.n_slots), dtype=np.int16)
+        self.resv = np.zeros((shape[0], cf.n_slots), dtype=np.int16)
+        self.parent = np.empty_like(cf.parent0)
+        self.start = np.zeros(cf.n, dtype=np.int64)
+        self.end = np.zeros(cf.n, dtype=np.int64)
+        self.out_res = np.full(max(1, int(cf.lay_ptr[-1])), -1, dtype=np.int64)
+        self.out_n = np.zeros(cf.n, dtype=np.int64)
+        self.forced = np.zeros(cf.n, dtype=np.uint8)
+        self.pscore = np.zeros(max(1, len(self.problem.projects)), dtype=np.float64)
+        self.g = cf.g
+
+    def grow(self) -> None:
+        self.growths += 1
+        self._setup(build_timeline(self.problem, 2 * self.cf.n_slots))
+
+    def decode(
+        self, rule: str, key: np.ndarray, sticky: bool, resv: bool, stoppable: bool = True
+    ) -> _Result | None:
+        """Decode `key`; None when stopped."""
+        stop = self.stop if stoppable else np.zeros(1, dtype=np.uint8)
+        while True:
+            t0 = time.perf_counter()
+            code = sgs.decode(
+                key, self.g, self.usage, self.resv, self.parent, self.cf.parent0, self.start,
+                self.end, self.out_res, self.out_n, self.forced, sticky, resv,
+                self.growths >= MAX_GROWTH, stop,
+            )  # fmt: skip
+            self.decodes += 1
+            self.decode_seconds += time.perf_counter() - t0
+            if code == sgs.STOPPED:
+                return None
+            if code == sgs.OK:
+                break
+            self.grow()
+        viol, wt, moved, makespan = sgs.evaluate(
+            self.g, self.start, self.end, self.out_res, self.out_n, self.forced, self.pscore
+        )
+        objective = float(wt) + self.problem.stability_weight * int(moved)
+        return _Result(
+            rule, sticky, resv, self.start.copy(), self.end.copy(), self.out_res.copy(),
+            self.out_n.copy(), self.forced.copy(), self.pscore.copy(), float(viol), float(wt),
+            int(moved), int(makespan), objective,
+        )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- priority rules
+def _rule_keys(cf: CompiledFloor) -> dict[str, np.ndarray]:
+    """Keys (smaller first) of the priority rules, in slots."""
+    problem = cf.problem
+    n = cf.n
+    tl = cf.timeline
+    ratio = np.maximum(tl.calendar_work.mean(axis=1), 1e-3)
+    dur = np.array(
+        [cf.work[i] / ratio[task_calendar(problem, t)] for i, t in enumerate(problem.tasks)],
+        dtype=np.float64,
+    )
+    order = problem.topological_order()
+    head = cf.est.astype(np.float64)
+    for i in range(n):
+        if cf.fix[i] != FREE:
+            head[i] = float(cf.fix_start[i])
+    for i in order:
+        for e in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
+            p = cf.pred_idx[e]
+            v = head[p] + cf.pred_lag[e] + (0.0 if cf.pred_ss[e] else dur[p])
+            if v > head[i] and cf.fix[i] == FREE:
+                head[i] = v
+    tail = dur.copy()
+    for j in reversed(order):
+        for e in range(cf.pred_ptr[j], cf.pred_ptr[j + 1]):
+            p = cf.pred_idx[e]
+            v = cf.pred_lag[e] + tail[j] + (0.0 if cf.pred_ss[e] else dur[p])
+            if v > tail[p]:
+                tail[p] = v
+    far = 1e7
+    due = np.where(cf.has_due.astype(bool), cf.due, far) if len(cf.due) else cf.due
+    for k, p in enumerate(problem.projects):
+        if p.deadline is not None:
+            due[k] = min(due[k], tl.clock.offset(p.deadline))
+    due_t = due[cf.project] if n else np.zeros(0)
+    dl = np.where(cf.deadline < (1 << 39), cf.deadline, far).astype(np.float64)
+    lst = np.minimum(due_t - tail, dl - dur)
+    w = np.maximum(cf.weight[cf.project], 1e-3) if n else np.zeros(0)
+    slack = lst - head
+    wlst = head + np.where(slack >= 0, slack / w, slack * w)
+    edd = due_t + 1e-6 * head
+    keys = {"edd": edd, "wlst": wlst, "lst": lst}
+    if cf.previous:
+        prev = np.where(cf.has_prev.astype(bool), cf.prev_start.astype(np.float64), wlst)
+        keys["previous"] = prev + 1e-6 * wlst
+    return keys
+
+
+# --------------------------------------------------------------------------- improvement
+class _Search:
+    """Iterated local search on the keys of the best plan (keys = its starts)."""
+
+    def __init__(self, engine: _Engine, rng: np.random.Generator) -> None:
+        self.engine = engine
+        self.rng = rng
+        cf = engine.cf
+        self.members = [np.flatnonzero(cf.project == p) for p in range(len(cf.problem.projects))]
+        self.members = [m for m in self.members if len(m)]
+        self.free = cf.fix == FREE
+
+    def base_key(self, res: _Result) -> np.ndarray:
+        # The schedule's own starts, ties by the previous key order.
+        n = len(res.start)
+        return res.start.astype(np.float64) + np.arange(n) * (0.5 / max(1, n))
+
+    def perturb(self, res: _Result, key: np.ndarray) -> np.ndarray:
+        rng = self.rng
+        key = key.copy()
+        cf = self.engine.cf
+        span = max(1.0, float(res.makespan))
+        late = [p for p in range(len(res.pscore)) if res.pscore[p] > EPS]
+        move = rng.random()
+        if late and move < 0.55:
+            weights = np.array([res.pscore[p] for p in late])
+            p = late[int(rng.choice(len(late), p=weights / weights.sum()))]
+            idx = np.flatnonzero(cf.project == p)
+            ends = res.end[idx]
+            late_slots = max(1.0, float(ends.max() - cf.due[p])) if cf.has_due[p] else span * 0.05
+            key[idx] -= rng.uniform(0.3, 1.5) * late_slots + rng.uniform(0, 0.05) * span
+        elif move < 0.75 and self.members:
+            m = self.members[int(rng.integers(len(self.members)))]
+            key[m] += rng.normal(0.0, 0.08 * span)
+        elif move < 0.9 and len(self.members) > 1:
+            a, b = rng.choice(len(self.members), size=2, replace=False)
+            ma, mb = self.members[int(a)], self.members[int(b)]
+            da = float(key[mb].mean() - key[ma].mean())
+            key[ma] += da
+            key[mb] -= da
+        else:
+            n = len(key)
+            k = max(1, n // 100)
+            idx = rng.integers(0, n, size=k)
+            key[idx] += rng.normal(0.0, 0.03 * span, size=k)
+        return key
+
+
+# --------------------------------------------------------------------------- entry point
+def solve_floor(
+    problem: FloorProblem,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_solution: Callable[[float, float], None] | None = None,
+) -> FloorSolution:
+    """Plan `problem`: the best of the priority rules, improved until `time_limit` seconds or
+    `should_stop()`; always returns a complete plan (see the module docstring for the status)."""
+    t0 = time.perf_counter()
+
+    def elapsed() -> float:
+        return time.perf_counter() - t0
+
+    def say(msg: str) -> None:
+        if log is not None:
+            log(msg)
+
+    engine = _Engine(problem, build_timeline(problem))
+    keys = _rule_keys(engine.cf)
+    variants: list[tuple[str, np.ndarray, bool, bool]] = []
+    if engine.cf.previous:
+        variants.append(("previous", keys["previous"], True, True))
+        variants.append(("previous-plain", keys["previous"], True, False))
+        variants.append(("wlst-sticky", keys["wlst"], True, True))
+    variants += [("edd", keys["edd"], False, False), ("wlst", keys["wlst"], False, False)]
+    variants.append(("lst", keys["lst"], False, False))
+
+    stop_event = threading.Event()
+    deadline = t0 + time_limit
+
+    def watch() -> None:
+        while not stop_event.wait(0.05):
+            if time.perf_counter() >= deadline or (should_stop is not None and should_stop()):
+                engine.stop[0] = 1
+                return
+
+    watcher = threading.Thread(target=watch, name="floor-solver-stop", daemon=True)
+    watcher.start()
+    best: _Result | None = None
+    first_seconds: float | None = None
+    rule_objectives: dict[str, float] = {}
+    try:
+        for k, (name, key, sticky, resv) in enumerate(variants):
+            res = engine.decode(name, key, sticky, resv, stoppable=k > 0)
+            if res is None:
+                break
+            rule_objectives[name] = round(res.objective + 1e4 * res.viol, 6)
+            if first_seconds is None:
+                first_seconds = elapsed()
+            if res.better_than(best):
+                best = res
+                _report(say, on_solution, elapsed(), res, f"rule {name}")
+        assert best is not None
+        heuristic = best
+        iterations = 0
+        improvements = 0
+        if engine.cf.n and not engine.stop[0]:
+            search = _Search(engine, np.random.default_rng(seed))
+            cur = best
+            cur_key = search.base_key(cur)
+            stale = 0
+            while not engine.stop[0]:
+                cand_key = search.perturb(cur, cur_key)
+                res = engine.decode("ils", cand_key, cur.sticky, cur.resv)
+                if res is None:
+                    break
+                iterations += 1
+                if res.not_worse_than(cur):
+                    if res.better_than(cur):
+                        stale = 0
+                    cur = res
+                    cur_key = search.base_key(res)
+                else:
+                    stale += 1
+                if res.better_than(best):
+                    res.rule = f"{best.rule.split('+')[0]}+ils"
+                    best = res
+                    improvements += 1
+                    _report(say, on_solution, elapsed(), res, "improved")
+                if stale >= 40:
+                    cur = best
+                    cur_key = search.base_key(best)
+                    stale = 0
+    finally:
+        stop_event.set()
+        watcher.join(timeout=1.0)
+
+    plan = _build_plan(engine, best)
+    plan.solve_seconds = elapsed()
+    plan.first_solution_seconds = first_seconds
+    plan.stats.update(
+        {
+            "iterations": iterations,
+            "improvements": improvements,
+            "heuristic_objective": round(heuristic.objective, 6),
+            "rules": rule_objectives,
+            "rule": best.rule,
+            "horizon_slots": engine.cf.n_slots,
+            "horizon_growths": engine.growths,
+            "decodes": engine.decodes,
+            "decode_seconds_avg": round(engine.decode_seconds / max(1, engine.decodes), 4),
+            "violation_hours": round(best.viol, 6),
+            "makespan_slots": best.makespan,
+            "frozen_edge_slot": engine.cf.frozen_edge,
+        }
+    )
+    say(
+        f"{elapsed():7.2f}s done: objective {plan.objective:.2f}, weighted tardiness "
+        f"{plan.weighted_tardiness:.2f} h, moved {plan.moved_count}, status {plan.status}"
+    )
+    return FloorSolution(plan=plan, timeline=engine.timeline)
+
+
+def _report(
+    say: Callable[[str], None],
+    on_solution: Callable[[float, float], None] | None,
+    at: float,
+    res: _Result,
+    what: str,
+) -> None:
+    extra = f", deadline violation {res.viol:.1f} h" if res.viol > EPS else ""
+    say(
+        f"{at:7.2f}s {what}: objective {res.objective:.2f}, weighted tardiness {res.wt:.2f} h, "
+        f"moved {res.moved}{extra}"
+    )
+    if on_solution is not None:
+        on_solution(at, res.objective)
+
+
+# --------------------------------------------------------------------------- the plan
+def _build_plan(engine: _Engine, res: _Result) -> FloorPlan:
+    cf = engine.cf
+    problem = cf.problem
+    ids = [r.id for r in problem.resources]
+    tasks: list[FloorTaskPlan] = []
+    for i, t in enumerate(problem.tasks):
+        if cf.fix[i] == DONE:
+            resources = tuple(t.resources)
+        else:
+            lo = int(cf.lay_ptr[i])
+            resources = tuple(ids[int(r)] for r in res.out_res[lo : lo + int(res.out_n[i])])
+        tasks.append(
+            FloorTaskPlan(
+                id=t.id,
+                project=t.project,
+                start=int(res.start[i]),
+                end=int(res.end[i]),
+                resources=resources,
+                status=t.status,
+            )
+        )
+    conflicts = _conflicts(engine, res)
+    plan = FloorPlan(
+        status="INFEASIBLE" if conflicts else "FEASIBLE",
+        tasks=tasks,
+        objective=round(res.objective, 6),
+        weighted_tardiness=round(res.wt, 6),
+        moved_count=res.moved,
+    )
+    plan.stats["conflicts"] = conflicts[:50]
+    plan.stats["fixed"] = {
+        name: int((cf.fix == k).sum()) for k, name in FIX_NAMES.items() if (cf.fix == k).any()
+    }
+    return plan
+
+
+def _conflicts(engine: _Engine, res: _Result) -> list[str]:
+    """Hard rules the plan breaks: deadlines, capacity (pinned / frozen / in-progress work laid
+    down over others), precedences into fixed tasks, tasks that fit nowhere."""
+    cf = engine.cf
+    problem = cf.problem
+    clock = engine.timeline.clock
+    T = cf.n_slots
+    out: list[str] = []
+    usage = np.zeros((max(1, cf.n_res), T), dtype=np.int32)
+    for i, t in enumerate(problem.tasks):
+        if cf.fix[i] == DONE:
+            continue
+        s, e = int(res.start[i]), int(res.end[i])
+        if e > cf.deadline[i]:
+            hours = (e - int(cf.deadline[i])) * cf.slot_hours
+            out.append(
+                f"task {t.id!r} ends {clock.iso(e)}, {hours:g} h after its deadline "
+                f"{clock.iso(int(cf.deadline[i]))}"
+            )
+        if res.forced[i] and cf.fix[i] in (FREE, IN_PROGRESS):
+            out.append(f"task {t.id!r} fits nowhere in the horizon (resources or calendars)")
+        lo, hi = max(s, 0), min(e, T)
+        if hi > lo and cf.work[i] > 0:
+            base = int(cf.lay_ptr[i])
+            n_named = int(cf.nd_ptr[i + 1] - cf.nd_ptr[i])
+            given = int(cf.given_ptr[i + 1] - cf.given_ptr[i])
+            for k in range(int(res.out_n[i])):
+                r = int(res.out_res[base + k])
+                if given and cf.fix[i] != FREE:
+                    u = int(cf.given_units[cf.given_ptr[i] + k]) if k < given else 1
+                else:
+                    u = int(cf.nd_units[cf.nd_ptr[i] + k]) if k < n_named else 1
+                usage[r, lo:hi] += u
+    over = usage[: cf.n_res] > cf.cap[:, None]
+    for r in np.flatnonzero(over.any(axis=1)):
+        t = int(np.flatnonzero(over[r])[0])
+        out.append(
+            f"resource {problem.resources[r].id!r} is over capacity from {clock.iso(t)} "
+            "(fixed work overlaps)"
+        )
+    for i in range(cf.n):
+        for e in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
+            p = int(cf.pred_idx[e])
+            ref = res.start[p] if cf.pred_ss[e] else res.end[p]
+            if res.start[i] < ref + cf.pred_lag[e] and cf.fix[i] not in (DONE, IN_PROGRESS):
+                out.append(
+                    f"task {problem.tasks[i].id!r} starts before its predecessor "
+                    f"{problem.tasks[p].id!r} allows"
+                )
+    return out
+
+
+def hours_late(problem: FloorProblem, plan: FloorPlan, timeline: Timeline) -> float:
+    """Weighted tardiness of `plan` in hours (a plain re-computation, for tests and reports)."""
+    clock = timeline.clock
+    ends: dict[str, int] = {}
+    for tp in plan.tasks:
+        ends[tp.project] = max(ends.get(tp.project, -(1 << 60)), tp.end)
+    total = 0.0
+    for p in problem.projects:
+        if p.due is not None and p.id in ends:
+            late = ends[p.id] - clock.offset(p.due)
+            if late > 0:
+                total += p.weight * late * clock.slot_minutes / 60
+    return total
+
+
+__all__ = ["FloorSolution", "solve_floor", "hours_late"]
