@@ -1,28 +1,34 @@
-"""The Odoo mapping on its own: records as search_read returns them -> Problem -> payload.
+"""The Odoo mapping on its own: records as search_read returns them -> floor problem -> payload.
 
-No Odoo and no network: the payloads are validated against the addon's JSON Schema
+No Odoo, no network, no solver: the records are shaped exactly as Odoo 18's ``search_read``
+returns them (many2one ``[id, name]``, ``False`` for empty, selection keys as strings) and the
+payloads are validated against the addon's JSON Schema
 (addons/order_project/schemas/apply_schedule.schema.json), the contract of apply_schedule.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
 
-from optimizer.checker import check
-from optimizer.engine import solve
-from optimizer.model import Mode, Plan, ProblemError, TaskPlan
-from optimizer.odoo.mapping import plan_to_payload, records_to_problem, task_duration
+from optimizer.floor.timeline import build_timeline
+from optimizer.model import ProblemError
+from optimizer.odoo.mapping import plan_to_payload, records_to_problem, task_hours
 from optimizer.odoo.reader import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "addons" / "order_project" / "schemas" / "apply_schedule.schema.json"
-START = datetime(2026, 12, 1, 8, 0, 0)
-WRITE = "2026-11-30 10:00:00"
+# Monday 30 November 2026, 08:00 in Shanghai (UTC+8); an odd week for Odoo's two-week parity.
+NOW = datetime(2026, 11, 30, 0, 0, 0)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WRITE = "2026-11-29 10:00:00"
+WELDING = [5, "Welding"]
 
 
 @pytest.fixture(scope="module")
@@ -30,26 +36,77 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+def attendance(aid: int, cal: int, day: int, hour_from: float, hour_to: float, **values) -> dict:
+    period = "morning" if hour_from < 12 else "afternoon"
+    row = {
+        "id": aid,
+        "calendar_id": [cal, f"cal {cal}"],
+        "dayofweek": str(day),
+        "hour_from": hour_from,
+        "hour_to": hour_to,
+        "day_period": period,
+        "week_type": False,
+        "date_from": False,
+        "date_to": False,
+        "display_type": False,
+        "resource_id": False,
+    }
+    row.update(values)
+    return row
+
+
+def standard_week(cal: int, first_id: int) -> list[dict]:
+    """Odoo's default 40 hours: 8-12, lunch 12-13 (a 'lunch' line), 13-17, Monday to Friday."""
+    rows = []
+    for day in range(5):
+        base = first_id + 3 * day
+        rows.append(attendance(base, cal, day, 8, 12))
+        rows.append(attendance(base + 1, cal, day, 12, 13, day_period="lunch"))
+        rows.append(attendance(base + 2, cal, day, 13, 17))
+    return rows
+
+
+def leave(lid: int, start: str, end: str, *, resource=False, calendar=False, company=1) -> dict:
+    return {
+        "id": lid,
+        "name": f"leave {lid}",
+        "date_from": start,
+        "date_to": end,
+        "resource_id": [resource, "r"] if resource else False,
+        "calendar_id": [calendar, "c"] if calendar else False,
+        "company_id": [company, "c"],
+    }
+
+
+def employee(eid: int, user: int | bool, resource: int, cal: int = 1, tz: str = "Asia/Shanghai"):
+    return {
+        "id": eid,
+        "name": f"employee {eid}",
+        "user_id": [user, f"user {user}"] if user else False,
+        "resource_id": [resource, f"employee {eid}"],
+        "resource_calendar_id": [cal, f"cal {cal}"] if cal else False,
+        "tz": tz,
+        "company_id": [1, "My Company"],
+    }
+
+
 def project(pid: int, commitment: str | bool = False, priority: str = "0") -> dict:
     return {
         "id": pid,
         "name": f"S{pid:05d} - Acme",
-        "order_code": f"S{pid:05d}",
-        "order_sale_order_id": [pid + 100, f"S{pid:05d}"],
         "order_commitment_date": commitment,
         "order_priority": priority,
         "company_id": [1, "My Company"],
     }
 
 
-def task(tid: int, pid: int, hours: float = 4.0, deps: tuple[int, ...] = (), **values) -> dict:
+def task(tid: int, hours: float = 4.0, deps: tuple[int, ...] = (), pid: int = 1, **values) -> dict:
     record = {
         "id": tid,
         "name": f"task {tid}",
         "project_id": [pid, f"project {pid}"],
         "parent_id": False,
         "is_wbs_phase": False,
-        "wbs_code": str(tid),
         "duration_hours": hours,
         "allocated_hours": hours,
         "headcount": 1,
@@ -60,142 +117,418 @@ def task(tid: int, pid: int, hours: float = 4.0, deps: tuple[int, ...] = (), **v
         "planned_end": False,
         "state": "01_in_progress",
         "write_date": WRITE,
+        "company_id": [1, "My Company"],
+        "skill_id": False,
+        "skill_level_id": False,
+        "effective_hours": 0.0,
+        "date_deadline": False,
     }
     record.update(values)
     return record
 
 
-@pytest.fixture
-def design_then_build_with_a_phase() -> Snapshot:
-    """One order: phase 1 (design 4h, review 2h) then build (8h, 3h lag after review),
-    committed 24h after the start, high priority."""
-    return Snapshot(
-        projects=[project(1, "2026-12-02 08:00:00", "1")],
-        tasks=[
-            task(10, 1, 0.0, is_wbs_phase=True, wbs_code="1"),
-            task(11, 1, 4.0, parent_id=[10, "phase"], wbs_code="1.1"),
-            task(12, 1, 2.0, deps=(11,), parent_id=[10, "phase"], wbs_code="1.2"),
-            task(13, 1, 8.0, deps=(10,), wbs_code="2"),
+def floor_snapshot(tasks: list[dict], **extra: Any) -> Snapshot:
+    """My Company on a Shanghai 40-hour calendar; a welder senior (with a user), an employee
+    with a user and no skill, a junior welder without a user."""
+    values: dict[str, Any] = {
+        "projects": [project(1, "2026-12-10 09:00:00", "1")],
+        "tasks": tasks,
+        "companies": [{"id": 1, "name": "My Company", "resource_calendar_id": [1, "Std"]}],
+        "calendars": [
+            {
+                "id": 1,
+                "name": "Standard 40 hours/week",
+                "tz": "Asia/Shanghai",
+                "two_weeks_calendar": False,
+                "company_id": [1, "My Company"],
+                "flexible_hours": False,
+            }
+        ],
+        "attendances": standard_week(1, 1),
+        "employees": [employee(10, 100, 1000), employee(11, 101, 1001), employee(12, False, 1002)],
+        "employee_skills": [
+            {
+                "id": 1,
+                "employee_id": [10, "employee 10"],
+                "skill_id": WELDING,
+                "skill_level_id": [8, "Senior"],
+                "skill_type_id": [3, "Trades"],
+                "level_progress": 75,
+            },
+            {
+                "id": 2,
+                "employee_id": [12, "employee 12"],
+                "skill_id": WELDING,
+                "skill_level_id": [7, "Junior"],
+                "skill_type_id": [3, "Trades"],
+                "level_progress": 25,
+            },
+        ],
+        "levels": [
+            {"id": 7, "name": "Junior", "level_progress": 25, "skill_type_id": [3, "Trades"]},
+            {"id": 8, "name": "Senior", "level_progress": 75, "skill_type_id": [3, "Trades"]},
+        ],
+    }
+    values.update(extra)
+    return Snapshot(**values)
+
+
+def by_id(items) -> dict:
+    return {x["id"] if isinstance(x, dict) else x.id: x for x in items}
+
+
+def local(problem, slot: int) -> datetime:
+    return (problem.now + timedelta(hours=slot)).astimezone(SHANGHAI)
+
+
+def test_company_calendar_lunch_break_and_time_zone() -> None:
+    problem, ctx = records_to_problem(floor_snapshot([task(1)]), NOW)
+    assert problem.timezone == "Asia/Shanghai", "the company calendar's tz"
+    assert problem.now == NOW.replace(tzinfo=ZoneInfo("UTC"))
+    (cal,) = problem.calendars
+    assert cal.id == "cal1" and cal.timezone == "Asia/Shanghai" and not cal.two_weeks
+    assert len(cal.attendances) == 10, "the lunch lines are not working time"
+    assert {(a.hour_from, a.hour_to) for a in cal.attendances} == {(8, 12), (13, 17)}
+    work = build_timeline(problem, 48).calendar_work[0]
+    hours = [local(problem, t).hour for t in range(24) if work[t]]
+    assert hours == [8, 9, 10, 11, 13, 14, 15, 16], "Monday in Shanghai, lunch off"
+    (t1,) = problem.tasks
+    assert t1.demands == () and t1.calendar == "cal1", "nobody named: the company calendar"
+    assert ctx.task_odoo_ids == {"t1": 1}
+
+
+def test_two_week_calendar_sections_and_a_person_in_another_time_zone() -> None:
+    two_weeks = {
+        "id": 2,
+        "name": "Alternating",
+        "tz": "Asia/Shanghai",
+        "two_weeks_calendar": True,
+        "company_id": [1, "My Company"],
+        "flexible_hours": False,
+    }
+    rows = [
+        attendance(100, 2, 0, 0, 0, display_type="line_section", week_type="0"),
+        attendance(101, 2, 0, 8, 12, week_type="0"),
+        attendance(102, 2, 0, 0, 0, display_type="line_section", week_type="1"),
+        attendance(103, 2, 0, 13, 17, week_type="1"),
+        attendance(104, 2, 1, 8, 12, week_type=False),  # Odoo reads int(False) = week 0
+    ]
+    snap = floor_snapshot(
+        [task(1, user_ids=[100])],
+        calendars=floor_snapshot([]).calendars + [two_weeks],
+        attendances=standard_week(1, 1) + rows,
+        employees=[employee(10, 100, 1000, cal=2, tz="Europe/Paris")],
+    )
+    problem, _ = records_to_problem(snap, NOW)
+    cals = by_id(problem.calendars)
+    assert set(cals) == {"cal1", "cal2@Europe/Paris"}, "read in the person's own time zone"
+    alternating = cals["cal2@Europe/Paris"]
+    assert alternating.two_weeks and alternating.timezone == "Europe/Paris"
+    assert [(a.dayofweek, a.hour_from, a.week_type) for a in alternating.attendances] == [
+        (0, 8, 0),
+        (0, 13, 1),
+        (1, 8, 0),
+    ], "section lines dropped, week types kept"
+    (person,) = problem.resources
+    assert person.calendar == "cal2@Europe/Paris"
+    timeline = build_timeline(problem, 24 * 9)
+    worked = [
+        (problem.now + timedelta(hours=t)).astimezone(ZoneInfo("Europe/Paris"))
+        for t in range(24 * 9)
+        if timeline.resource_work[0, t]
+    ]
+    # 30 Nov 2026 is an odd (week_type 1) week: Monday afternoon; then Monday and Tuesday
+    # mornings of the even week.
+    assert [(d.day, d.hour) for d in worked] == [(30, h) for h in range(13, 17)] + [
+        (7, h) for h in range(8, 12)
+    ] + [(8, h) for h in range(8, 12)]
+
+
+def test_public_holiday_company_wide_closure_and_personal_leave() -> None:
+    snap = floor_snapshot(
+        [task(1, user_ids=[100])],
+        leaves=[
+            # calendar-wide: a public holiday of calendar 1 (Tuesday, Shanghai day)
+            leave(1, "2026-11-30 16:00:00", "2026-12-01 16:00:00", calendar=1),
+            # company-wide (no calendar): closes every calendar of company 1
+            leave(2, "2026-12-03 16:00:00", "2026-12-04 16:00:00"),
+            # company-wide for another company: not ours
+            leave(3, "2026-12-07 00:00:00", "2026-12-08 00:00:00", company=2),
+            # employee 10's own leave on Wednesday
+            leave(4, "2026-12-01 16:00:00", "2026-12-02 16:00:00", resource=1000, calendar=1),
+            # somebody else's leave
+            leave(5, "2026-12-07 00:00:00", "2026-12-08 00:00:00", resource=9999, calendar=1),
+        ],
+    )
+    problem, _ = records_to_problem(snap, NOW)
+    (cal,) = problem.calendars
+    assert [lv.name for lv in cal.leaves] == ["leave 1", "leave 2"]
+    (person,) = problem.resources
+    assert [lv.name for lv in person.leaves] == ["leave 4"]
+    timeline = build_timeline(problem, 24 * 7)
+    days = list(
+        dict.fromkeys(local(problem, t).day for t in range(24 * 7) if timeline.resource_work[0, t])
+    )
+    assert days == [30, 3], "Tue holiday, Wed own leave, Fri company closure, weekend"
+    cal_days = list(
+        dict.fromkeys(local(problem, t).day for t in range(24 * 7) if timeline.calendar_work[0, t])
+    )
+    assert cal_days == [30, 2, 3]
+
+
+def test_skill_demand_at_the_minimum_level_and_assignees_first() -> None:
+    snap = floor_snapshot(
+        [
+            task(1, skill_id=WELDING, skill_level_id=[8, "Senior"], headcount=1),
+            task(2, skill_id=WELDING, skill_level_id=False, headcount=2),
+            task(3, skill_id=WELDING, skill_level_id=[8, "Senior"], user_ids=[101]),
+        ]
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    tasks = by_id(problem.tasks)
+    (weld,) = tasks["t1"].demands
+    assert (weld.skill, weld.level, weld.count) == ("skill:5", 75, 1)
+    (any_level,) = tasks["t2"].demands
+    assert (any_level.level, any_level.count) == (0, 2), "no level: anybody having the skill"
+    (named,) = tasks["t3"].demands
+    assert (named.resource, named.units) == ("e11", 1), "assignees win over the skill"
+    people = by_id(problem.resources)
+    assert set(people) == {"e10", "e11", "e12"}
+    assert people["e10"].skills == {"skill:5": 75} and people["e12"].skills == {"skill:5": 25}
+    assert problem.qualified("skill:5", 75) == ["e10"]
+    assert problem.skills == {"skill:5": "Welding"}
+    assert ctx.resource_users == {"e10": 100, "e11": 101, "e12": None}
+
+
+def test_too_few_qualified_people_names_every_such_task() -> None:
+    snap = floor_snapshot(
+        [
+            task(1, skill_id=WELDING, skill_level_id=[8, "Senior"], headcount=2),
+            task(2, skill_id=[6, "Painting"], headcount=1),
+        ]
+    )
+    with pytest.raises(ProblemError, match="cannot staff") as info:
+        records_to_problem(snap, NOW)
+    assert "task 1 " in str(info.value) and "task 2 " in str(info.value)
+    assert "only 1 employee(s)" in str(info.value) and "Painting" in str(info.value)
+
+
+def test_assignee_without_an_employee_works_the_company_calendar() -> None:
+    problem, ctx = records_to_problem(floor_snapshot([task(1, user_ids=[555])]), NOW)
+    (person,) = problem.resources
+    assert (person.id, person.calendar, person.capacity) == ("u555", "cal1", 1)
+    assert ctx.resource_users["u555"] == 555
+
+
+def test_started_work_keeps_its_start_and_has_the_rest_to_do() -> None:
+    snap = floor_snapshot(
+        [
+            task(1, 8.0, planned_start="2026-11-27 01:00:00", effective_hours=3.0, user_ids=[100]),
+            task(2, 8.0, deps=(1,), planned_start="2026-11-27 05:00:00"),
+            task(3, 8.0, deps=(1,), planned_start="2026-11-27 05:00:00", state="04_waiting_normal"),
+            task(4, 8.0, effective_hours=6.0, headcount=2, skill_id=WELDING),
+            task(5, 2.0, planned_start="2026-11-27 01:00:00", effective_hours=9.0),
+        ],
+        employee_skills=floor_snapshot([]).employee_skills
+        + [
+            {
+                "id": 3,
+                "employee_id": [11, "employee 11"],
+                "skill_id": WELDING,
+                "skill_level_id": [7, "Junior"],
+                "skill_type_id": [3, "Trades"],
+                "level_progress": 25,
+            }
+        ],
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    tasks = by_id(problem.tasks)
+    one = tasks["t1"]
+    assert one.status == "in_progress" and one.remaining_hours == 5.0
+    assert one.started == datetime(2026, 11, 27, 1, tzinfo=ZoneInfo("UTC"))
+    assert one.resources == ("e10",), "the assignee keeps it"
+    assert tasks["t2"].status == "in_progress", "planned to start before now: begun"
+    assert tasks["t3"].status == "todo", "waiting on its predecessor: not begun"
+    assert (tasks["t4"].status, tasks["t4"].hours) == ("todo", 5.0), "6 h spent by a crew of 2"
+    assert tasks["t5"].remaining_hours == 1.0, "over budget: one slot left"
+    links = {(p.before, p.after) for p in problem.precedences}
+    assert links == {("t1", "t3")}, "no dependency into work that has begun"
+    assert ctx.started == {1, 2, 5}
+
+
+def test_pinned_task_is_busy_time_of_its_people_and_bounds_its_successors() -> None:
+    snap = floor_snapshot(
+        [
+            task(
+                1,
+                8.0,
+                user_ids=[100],
+                planning_pinned=True,
+                planned_start="2026-12-05 01:00:00",  # a Saturday: the planner's decision
+                planned_end="2026-12-05 09:00:00",
+            ),
+            task(2, 4.0, deps=(1,), user_ids=[100]),
+            task(3, 4.0, deps=(1, 99)),
+            task(4, 1.0, planning_pinned=True),  # no dates: bounds nothing
+            task(5, 1.0, deps=(4,), state="1_done"),
+        ],
+        external_tasks=[task(99, pid=7, planned_end="2026-12-07 03:30:00")],
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    assert ctx.skipped == {1: "pinned", 4: "pinned", 5: "closed"}
+    assert set(by_id(problem.tasks)) == {"t2", "t3"}, "pinned and done tasks are not planned"
+    utc = ZoneInfo("UTC")
+    tasks = by_id(problem.tasks)
+    assert tasks["t2"].not_before == datetime(2026, 12, 5, 9, tzinfo=utc)
+    assert tasks["t3"].not_before == datetime(2026, 12, 7, 3, 30, tzinfo=utc), "latest of both"
+    (person,) = problem.resources
+    assert [(lv.start, lv.end, lv.name) for lv in person.leaves] == [
+        (
+            datetime(2026, 12, 5, 1, tzinfo=utc),
+            datetime(2026, 12, 5, 9, tzinfo=utc),
+            "pinned task 1",
+        )
+    ]
+    assert ctx.fixed_ends == {1: datetime(2026, 12, 5, 9)}
+
+
+def test_phases_stand_for_their_tasks_and_lags_are_working_hours() -> None:
+    snap = floor_snapshot(
+        [
+            task(10, 0.0, is_wbs_phase=True),
+            task(11, 4.0, parent_id=[10, "phase"]),
+            task(12, 2.0, deps=(11,), parent_id=[10, "phase"]),
+            task(13, 8.0, deps=(10,)),
         ],
         lags=[{"id": 1, "task_id": [13, "t"], "depend_on_id": [10, "p"], "lag_hours": 3.0}],
     )
-
-
-def test_phase_dependencies_reach_its_leaf_tasks(design_then_build_with_a_phase: Snapshot) -> None:
-    problem, ctx = records_to_problem(design_then_build_with_a_phase, START)
-    assert {t.id for t in problem.tasks} == {"t11", "t12", "t13"}, "phases are not scheduled"
-    links = {(p.before, p.after, p.lag) for p in problem.precedences}
-    assert links == {("t11", "t12", 0), ("t11", "t13", 3), ("t12", "t13", 3)}
+    problem, ctx = records_to_problem(snap, NOW)
     assert ctx.skipped == {10: "phase"}
-    assert problem.objective == "weighted_tardiness"
-    (proj,) = problem.projects
-    assert (proj.due, proj.weight) == (24, 2.0), (
-        "due from the commitment date, weight from priority"
-    )
+    lag = by_id(problem.tasks)["lag10-13"]
+    assert (lag.hours, lag.demands, lag.calendar) == (3.0, (), "cal1"), "3 working hours"
+    links = {(p.before, p.after, p.kind, p.lag_hours) for p in problem.precedences}
+    assert links == {
+        ("t11", "t12", "FS", 0.0),
+        ("t11", "lag10-13", "FS", 0.0),
+        ("t12", "lag10-13", "FS", 0.0),
+        ("lag10-13", "t13", "FS", 0.0),
+    }
+    assert "lag10-13" not in ctx.task_odoo_ids, "never written back"
 
 
-def test_payload_follows_the_contract_and_the_plan(
-    design_then_build_with_a_phase: Snapshot, schema: dict
-) -> None:
-    problem, ctx = records_to_problem(design_then_build_with_a_phase, START)
-    plan = solve(problem, time_limit=2, workers=1)
-    assert check(problem, plan) == []
-    payload = plan_to_payload(plan, ctx, "plan-1")
-    jsonschema.validate(payload, schema)
-    rows = {row["task_id"]: row for row in payload["tasks"]}
-    assert set(rows) == {11, 12, 13}
-    assert rows[11]["planned_start"] == "2026-12-01 08:00:00"
-    assert rows[12]["planned_end"] == "2026-12-01 14:00:00"
-    assert rows[13]["planned_start"] == "2026-12-01 17:00:00", "3h lag after the review"
-    assert all(row["write_date"] == WRITE for row in rows.values())
-    assert all(row["critical"] and row["slack_hours"] == 0 for row in rows.values())
-    assert payload["projects"] == [{"project_id": 1, "forecast_end": "2026-12-02 01:00:00"}]
-
-
-def test_closed_tasks_drop_out_and_pinned_ones_bound_their_successors(schema: dict) -> None:
-    snap = Snapshot(
-        projects=[project(1)],
-        tasks=[
-            task(1, 1, 5.0, state="1_done"),
-            task(
-                2,
-                1,
-                5.0,
-                planning_pinned=True,
-                planned_start="2026-12-01 10:00:00",
-                planned_end="2026-12-01 20:00:00",
-            ),
-            task(3, 1, 2.0, deps=(1, 2)),
+def test_orders_are_due_at_the_commitment_date_else_the_latest_task_deadline() -> None:
+    snap = floor_snapshot(
+        [
+            task(1, date_deadline="2026-12-20 10:00:00"),
+            task(2, pid=2, date_deadline="2026-12-18 10:00:00"),
+            task(3, pid=2, date_deadline="2026-12-21 10:00:00"),
+            task(4, pid=3),
+        ],
+        projects=[
+            project(1, "2026-12-10 09:00:00", "2"),
+            project(2, False, "1"),
+            project(3),
         ],
     )
-    problem, ctx = records_to_problem(snap, START)
-    assert problem.objective == "makespan", "no commitment date: makespan"
-    assert ctx.skipped == {1: "closed", 2: "pinned"}
-    plan = solve(problem, time_limit=2, workers=1)
-    payload = plan_to_payload(plan, ctx, "plan-2")
-    jsonschema.validate(payload, schema)
-    assert [row["task_id"] for row in payload["tasks"]] == [3], "pinned tasks are never sent"
-    assert payload["tasks"][0]["planned_start"] == "2026-12-01 20:00:00"
-    assert payload["figures"]["tasks_fixed"] == 1
-
-
-def test_outside_predecessor_with_dates_bounds_the_plan() -> None:
-    snap = Snapshot(
-        projects=[project(1)],
-        tasks=[task(1, 1, 2.0, deps=(99,))],
-        external_tasks=[task(99, 7, 4.0, planned_end="2026-12-01 12:30:00")],
-    )
-    problem, ctx = records_to_problem(snap, START)
-    plan = solve(problem, time_limit=2, workers=1)
-    row = plan_to_payload(plan, ctx, "p")["tasks"][0]
-    assert row["planned_start"] == "2026-12-01 13:00:00", "after the outside task, whole hours"
-
-
-def test_assigned_people_are_shared_resources_across_projects() -> None:
-    snap = Snapshot(
-        projects=[project(1, "2026-12-01 12:00:00", "2"), project(2, "2026-12-01 12:00:00")],
-        tasks=[task(1, 1, 4.0, user_ids=[7]), task(2, 2, 4.0, user_ids=[7])],
-    )
-    problem, ctx = records_to_problem(snap, START)
-    assert [(r.id, r.capacity) for r in problem.resources] == [("user:7", 1)]
-    plan = solve(problem, time_limit=2, workers=1)
-    rows = {r["task_id"]: r for r in plan_to_payload(plan, ctx, "p")["tasks"]}
-    assert rows[1]["planned_start"] == "2026-12-01 08:00:00", "the urgent order goes first"
-    assert rows[2]["planned_start"] == "2026-12-01 12:00:00", "one person, one task at a time"
-    assert rows[1]["user_ids"] == [7]
-
-
-def test_team_capacity_limits_unassigned_work() -> None:
-    snap = Snapshot(projects=[project(1)], tasks=[task(i, 1, 3.0) for i in (1, 2, 3)])
-    problem, _ = records_to_problem(snap, START)
-    assert problem.resources == (), "no capacity given: dependencies only"
-    problem, _ = records_to_problem(snap, START, team_capacity=2)
-    plan = solve(problem, time_limit=2, workers=1)
-    assert plan.makespan == 6, "three 3h tasks on a team of two"
-
-
-def test_durations_fall_back_to_allocated_hours_per_head() -> None:
-    assert task_duration({"duration_hours": 2.5}) == 3
-    assert task_duration({"duration_hours": 0, "allocated_hours": 16, "headcount": 2}) == 8
-    assert task_duration({"duration_hours": 2.0000000001}) == 2
-    assert task_duration({}) == 0
+    problem, _ = records_to_problem(snap, NOW)
+    utc = ZoneInfo("UTC")
+    got = {p.id: (p.due, p.deadline, p.weight) for p in problem.projects}
+    assert got == {
+        "p1": (datetime(2026, 12, 10, 9, tzinfo=utc), None, 4.0),
+        "p2": (datetime(2026, 12, 21, 10, tzinfo=utc), None, 2.0),
+        "p3": (None, None, 1.0),
+    }, "task deadlines are soft: never a hard deadline"
+    assert all(t.deadline is None for t in problem.tasks)
 
 
 def test_dependency_cycle_names_the_tasks() -> None:
-    snap = Snapshot(projects=[project(1)], tasks=[task(1, 1, deps=(2,)), task(2, 1, deps=(1,))])
+    snap = floor_snapshot([task(1, deps=(2,)), task(2, deps=(1,))])
     with pytest.raises(ProblemError, match="cycle"):
-        records_to_problem(snap, START)
+        records_to_problem(snap, NOW)
 
 
-def test_payload_of_a_hand_made_plan_keeps_the_read_write_dates(schema: dict) -> None:
-    snap = Snapshot(
-        projects=[project(5)], tasks=[task(42, 5, 4.0, write_date="2026-11-23 10:00:00.123")]
+def test_durations_fall_back_to_allocated_hours_per_head() -> None:
+    assert task_hours({"duration_hours": 2.5}) == 2.5
+    assert task_hours({"duration_hours": 0, "allocated_hours": 16, "headcount": 2}) == 8
+    assert task_hours({}) == 0
+
+
+def floor_plan(tasks: list[dict], projects: list[dict] | None = None) -> dict:
+    return {
+        "kind": "floor_plan",
+        "status": "FEASIBLE",
+        "timezone": "Asia/Shanghai",
+        "slot_minutes": 60,
+        "objective": 0.0,
+        "weighted_tardiness": 0.0,
+        "solve_seconds": 0.5,
+        "tasks": tasks,
+        "projects": projects or [],
+    }
+
+
+def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
+    snap = floor_snapshot(
+        [
+            task(1, skill_id=WELDING, skill_level_id=[7, "Junior"], write_date=WRITE + ".123"),
+            task(2, skill_id=WELDING, skill_level_id=[7, "Junior"]),
+            task(3, 4.0, deps=(1,)),
+            task(
+                4,
+                planning_pinned=True,
+                planned_start="2026-12-20 01:00:00",
+                planned_end="2026-12-24 01:00:00",
+            ),
+        ]
     )
-    problem, ctx = records_to_problem(snap, START)
-    plan = Plan("FEASIBLE", 4, 4.0, 4.0, 0.1, [TaskPlan("t42", 2, 6, 0)])
-    payload = plan_to_payload(plan, ctx, "odoo-prod-135", figures={"note": "x"})
+    problem, ctx = records_to_problem(snap, NOW)
+    plan = floor_plan(
+        [
+            {
+                "id": "t1",
+                "project": "p1",
+                "start": "2026-11-30T08:00:00+08:00",
+                "end": "2026-11-30T13:00:00+08:00",
+                "resources": ["e10"],
+                "slack_hours": 0.0,
+                "critical": True,
+            },
+            {
+                "id": "t2",
+                "project": "p1",
+                "start": "2026-11-30T08:00:00+08:00",
+                "end": "2026-11-30T13:00:00+08:00",
+                "resources": ["e12"],
+                "slack_hours": 3.0,
+                "critical": False,
+            },
+            {
+                "id": "t3",
+                "project": "p1",
+                "start": "2026-11-30T13:00:00+08:00",
+                "end": "2026-11-30T17:00:00+08:00",
+                "resources": [],
+                "slack_hours": None,
+                "critical": None,
+            },
+        ],
+        [{"id": "p1", "forecast_end": "2026-11-30T17:00:00+08:00", "late": False}],
+    )
+    payload = plan_to_payload(plan, ctx, "odoo-prod-135", figures={"read_calls": 9})
     jsonschema.validate(payload, schema)
-    assert payload["tasks"][0]["write_date"] == "2026-11-23 10:00:00"
-    assert payload["tasks"][0]["planned_start"] == "2026-12-01 10:00:00"
-    assert payload["figures"]["note"] == "x"
-    assert problem.tasks[0].modes == (Mode(4, {}),)
+    rows = by_id({**r, "id": r["task_id"]} for r in payload["tasks"])
+    assert rows[1]["planned_start"] == "2026-11-30 00:00:00", "08:00 Shanghai is 00:00 UTC"
+    assert rows[1]["planned_end"] == "2026-11-30 05:00:00"
+    assert rows[1]["write_date"] == WRITE, "write_date as read, to the second"
+    assert rows[1]["user_ids"] == [100] and rows[1]["critical"] is True
+    assert "user_ids" not in rows[2], "an employee without a user: people left unchanged"
+    assert rows[2]["slack_hours"] == 3.0
+    assert "user_ids" not in rows[3] and "slack_hours" not in rows[3]
+    assert "employee 12" in payload["figures"]["people_without_user"]
+    assert payload["projects"] == [{"project_id": 1, "forecast_end": "2026-12-24 01:00:00"}], (
+        "the pinned task ends the project"
+    )
+    assert payload["figures"]["read_calls"] == 9
+    assert payload["figures"]["tasks_fixed"] == 1
+    assert payload["status"] == "FEASIBLE" and payload["plan_id"] == "odoo-prod-135"
+    assert problem.name == "odoo"

@@ -1,75 +1,125 @@
-"""Pure mapping between Odoo records and the engine: no I/O, no Odoo, no OR-Tools.
+"""Pure mapping between Odoo records and the shop-floor engine: no I/O, no Odoo, no solver.
 
-`records_to_problem` turns a `Snapshot` (raw ``search_read`` records) into a `Problem` and
-the `Context` needed to map the engine's plan back; `plan_to_payload` builds the
-``order.planning.run.apply_schedule`` payload (``addons/order_project/schemas/
-apply_schedule.schema.json`` is the contract).
+`records_to_problem` turns a `Snapshot` (raw ``search_read`` records) into a floor problem
+(``optimizer/floor/README.md``) and the `Context` needed to map its plan back;
+`plan_to_payload` builds the ``order.planning.run.apply_schedule`` payload from the floor plan
+JSON (``addons/order_project/schemas/apply_schedule.schema.json`` is the contract).
 
-Modelling decisions (what the ``order_project`` addon stores, and how it is used):
+Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
 
-- **Time** is one unit per hour on a *continuous* clock from ``start`` (a naive UTC
-  datetime): nights, weekends and leaves are not skipped yet. Working calendars come with
-  another issue; until then the plan is an optimistic, round-the-clock one.
-- **Tasks**: the leaf tasks of a project. WBS phases (``is_wbs_phase``) are summaries, left
-  out (the addon recomputes their dates from their tasks in ``apply_schedule``); a
-  dependency on or of a phase stands for the same dependency on each of its leaf tasks.
-  Done or cancelled tasks are left out and their dependencies count as satisfied.
-- **Duration**: ``duration_hours`` (the WBS working hours of the addon), else
-  ``allocated_hours / headcount``; rounded up to whole hours.
-- **Dependencies**: ``depend_on_ids`` as finish-to-start links, with the lag of the
-  addon's ``order.task.lag`` row (hours, rounded up).
-- **Fixed tasks**: a pinned task (``planning_pinned``) keeps its dates: it is not in the
-  payload (the addon would refuse to move it anyway) and its successors start after its
-  ``planned_end``; so do the successors of tasks outside the scope that have a
-  ``planned_end``. Such an end is a zero-resource "anchor" task of that length from
-  ``start``. The resources a pinned task uses are not reserved (known limitation).
-- **Resources**: a task with assignees (``user_ids``) needs each of them (one resource of
-  capacity 1 per person, shared by every project, so a person is never double-booked) and
-  the plan proposes them as its ``user_ids``; a task nobody is assigned to needs
-  ``headcount`` people of a single shared ``team`` resource when ``team_capacity`` is given,
-  and is limited by its dependencies only otherwise (the addon stores no crew sizes yet:
-  skills and crews come with another issue).
-- **Projects**: due date from the sales order's commitment date (``order_commitment_date``),
-  weight from the delivery priority (Normal 1, High 2, Urgent 4). The objective is the
-  weighted tardiness when some project has a due date, the makespan otherwise.
+- **Clock.** Odoo datetimes are naive UTC; the problem's are aware. ``now`` is the caller's
+  (the replan uses the next whole UTC hour); the grid is 60-minute slots by default
+  (``slot_minutes``: 30 suits time zones with half-hour offsets). The problem's time zone is
+  the ``tz`` of the company calendar (``res.company.resource_calendar_id``) of the first
+  project's company; it only decides how the plan prints dates.
+- **Calendars** are ``resource.calendar`` as Odoo's ``_attendance_intervals_batch`` reads
+  them: section lines (``display_type``) and breaks (``day_period`` ``lunch``) are not
+  working time; ``two_weeks_calendar`` with ``week_type`` (an empty week type counts as
+  week 0, as ``int(False)`` does in Odoo); ``date_from``/``date_to``; ``hour_to`` 24 is the
+  end of the day. Attendances that belong to one resource (``resource_id``) are left out
+  (known limitation). Odoo reads attendances in the *resource's* time zone, so a person whose
+  ``tz`` differs from the calendar's gets a copy of that calendar in their zone
+  (``cal<id>@<tz>``). A calendar with no working attendance (e.g. flexible hours) and a person
+  without a calendar (Odoo's "fully flexible") work on their company's calendar.
+- **Leaves** are ``resource.calendar.leaves`` of type ``leave`` (``time_type`` ``other``
+  is working time in Odoo): with a ``resource_id`` they belong to that person; without one
+  they are public holidays of their ``calendar_id``; without either they are company-wide
+  and go into every calendar of that company (and calendars without a company).
+- **People** are employees (``hr.employee.public``, readable by every internal user: same
+  ids and fields as ``hr.employee`` for what is needed), capacity 1, on their own
+  calendar, with their leaves and their skills as ``{"skill:<id>": level_progress}``
+  (``hr.employee.skill`` via ``hr.skill.level.level_progress``, 0-100). A task assignee
+  who has no employee is a person of their own on the company calendar. An employee
+  appears once however many projects use them, so nobody is double-booked within a plan.
+- **Demands.** A task with assignees (``user_ids``) needs each of them; otherwise, with a
+  ``skill_id``, ``headcount`` distinct people having that skill at the task's minimum
+  ``skill_level_id`` progress or above (no level: any); otherwise nobody, and the task runs
+  in the working time of its company calendar. Too few qualified employees for a task is a
+  `ProblemError` naming every such task (the plan would be fiction).
+- **Tasks**: the leaf tasks of the projects; WBS phases are summaries (the addon
+  recomputes their dates), a dependency on or of a phase stands for the same dependency
+  on each of its leaf tasks. Work: ``duration_hours`` (working hours per person), else
+  ``allocated_hours / headcount``. Done and cancelled tasks are left out and their
+  dependencies count as satisfied.
+- **Work in progress**: an open task with time spent (``effective_hours`` > 0) or, unless
+  waiting on a dependency, a ``planned_start`` before ``now`` has started: it keeps
+  ``planned_start`` as its start and has ``max(work - effective_hours / people, one slot)``
+  hours left (its assignees, if any, keep it). Dependencies *into* a started task are
+  dropped: the work has begun, whatever its predecessors say. Time spent on a task without
+  a ``planned_start`` only shortens it.
+- **Pinned tasks** keep their dates in Odoo (the addon never moves them), so they are not
+  planned: ``[planned_start, planned_end)`` is busy time (a leave) of their assignees and
+  their successors start after ``planned_end`` (SS: ``planned_start``) plus the lag, as
+  do the successors of open tasks outside the scope that have dates. This holds for a pin
+  on a weekend, off the grid or in the past, which a floor ``pinned`` task (start on a
+  working slot of its people, end computed) would refuse. Pinned tasks without dates bound
+  nothing.
+- **Lags** (``order.task.lag``) are *working* hours in the addon: each lagged link becomes
+  a lag task of that many hours on the successor's company calendar between predecessor
+  and successor (exact), not an elapsed-hours lag.
+- **Dates.** Odoo's ``date_deadline`` is not a hard deadline (one late task would make the
+  whole portfolio infeasible): an order is due (soft: weighted tardiness) at its sales
+  order's commitment date, or else at the latest ``date_deadline`` of its open tasks;
+  weight from the delivery priority (Normal 1, High 2, Urgent 4).
+- **Write-back.** Dates as UTC ``YYYY-MM-DD HH:MM:SS``; ``user_ids`` are the users of the
+  people the plan chose (assignees stay); a task done by an employee without a user keeps
+  its planned people unchanged (omitted ``user_ids``) and the figures say so; slack and
+  critical flag of the plan's annotation; each project's forecast end.
+
+Not modelled (known limitations): resources used by projects outside the scope, resource
+calendar validity periods (contract changes), per-company skill pools when a portfolio spans
+several companies, and attendances of a single resource.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from optimizer.model import Mode, Plan, Precedence, Problem, Project, Resource, Task
+from optimizer.floor.model import FloorProblem
+from optimizer.model import Precedence as _Prec
+from optimizer.model import ProblemError, _find_cycle
 from optimizer.odoo.reader import Snapshot
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 CLOSED_STATES = frozenset({"1_done", "1_canceled"})
+WAITING_STATE = "04_waiting_normal"
 PRIORITY_WEIGHTS = {"0": 1.0, "1": 2.0, "2": 4.0}
-TEAM = "team"
-FIXED_PROJECT = "fixed"  # holds the anchors of fixed tasks; no due date, weight 0
+UTC = timezone.utc
 
 
 @dataclass
 class Context:
-    """What `plan_to_payload` needs besides the plan: the clock origin, and per engine task
-    id its Odoo id, its ``write_date`` as read and the people it needs."""
+    """What `plan_to_payload` needs besides the plan: per floor task id its Odoo id and
+    ``write_date`` as read, per floor resource its user, per floor project its Odoo id."""
 
-    start: datetime
-    problem: Problem
+    now: datetime  # aware UTC
+    problem: FloorProblem
+    data: dict[str, Any]  # the problem JSON, as handed to FloorProblem.from_dict
     task_odoo_ids: dict[str, int] = field(default_factory=dict)
     write_dates: dict[str, str] = field(default_factory=dict)
-    task_users: dict[str, list[int]] = field(default_factory=dict)
     project_odoo_ids: dict[str, int] = field(default_factory=dict)
-    # Odoo project id -> latest planned end among its fixed (pinned) tasks.
+    # floor resource id -> res.users id (None: an employee without a user)
+    resource_users: dict[str, int | None] = field(default_factory=dict)
+    resource_names: dict[str, str] = field(default_factory=dict)
+    # Odoo project id -> latest planned end (naive UTC) among its pinned tasks.
     fixed_ends: dict[int, datetime] = field(default_factory=dict)
-    # Odoo task id -> why it is not in the plan ("phase", "closed", "pinned").
+    # Odoo task id -> why it is not planned ("phase", "closed", "pinned").
     skipped: dict[int, str] = field(default_factory=dict)
+    started: set[int] = field(default_factory=set)  # Odoo ids of tasks in progress
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def start(self) -> datetime:
+        """``now`` as Odoo writes it: naive UTC."""
+        return self.now.astimezone(UTC).replace(tzinfo=None)
 
 
+# ---------------------------------------------------------------------- small helpers
 def parse_datetime(value: Any) -> datetime | None:
     """Odoo's ``'YYYY-MM-DD HH:MM:SS'`` (UTC) as a naive datetime; False/None/'' as None."""
     if not value:
@@ -77,7 +127,15 @@ def parse_datetime(value: Any) -> datetime | None:
     return datetime.strptime(str(value)[:19], DATETIME_FORMAT)
 
 
+def _aware(value: Any) -> datetime | None:
+    moment = parse_datetime(value)
+    return None if moment is None else moment.replace(tzinfo=UTC)
+
+
 def format_datetime(moment: datetime) -> str:
+    """A naive UTC or an aware datetime as Odoo's UTC ``YYYY-MM-DD HH:MM:SS``."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.strftime(DATETIME_FORMAT)
 
 
@@ -88,22 +146,17 @@ def _m2o_id(value: Any) -> int | None:
     return int(value) if value else None
 
 
-def _hours_from(start: datetime, moment: datetime) -> float:
-    return (moment - start).total_seconds() / 3600.0
+def _m2o_name(value: Any) -> str:
+    return str(value[1]) if isinstance(value, list | tuple) and len(value) > 1 else ""
 
 
-def _ceil_hours(hours: float) -> int:
-    # 1e-9 keeps 2.0000000001 (float noise of Odoo's Float fields) at 2
-    return max(0, math.ceil(hours - 1e-9))
-
-
-def task_duration(task: Mapping[str, Any]) -> int:
-    """Whole working hours: the WBS duration, else the allocated hours per head."""
+def task_hours(task: Mapping[str, Any]) -> float:
+    """Working hours per person: the WBS duration, else the allocated hours per head."""
     hours = float(task.get("duration_hours") or 0.0)
     if hours <= 0:
         heads = max(1, int(task.get("headcount") or 1))
         hours = float(task.get("allocated_hours") or 0.0) / heads
-    return _ceil_hours(hours)
+    return max(0.0, round(hours, 6))
 
 
 def _task_key(odoo_id: int) -> str:
@@ -114,12 +167,135 @@ def _project_key(odoo_id: int) -> str:
     return f"p{odoo_id}"
 
 
+def _skill_key(skill_id: int) -> str:
+    return f"skill:{skill_id}"
+
+
+def _known_tz(name: Any) -> bool:
+    if not name:
+        return False
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+# ---------------------------------------------------------------------- calendars
+class _Calendars:
+    """The floor calendars actually used, built on demand from the Odoo calendars read:
+    one per (Odoo calendar, time zone), plus their public holidays."""
+
+    def __init__(self, snapshot: Snapshot, now: datetime) -> None:
+        self.now = now
+        self.records = {int(c["id"]): c for c in snapshot.calendars}
+        self.attendances: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for att in snapshot.attendances:
+            cal = _m2o_id(att.get("calendar_id"))
+            if cal is not None:
+                self.attendances[cal].append(att)
+        self.company_calendar = {
+            int(c["id"]): _m2o_id(c.get("resource_calendar_id")) for c in snapshot.companies
+        }
+        self.calendar_leaves: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        self.company_leaves: dict[int | None, list[dict[str, Any]]] = defaultdict(list)
+        for leave in snapshot.leaves:
+            if _m2o_id(leave.get("resource_id")):
+                continue
+            cal = _m2o_id(leave.get("calendar_id"))
+            if cal is not None:
+                self.calendar_leaves[cal].append(leave)
+            else:
+                self.company_leaves[_m2o_id(leave.get("company_id"))].append(leave)
+        self.built: dict[str, dict[str, Any]] = {}
+
+    def tz_of(self, cal_id: int | None) -> str | None:
+        record = self.records.get(cal_id) if cal_id is not None else None
+        tz = record.get("tz") if record else None
+        return str(tz) if _known_tz(tz) else None
+
+    def working(self, cal_id: int | None) -> bool:
+        """Read, and with at least one working attendance."""
+        return cal_id in self.records and bool(self._attendances(cal_id))  # type: ignore[arg-type]
+
+    def for_company(self, company_id: int | None) -> int | None:
+        return self.company_calendar.get(company_id) if company_id is not None else None
+
+    def _attendances(self, cal_id: int) -> list[dict[str, Any]]:
+        two_weeks = bool(self.records[cal_id].get("two_weeks_calendar"))
+        out = []
+        for att in sorted(self.attendances.get(cal_id, ()), key=lambda a: int(a["id"])):
+            if att.get("display_type") or att.get("day_period") == "lunch":
+                continue
+            if _m2o_id(att.get("resource_id")):
+                continue
+            hour_from = max(0.0, float(att.get("hour_from") or 0.0))
+            hour_to = min(24.0, float(att.get("hour_to") or 0.0))
+            if hour_to <= hour_from:
+                continue
+            week_type = att.get("week_type")
+            out.append(
+                {
+                    "dayofweek": int(att["dayofweek"]),
+                    "hour_from": hour_from,
+                    "hour_to": hour_to,
+                    "date_from": str(att["date_from"])[:10] if att.get("date_from") else None,
+                    "date_to": str(att["date_to"])[:10] if att.get("date_to") else None,
+                    "week_type": int(week_type or 0) if two_weeks else None,
+                }
+            )
+        return out
+
+    def _leaves(self, cal_id: int) -> list[dict[str, Any]]:
+        company = _m2o_id(self.records[cal_id].get("company_id"))
+        rows = list(self.calendar_leaves.get(cal_id, ()))
+        if company is None:
+            for leaves in self.company_leaves.values():
+                rows.extend(leaves)
+        else:
+            rows.extend(self.company_leaves.get(company, ()))
+            rows.extend(self.company_leaves.get(None, ()))
+        return _leave_dicts(rows)
+
+    def use(self, cal_id: int, tz: str | None = None) -> str:
+        """The floor id of Odoo calendar `cal_id` read in time zone `tz` (default its own)."""
+        own = self.tz_of(cal_id) or "UTC"
+        tz = tz if _known_tz(tz) else own
+        key = f"cal{cal_id}" if tz == own else f"cal{cal_id}@{tz}"
+        if key not in self.built:
+            record = self.records[cal_id]
+            self.built[key] = {
+                "id": key,
+                "name": str(record.get("name") or key) + ("" if tz == own else f" ({tz})"),
+                "timezone": tz,
+                "two_weeks": bool(record.get("two_weeks_calendar")),
+                "attendances": self._attendances(cal_id),
+                "leaves": self._leaves(cal_id),
+            }
+        return key
+
+
+def _leave_dicts(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for leave in sorted(rows, key=lambda r: (str(r.get("date_from")), int(r.get("id") or 0))):
+        start, end = _aware(leave.get("date_from")), _aware(leave.get("date_to"))
+        if start is None or end is None or end <= start:
+            continue
+        out.append({"start": _iso(start), "end": _iso(end), "name": str(leave.get("name") or "")})
+    return out
+
+
+# ---------------------------------------------------------------------- tasks
 def _classify_tasks(
     tasks: Iterable[Mapping[str, Any]],
-) -> tuple[dict[int, Mapping[str, Any]], dict[int, datetime], dict[int, str]]:
-    """Split read tasks into schedulable ones, fixed ends, and skipped ids with a reason."""
+) -> tuple[dict[int, Mapping[str, Any]], dict[int, Mapping[str, Any]], dict[int, str]]:
+    """Split read tasks into schedulable ones, pinned ones, and skipped ids with a reason."""
     schedulable: dict[int, Mapping[str, Any]] = {}
-    fixed: dict[int, datetime] = {}
+    pinned: dict[int, Mapping[str, Any]] = {}
     skipped: dict[int, str] = {}
     for task in tasks:
         tid = int(task["id"])
@@ -129,15 +305,15 @@ def _classify_tasks(
             skipped[tid] = "phase"
         elif task.get("planning_pinned"):
             skipped[tid] = "pinned"
-            end = parse_datetime(task.get("planned_end"))
-            if end is not None:
-                fixed[tid] = end
+            pinned[tid] = task
         else:
             schedulable[tid] = task
-    return schedulable, fixed, skipped
+    return schedulable, pinned, skipped
 
 
-def _leaves(tasks: list[dict[str, Any]], skipped: Mapping[int, str]) -> dict[int, list[int]]:
+def _leaves_of_phases(
+    tasks: list[dict[str, Any]], skipped: Mapping[int, str]
+) -> dict[int, list[int]]:
     """Leaf (non-phase) descendants of every phase, from ``parent_id``."""
     children: dict[int, list[int]] = defaultdict(list)
     for task in tasks:
@@ -162,245 +338,516 @@ def _leaves(tasks: list[dict[str, Any]], skipped: Mapping[int, str]) -> dict[int
     return result
 
 
+class _People:
+    """Employees (and assignees without an employee) as floor person resources."""
+
+    def __init__(
+        self, snapshot: Snapshot, calendars: _Calendars, default_company: int | None
+    ) -> None:
+        self.calendars = calendars
+        self.default_company = default_company
+        self.employees = {int(e["id"]): e for e in snapshot.employees}
+        self.by_user: dict[int, list[int]] = defaultdict(list)
+        for emp in sorted(self.employees.values(), key=lambda e: int(e["id"])):
+            user = _m2o_id(emp.get("user_id"))
+            if user:
+                self.by_user[user].append(int(emp["id"]))
+        self.level_of = {
+            int(lv["id"]): int(lv.get("level_progress") or 0) for lv in snapshot.levels
+        }
+        self.skills: dict[int, dict[str, int]] = defaultdict(dict)
+        self.skill_names: dict[str, str] = {}
+        for row in snapshot.employee_skills:
+            emp, skill = _m2o_id(row.get("employee_id")), _m2o_id(row.get("skill_id"))
+            if emp is None or skill is None:
+                continue
+            level = row.get("level_progress")
+            if level is None or level is False:
+                level = self.level_of.get(_m2o_id(row.get("skill_level_id")) or 0, 0)
+            key = _skill_key(skill)
+            self.skills[emp][key] = max(int(level or 0), self.skills[emp].get(key, 0))
+            self.skill_names.setdefault(key, _m2o_name(row.get("skill_id")))
+        self.personal_leaves: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for leave in snapshot.leaves:
+            resource = _m2o_id(leave.get("resource_id"))
+            if resource:
+                self.personal_leaves[resource].append(leave)
+        self.used: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, int | None] = {}
+        self.busy: dict[str, list[dict[str, Any]]] = defaultdict(list)
+
+    def company_calendar(self, company: int | None) -> str:
+        cal = self.calendars.for_company(company)
+        if not self.calendars.working(cal):
+            cal = self.calendars.for_company(self.default_company)
+        if cal is None or not self.calendars.working(cal):
+            raise ProblemError(
+                "res.company.resource_calendar_id",
+                f"company {company} has no working calendar with working hours",
+            )
+        return self.calendars.use(cal)
+
+    def employee(self, emp_id: int) -> str:
+        key = f"e{emp_id}"
+        if key not in self.used:
+            emp = self.employees[emp_id]
+            company = _m2o_id(emp.get("company_id"))
+            cal = _m2o_id(emp.get("resource_calendar_id"))
+            calendar = (
+                self.calendars.use(cal, emp.get("tz") or None)
+                if self.calendars.working(cal)
+                else self.company_calendar(company)
+            )
+            resource = _m2o_id(emp.get("resource_id"))
+            self.used[key] = {
+                "id": key,
+                "name": str(emp.get("name") or key),
+                "kind": "person",
+                "capacity": 1,
+                "calendar": calendar,
+                "leaves": _leave_dicts(self.personal_leaves.get(resource or 0, ())),
+                "skills": dict(self.skills.get(emp_id, {})),
+            }
+            self.users[key] = _m2o_id(emp.get("user_id"))
+        return key
+
+    def assignee(self, user: int, company: int | None) -> str:
+        """The person for assignee `user` on a task of `company`."""
+        emps = self.by_user.get(user, [])
+        if emps:
+            same = [e for e in emps if _m2o_id(self.employees[e].get("company_id")) == company]
+            return self.employee((same or emps)[0])
+        key = f"u{user}"
+        if key not in self.used:
+            self.used[key] = {
+                "id": key,
+                "name": f"user {user}",
+                "kind": "person",
+                "capacity": 1,
+                "calendar": self.company_calendar(company),
+                "leaves": [],
+                "skills": {},
+            }
+            self.users[key] = user
+        return key
+
+    def qualified(self, skill_key: str, level: int) -> list[int]:
+        return sorted(e for e, s in self.skills.items() if s.get(skill_key, -1) >= level)
+
+    def resources(self) -> list[dict[str, Any]]:
+        out = []
+        for key in sorted(self.used, key=lambda k: (k[0], int(k[1:]))):
+            res = dict(self.used[key])
+            if self.busy.get(key):
+                res["leaves"] = res["leaves"] + self.busy[key]
+            out.append(res)
+        return out
+
+
+# ---------------------------------------------------------------------- the mapping
 def records_to_problem(
     snapshot: Snapshot,
-    start: datetime,
+    now: datetime,
     *,
-    team_capacity: int | None = None,
-    objective: str | None = None,
+    slot_minutes: int = 60,
     name: str = "odoo",
-) -> tuple[Problem, Context]:
-    """The engine problem for `snapshot`, planned from `start` (naive UTC), and its `Context`.
+) -> tuple[FloorProblem, Context]:
+    """The floor problem for `snapshot`, planned from `now` (naive = UTC), and its `Context`.
 
-    See the module docstring for what is modelled and how. Raises `ProblemError` (naming
-    the task) for a dependency cycle among the read tasks.
+    See the module docstring for what is modelled and how. Raises `ProblemError` (naming the
+    task or record) for a dependency cycle, a task nobody can be staffed on, or a company
+    without working hours.
     """
-    all_tasks = list(snapshot.tasks)
-    schedulable, fixed, skipped = _classify_tasks(all_tasks)
-    # Outside the scope, any open task with a planned end bounds its successors here.
-    outside = {
-        int(t["id"]): end
-        for t in snapshot.external_tasks
-        if t.get("state") not in CLOSED_STATES and (end := parse_datetime(t.get("planned_end")))
-    }
-    leaves = _leaves(all_tasks, skipped)
+    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    all_tasks = sorted(snapshot.tasks, key=lambda t: int(t["id"]))
+    schedulable, pinned, skipped = _classify_tasks(all_tasks)
+    phases = _leaves_of_phases(all_tasks, skipped)
+    projects_read = {int(p["id"]): p for p in snapshot.projects}
+    companies = [_m2o_id(projects_read[p].get("company_id")) for p in sorted(projects_read)]
+    companies += sorted(int(c["id"]) for c in snapshot.companies)
+    default_company = next((c for c in companies if c is not None), None)
+    calendars = _Calendars(snapshot, now)
+    people = _People(snapshot, calendars, default_company)
+    default_cal_key = people.company_calendar(default_company)
+    problem_tz = calendars.built[default_cal_key]["timezone"]
 
-    projects: dict[int, Project] = {}
-    for proj in snapshot.projects:
-        pid = int(proj["id"])
-        commitment = parse_datetime(proj.get("order_commitment_date"))
-        due = None if commitment is None else max(0, math.floor(_hours_from(start, commitment)))
-        weight = PRIORITY_WEIGHTS.get(str(proj.get("order_priority") or "0"), 1.0)
-        projects[pid] = Project(_project_key(pid), due=due, weight=weight)
+    def company_of(task: Mapping[str, Any]) -> int | None:
+        company = _m2o_id(task.get("company_id"))
+        if company is None:
+            project = projects_read.get(_m2o_id(task.get("project_id")) or 0)
+            company = _m2o_id(project.get("company_id")) if project else None
+        return company if company is not None else default_company
 
-    problem_tasks: list[Task] = []
+    projects = _projects(projects_read, schedulable)
+    tasks_out: list[dict[str, Any]] = []
     task_odoo_ids: dict[str, int] = {}
     write_dates: dict[str, str] = {}
-    task_users: dict[str, list[int]] = {}
-    people: set[int] = set()
-    use_team = False
+    started: set[int] = set()
+    understaffed: list[str] = []
+    company_calendars: dict[str, str] = {}
     for tid, task in schedulable.items():
-        project_id = _m2o_id(task.get("project_id"))
-        if project_id is None or project_id not in projects:
+        pid = _m2o_id(task.get("project_id"))
+        if pid is None or pid not in projects_read:
             continue
         key = _task_key(tid)
-        assigned = task.get("user_ids")
-        users = sorted({int(u) for u in assigned}) if assigned else []
-        demands: dict[str, int] = {}
-        if users:
-            demands = {f"user:{u}": 1 for u in users}
-            people.update(users)
-            task_users[key] = users
-        elif team_capacity:
-            demands = {TEAM: min(max(1, int(task.get("headcount") or 1)), team_capacity)}
-            use_team = True
-        problem_tasks.append(
-            Task(
-                key,
-                projects[project_id].id,
-                (Mode(task_duration(task), demands),),
-                str(task["name"]),
-            )
-        )
+        company = company_of(task)
+        row: dict[str, Any] = {
+            "id": key,
+            "project": _project_key(pid),
+            "name": str(task.get("name") or key),
+            "hours": task_hours(task),
+            "demands": [],
+        }
+        named, crew = _demands(row, task, company, people, understaffed)
+        company_calendars[key] = people.company_calendar(company)
+        if not row["demands"]:
+            row["calendar"] = company_calendars[key]
+        if _progress(row, task, crew, named, now, slot_minutes / 60.0):
+            started.add(tid)
+        tasks_out.append(row)
         task_odoo_ids[key] = tid
         write_dates[key] = str(task["write_date"])[:19]
-    fixed_ends: dict[int, datetime] = {}
-    project_of_task = {int(t["id"]): _m2o_id(t.get("project_id")) for t in all_tasks}
-    for tid, end in fixed.items():
-        owner = project_of_task.get(tid)
-        if owner is not None:
-            fixed_ends[owner] = max(end, fixed_ends.get(owner, end))
-    fixed_all = {**outside, **fixed}
+    if understaffed:
+        raise ProblemError("tasks", "cannot staff: " + "; ".join(understaffed))
+    fixed, fixed_ends = _fixed(pinned, snapshot.external_tasks, people, company_of, now)
 
+    # ---- dependencies
     lag_of = {
         (_m2o_id(lag["depend_on_id"]), _m2o_id(lag["task_id"])): float(lag.get("lag_hours") or 0)
         for lag in snapshot.lags
     }
-    precedences, anchors = _precedences(
-        all_tasks, fixed_all, leaves, lag_of, set(task_odoo_ids.values()), start
+    by_key = {row["id"]: row for row in tasks_out}
+    precedences, lag_tasks = _dependencies(
+        all_tasks, phases, lag_of, task_odoo_ids, started, fixed, by_key, company_calendars, now
     )
-    tasks_out = problem_tasks + [
-        Task(key, FIXED_PROJECT, (Mode(hours, {}),), f"fixed until task {tid}")
-        for key, (tid, hours) in sorted(anchors.items())
-    ]
-    project_list = [projects[pid] for pid in sorted(projects)]
-    if anchors:
-        project_list.append(Project(FIXED_PROJECT, weight=0.0))
-    resources = [Resource(f"user:{u}", 1) for u in sorted(people)]
-    if use_team and team_capacity:
-        resources.append(Resource(TEAM, team_capacity))
-    if objective is None:
-        objective = (
-            "weighted_tardiness" if any(p.due is not None for p in project_list) else "makespan"
-        )
-    problem = Problem.create(
-        name=name,
-        projects=tuple(project_list),
-        tasks=tuple(tasks_out),
-        precedences=tuple(precedences),
-        resources=tuple(resources),
-        objective=objective,
-    )
+    tasks_out.extend(lag_tasks)
+    _check_cycles(tasks_out, precedences)
+
+    skills = [{"id": k, "name": people.skill_names.get(k) or k} for k in sorted(people.skill_names)]
+    resources = people.resources()
+    data: dict[str, Any] = {
+        "kind": "floor",
+        "name": name,
+        "timezone": problem_tz,
+        "now": _iso(now),
+        "slot_minutes": slot_minutes,
+        "default_calendar": default_cal_key,
+        "calendars": [calendars.built[k] for k in sorted(calendars.built)],
+        "skills": skills,
+        "resources": resources,
+        "projects": projects,
+        "tasks": tasks_out,
+        "precedences": precedences,
+    }
+    problem = FloorProblem.from_dict(data)
     context = Context(
-        start=start,
+        now=now,
         problem=problem,
+        data=data,
         task_odoo_ids=task_odoo_ids,
         write_dates=write_dates,
-        task_users=task_users,
-        project_odoo_ids={projects[pid].id: pid for pid in projects},
+        project_odoo_ids={_project_key(pid): pid for pid in projects_read},
+        resource_users=dict(people.users),
+        resource_names={r["id"]: r["name"] for r in resources},
         fixed_ends=fixed_ends,
         skipped=skipped,
+        started=started,
     )
     return problem, context
 
 
-def _precedences(
+def _projects(
+    projects_read: Mapping[int, Mapping[str, Any]], schedulable: Mapping[int, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Orders due (soft) at the commitment date, else at the latest deadline of their tasks."""
+    latest_deadline: dict[int, datetime] = {}
+    for task in schedulable.values():
+        deadline = _aware(task.get("date_deadline"))
+        pid = _m2o_id(task.get("project_id"))
+        if deadline is not None and pid is not None:
+            latest_deadline[pid] = max(deadline, latest_deadline.get(pid, deadline))
+    projects: list[dict[str, Any]] = []
+    for pid in sorted(projects_read):
+        proj = projects_read[pid]
+        due = _aware(proj.get("order_commitment_date")) or latest_deadline.get(pid)
+        projects.append(
+            {
+                "id": _project_key(pid),
+                "name": str(proj.get("name") or pid),
+                "due": _iso(due),
+                "weight": PRIORITY_WEIGHTS.get(str(proj.get("order_priority") or "0"), 1.0),
+            }
+        )
+    return projects
+
+
+def _demands(
+    row: dict[str, Any],
+    task: Mapping[str, Any],
+    company: int | None,
+    people: _People,
+    understaffed: list[str],
+) -> tuple[list[str], int]:
+    """Fill the demands of `row`: its assignees, else `headcount` qualified people. Returns the
+    named people and the crew size."""
+    users = sorted({int(u) for u in task.get("user_ids") or ()})
+    if users:
+        named = sorted({people.assignee(u, company) for u in users})
+        row["demands"] = [{"resource": r, "units": 1} for r in named]
+        return named, len(named)
+    skill = _m2o_id(task.get("skill_id"))
+    if skill is None:
+        return [], 1
+    skill_key = _skill_key(skill)
+    level = people.level_of.get(_m2o_id(task.get("skill_level_id")) or 0, 0)
+    crew = max(1, int(task.get("headcount") or 1))
+    able = people.qualified(skill_key, level)
+    people.skill_names.setdefault(skill_key, _m2o_name(task.get("skill_id")))
+    if len(able) < crew:
+        what = _m2o_name(task.get("skill_id")) or skill_key
+        understaffed.append(
+            f"task {task['id']} {task.get('name')!r} needs {crew} people with {what} at "
+            f"level >= {level}%, only {len(able)} employee(s) have it"
+        )
+    for emp in able:
+        people.employee(emp)
+    row["demands"] = [{"skill": skill_key, "level": level, "count": crew}]
+    return [], crew
+
+
+def _progress(
+    row: dict[str, Any],
+    task: Mapping[str, Any],
+    crew: int,
+    named: list[str],
+    now: datetime,
+    slot_hours: float,
+) -> bool:
+    """Mark `row` in progress when the task has begun; True if so."""
+    effective = max(0.0, float(task.get("effective_hours") or 0.0))
+    planned_start = _aware(task.get("planned_start"))
+    remaining = max(round(row["hours"] - effective / max(1, crew), 6), slot_hours)
+    if planned_start is not None and planned_start < now:
+        if effective > 0 or task.get("state") != WAITING_STATE:
+            row.update(
+                status="in_progress",
+                started=_iso(planned_start),
+                remaining_hours=remaining,
+                resources=named,
+            )
+            return True
+    if effective > 0:
+        row["hours"] = remaining
+    return False
+
+
+def _fixed(
+    pinned: Mapping[int, Mapping[str, Any]],
+    external: Iterable[Mapping[str, Any]],
+    people: _People,
+    company_of: Any,
+    now: datetime,
+) -> tuple[dict[int, tuple[datetime | None, datetime | None]], dict[int, datetime]]:
+    """Dates of pinned and outside tasks (Odoo id -> (start, end)), the latest pinned end per
+    project; pinned intervals become busy time of their assignees."""
+    fixed: dict[int, tuple[datetime | None, datetime | None]] = {}
+    fixed_ends: dict[int, datetime] = {}
+    for tid, task in pinned.items():
+        start, end = _aware(task.get("planned_start")), _aware(task.get("planned_end"))
+        if start is None and end is None:
+            continue
+        fixed[tid] = (start, end)
+        pid = _m2o_id(task.get("project_id"))
+        if end is not None and pid is not None:
+            naive = end.replace(tzinfo=None)
+            fixed_ends[pid] = max(naive, fixed_ends.get(pid, naive))
+        if start is not None and end is not None and end > start and end > now:
+            for user in sorted({int(u) for u in task.get("user_ids") or ()}):
+                person = people.assignee(user, company_of(task))
+                people.busy[person].append(
+                    {"start": _iso(start), "end": _iso(end), "name": f"pinned task {tid}"}
+                )
+    for task in external:
+        if task.get("state") in CLOSED_STATES or int(task["id"]) in fixed:
+            continue
+        start, end = _aware(task.get("planned_start")), _aware(task.get("planned_end"))
+        if start is not None or end is not None:
+            fixed[int(task["id"])] = (start, end)
+    return fixed, fixed_ends
+
+
+def _dependencies(
     all_tasks: list[dict[str, Any]],
-    fixed: Mapping[int, datetime],
-    leaves: Mapping[int, list[int]],
+    phases: Mapping[int, list[int]],
     lag_of: Mapping[tuple[int | None, int | None], float],
-    in_plan: set[int],
-    start: datetime,
-) -> tuple[list[Precedence], dict[str, tuple[int, int]]]:
-    """Finish-to-start links among scheduled tasks, and anchors for fixed predecessors."""
-    links: dict[tuple[str, str], int] = {}
-    anchors: dict[str, tuple[int, int]] = {}
+    task_odoo_ids: Mapping[str, int],
+    started: set[int],
+    fixed: Mapping[int, tuple[datetime | None, datetime | None]],
+    by_key: dict[str, dict[str, Any]],
+    company_calendars: Mapping[str, str],
+    now: datetime,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Finish-to-start links among planned tasks (a lag task on each lagged link), and the
+    earliest starts that pinned and outside predecessors impose."""
+    in_plan = set(task_odoo_ids.values())
+    links: set[tuple[str, str]] = set()
+    lag_tasks: list[dict[str, Any]] = []
     for task in all_tasks:
         succ_id = int(task["id"])
-        succs = leaves.get(succ_id, [succ_id])
-        for pred_id in task.get("depend_on_ids") or ():
-            lag = _ceil_hours(lag_of.get((pred_id, succ_id), 0.0))
-            for pred in leaves.get(pred_id, [pred_id]):
-                for succ in succs:
-                    if succ not in in_plan or pred == succ:
-                        continue
-                    if pred in in_plan:
-                        before = _task_key(pred)
-                    elif pred in fixed:
-                        hours = _ceil_hours(_hours_from(start, fixed[pred]))
-                        if hours + lag <= 0:
-                            continue  # already satisfied at the origin
-                        before = f"fixed{pred}"
-                        anchors[before] = (pred, hours)
-                    else:
-                        continue  # closed, or outside the scope without dates
-                    pair = (before, _task_key(succ))
-                    links[pair] = max(lag, links.get(pair, 0))
-    precedences = [Precedence(a, b, "FS", lag) for (a, b), lag in links.items()]
-    return precedences, anchors
-
-
-def _slack_hours(
-    problem: Problem, ends: Mapping[str, int], starts: Mapping[str, int]
-) -> dict[str, int]:
-    """Total float of each task *within the plan*: how many hours it could finish later
-    without moving a successor or its project's end; resources are ignored."""
-    succ: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for prec in problem.precedences:
-        succ[prec.before].append((prec.after, prec.lag))
-    project_end: dict[str, int] = {}
-    for task in problem.tasks:
-        if task.id in ends:
-            project_end[task.project] = max(project_end.get(task.project, 0), ends[task.id])
-    latest_finish: dict[str, int] = {}
-    for i in reversed(problem.topological_order()):
-        task = problem.tasks[i]
-        if task.id not in ends:
+        succs = [s for s in phases.get(succ_id, [succ_id]) if s in in_plan and s not in started]
+        if not succs:
             continue
-        lf = project_end[task.project]
-        for after, lag in succ.get(task.id, ()):
-            if after in latest_finish:
-                dur = ends[after] - starts[after]
-                lf = min(lf, latest_finish[after] - dur - lag)
-        latest_finish[task.id] = lf
-    return {tid: max(0, latest_finish[tid] - ends[tid]) for tid in latest_finish}
+        for pred_id in sorted(task.get("depend_on_ids") or ()):
+            lag = max(0.0, lag_of.get((pred_id, succ_id), 0.0))
+            preds = phases.get(pred_id, [pred_id])
+            planned_preds = [_task_key(p) for p in preds if p in in_plan and p != succ_id]
+            fixed_ends = [fixed[p][1] or fixed[p][0] for p in preds if p in fixed]
+            release = max((e for e in fixed_ends if e is not None), default=None)
+            if not planned_preds and (release is None or (release <= now and lag <= 0)):
+                continue  # closed, outside the scope without dates, or already over
+            targets = [_task_key(s) for s in succs]
+            if lag > 0:
+                # working hours on the successor's calendar: a lag task in between
+                first = by_key[targets[0]]
+                lag_key = f"lag{pred_id}-{succ_id}"
+                lag_task: dict[str, Any] = {
+                    "id": lag_key,
+                    "project": first["project"],
+                    "name": f"lag {lag:g} h after task {pred_id}",
+                    "hours": lag,
+                    "demands": [],
+                    "calendar": company_calendars[targets[0]],
+                }
+                if release is not None and release > now:
+                    lag_task["not_before"] = _iso(release)
+                lag_tasks.append(lag_task)
+                by_key[lag_key] = lag_task
+                links.update((p, lag_key) for p in planned_preds)
+                links.update((lag_key, t) for t in targets)
+                continue
+            links.update((p, t) for p in planned_preds for t in targets if p != t)
+            if release is not None and release > now:
+                for t in targets:
+                    current = by_key[t].get("not_before")
+                    if current is None or datetime.fromisoformat(current) < release:
+                        by_key[t]["not_before"] = _iso(release)
+    precedences = [{"from": a, "to": b, "type": "FS"} for a, b in sorted(links)]
+    return precedences, lag_tasks
+
+
+def _check_cycles(tasks: list[dict[str, Any]], precedences: list[dict[str, Any]]) -> None:
+    succ: dict[str, list[str]] = defaultdict(list)
+    indeg = {t["id"]: 0 for t in tasks}
+    for p in precedences:
+        succ[p["from"]].append(p["to"])
+        indeg[p["to"]] += 1
+    stack = [t for t, d in indeg.items() if d == 0]
+    seen = 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        for nxt in succ[node]:
+            indeg[nxt] -= 1
+            if indeg[nxt] == 0:
+                stack.append(nxt)
+    if seen < len(indeg):
+        remaining = {t for t, d in indeg.items() if d > 0}
+        cycle = _find_cycle(remaining, [_Prec(p["from"], p["to"]) for p in precedences])
+        names = " -> ".join(cycle) if cycle else ", ".join(sorted(remaining))
+        raise ProblemError("depend_on_ids", f"dependency cycle among tasks: {names}")
+
+
+# ---------------------------------------------------------------------- write-back
+def _utc_text(iso_text: str) -> str:
+    return format_datetime(datetime.fromisoformat(iso_text))
 
 
 def plan_to_payload(
-    plan: Plan,
+    plan: Mapping[str, Any],
     context: Context,
     plan_id: str,
     *,
     solver: str = "order-optimizer",
     figures: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``apply_schedule`` payload of `plan`: every scheduled task with its dates (UTC
-    ``YYYY-MM-DD HH:MM:SS``), the ``write_date`` it had when read, its slack and critical
-    flag, the people it needs, and each project's forecast end."""
-    start = context.start
-    text_at: dict[int, str] = {}
-
-    def at(hours: int) -> str:
-        # many tasks share an hour: format each distinct hour once
-        text = text_at.get(hours)
-        if text is None:
-            text = text_at[hours] = format_datetime(start + timedelta(hours=hours))
-        return text
-
-    starts = {t.id: t.start for t in plan.tasks if t.id in context.task_odoo_ids}
-    ends = {t.id: t.end for t in plan.tasks if t.id in context.task_odoo_ids}
-    slack = _slack_hours(context.problem, ends, starts)
-    tasks = []
-    project_end: dict[int, int] = {}
-    project_of = {t.id: t.project for t in context.problem.tasks}
-    for key, odoo_id in context.task_odoo_ids.items():
+    """The ``apply_schedule`` payload of floor plan JSON `plan`: every planned task with its
+    dates (UTC ``YYYY-MM-DD HH:MM:SS``), the ``write_date`` it had when read, its slack and
+    critical flag, the users of the people doing it, and each project's forecast end."""
+    rows = []
+    without_user: dict[int, list[str]] = {}
+    project_end: dict[int, datetime] = {}
+    for task in plan.get("tasks") or ():
+        odoo_id = context.task_odoo_ids.get(str(task["id"]))
+        if odoo_id is None:
+            continue  # lag tasks
+        key = str(task["id"])
         row: dict[str, Any] = {
             "task_id": odoo_id,
             "write_date": context.write_dates[key],
-            "planned_start": at(starts[key]),
-            "planned_end": at(ends[key]),
-            "slack_hours": float(slack.get(key, 0)),
-            "critical": slack.get(key, 0) == 0,
+            "planned_start": _utc_text(task["start"]),
+            "planned_end": _utc_text(task["end"]),
         }
-        users = context.task_users.get(key)
-        if users:
-            row["user_ids"] = users
-        tasks.append(row)
-        pid = context.project_odoo_ids[project_of[key]]
-        project_end[pid] = max(project_end.get(pid, 0), ends[key])
+        if row["planned_end"] < row["planned_start"]:
+            row["planned_end"] = row["planned_start"]
+        if task.get("slack_hours") is not None:
+            row["slack_hours"] = max(0.0, float(task["slack_hours"]))
+        if task.get("critical") is not None:
+            row["critical"] = bool(task["critical"])
+        chosen = [str(r) for r in task.get("resources") or ()]
+        if chosen:
+            users = [context.resource_users.get(r) for r in chosen]
+            if all(users):
+                row["user_ids"] = sorted({int(u) for u in users if u})
+            else:
+                without_user[odoo_id] = [
+                    context.resource_names.get(r, r)
+                    for r, u in zip(chosen, users, strict=True)
+                    if not u
+                ]
+        rows.append(row)
+        pid = context.project_odoo_ids[str(task["project"])]
+        end = datetime.strptime(row["planned_end"], DATETIME_FORMAT)
+        project_end[pid] = max(end, project_end.get(pid, end))
+    rows.sort(key=lambda r: r["task_id"])
     projects = []
     for pid in sorted(set(project_end) | set(context.fixed_ends)):
-        candidates = [context.fixed_ends[pid]] if pid in context.fixed_ends else []
-        if pid in project_end:
-            candidates.append(start + timedelta(hours=project_end[pid]))
+        candidates = [d for d in (project_end.get(pid), context.fixed_ends.get(pid)) if d]
         projects.append({"project_id": pid, "forecast_end": format_datetime(max(candidates))})
+    late = [p for p in plan.get("projects") or () if p.get("late")]
     all_figures: dict[str, Any] = {
-        "makespan_hours": plan.makespan,
-        "objective_kind": plan.objective_kind,
-        "solve_seconds": round(plan.solve_seconds, 3),
-        "gap": plan.gap,
-        "tasks_planned": len(tasks),
+        "objective_kind": "weighted_tardiness_hours",
+        "weighted_tardiness": plan.get("weighted_tardiness"),
+        "late_orders": len(late),
+        "solve_seconds": plan.get("solve_seconds"),
+        "first_solution_seconds": plan.get("first_solution_seconds"),
+        "tasks_planned": len(rows),
+        "tasks_in_progress": len(context.started),
         "tasks_fixed": sum(1 for why in context.skipped.values() if why == "pinned"),
-        "clock": "continuous hours from " + format_datetime(start) + " UTC",
+        "people": len(context.resource_users),
+        "clock": (
+            f"working calendars, {plan.get('slot_minutes', 60)}-minute slots from "
+            f"{format_datetime(context.now)} UTC, time zone {plan.get('timezone', 'UTC')}"
+        ),
     }
+    if without_user:
+        names = sorted({n for ns in without_user.values() for n in ns})
+        all_figures["people_without_user"] = (
+            f"{len(without_user)} task(s) planned with employees who have no user "
+            f"({', '.join(names[:10])}{', ...' if len(names) > 10 else ''}): their planned "
+            f"people are left unchanged (tasks {', '.join(map(str, sorted(without_user)[:20]))})"
+        )
     all_figures.update(figures or {})
     return {
         "plan_id": plan_id,
-        "status": plan.status,
-        "objective": plan.objective,
-        "lower_bound": plan.lower_bound,
+        "status": str(plan.get("status") or ""),
+        "objective": plan.get("objective"),
+        "lower_bound": None,
         "solver": solver,
-        "figures": all_figures,
-        "tasks": tasks,
+        "figures": {k: v for k, v in all_figures.items() if _figure(v)},
+        "tasks": rows,
         "projects": projects,
     }
+
+
+def _figure(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)

@@ -4,6 +4,15 @@ Every read is a ``search_read`` with ``limit``/``offset`` and ``order='id'`` (st
 by domain or by chunks of ids; never one call per record. The result is a `Snapshot`: the
 raw records as Odoo returned them, which `optimizer.odoo.mapping` turns into a problem
 without any I/O.
+
+Besides projects, tasks and lags, it reads what the shop floor needs: the companies'
+calendars (``res.company.resource_calendar_id``), the people involved (``hr.employee.public``
+— every internal user may read it, the bot included, while ``hr.employee`` is for HR
+officers — for the tasks' assignees and for the employees having a skill a task needs, with
+their ``hr.employee.skill`` rows and the ``hr.skill.level`` of the tasks), their calendars
+with the attendances, and the ``resource.calendar.leaves`` of type ``leave`` ending after
+``now`` (and starting before ``now + horizon_days``): those of these people, and the
+calendar-wide and company-wide ones.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from optimizer.odoo.transport import Transport
@@ -46,8 +56,38 @@ TASK_FIELDS = [
     "planned_end",
     "state",
     "write_date",
+    "company_id",
+    "skill_id",
+    "skill_level_id",
+    "effective_hours",
+    "date_deadline",
 ]
 LAG_FIELDS = ["id", "task_id", "depend_on_id", "lag_hours"]
+
+COMPANY_FIELDS = ["id", "name", "resource_calendar_id"]
+CALENDAR_FIELDS = ["id", "name", "tz", "two_weeks_calendar", "company_id", "flexible_hours"]
+ATTENDANCE_FIELDS = [
+    "id",
+    "calendar_id",
+    "dayofweek",
+    "hour_from",
+    "hour_to",
+    "day_period",
+    "week_type",
+    "date_from",
+    "date_to",
+    "display_type",
+    "resource_id",
+]
+LEAVE_FIELDS = ["id", "name", "date_from", "date_to", "resource_id", "calendar_id", "company_id"]
+EMPLOYEE_MODEL = "hr.employee.public"
+EMPLOYEE_FIELDS = ["id", "name", "user_id", "resource_id", "resource_calendar_id", "tz"]
+EMPLOYEE_FIELDS += ["company_id"]
+EMPLOYEE_SKILL_FIELDS = ["id", "employee_id", "skill_id", "skill_level_id", "skill_type_id"]
+EMPLOYEE_SKILL_FIELDS += ["level_progress"]
+LEVEL_FIELDS = ["id", "name", "level_progress", "skill_type_id"]
+ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
+HORIZON_DAYS = 730
 
 # The open delivery projects: the addon's own "all open orders" scope
 # (order.planning.run.action_reoptimize_all).
@@ -67,6 +107,13 @@ class Snapshot:
     tasks: list[dict[str, Any]] = field(default_factory=list)
     lags: list[dict[str, Any]] = field(default_factory=list)
     external_tasks: list[dict[str, Any]] = field(default_factory=list)
+    companies: list[dict[str, Any]] = field(default_factory=list)
+    calendars: list[dict[str, Any]] = field(default_factory=list)
+    attendances: list[dict[str, Any]] = field(default_factory=list)
+    leaves: list[dict[str, Any]] = field(default_factory=list)
+    employees: list[dict[str, Any]] = field(default_factory=list)
+    employee_skills: list[dict[str, Any]] = field(default_factory=list)
+    levels: list[dict[str, Any]] = field(default_factory=list)
     calls: int = 0  # RPC calls made, for the figures
 
 
@@ -130,13 +177,23 @@ def read_by_ids(
     return records, calls
 
 
+def _m2o(value: Any) -> int | None:
+    if isinstance(value, list | tuple):
+        return int(value[0]) if value else None
+    return int(value) if value else None
+
+
 def read_snapshot(
     transport: Transport,
     project_ids: Sequence[int] | None = None,
     *,
+    now: datetime | None = None,
+    horizon_days: int = HORIZON_DAYS,
     page_size: int = PAGE_SIZE,
 ) -> Snapshot:
-    """The open delivery projects (or `project_ids`), their tasks, lags and outside predecessors."""
+    """The open delivery projects (or `project_ids`), their tasks, lags and outside
+    predecessors, and the calendars, leaves, people and skills they need. `now` (naive UTC,
+    default the current time) bounds the leaves read."""
     snap = Snapshot()
     if project_ids:
         snap.projects, n = read_by_ids(
@@ -169,4 +226,114 @@ def read_snapshot(
             transport, "project.task", outside, TASK_FIELDS, page_size=page_size
         )
         snap.calls += n
+    _read_floor(transport, snap, now, horizon_days, page_size)
     return snap
+
+
+def _read_floor(
+    transport: Transport, snap: Snapshot, now: datetime | None, horizon_days: int, page_size: int
+) -> None:
+    """Companies, calendars, people, skills and leaves of the tasks read into `snap`."""
+    if now is None:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+    elif now.tzinfo is not None:
+        now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    no_archive = {"active_test": False}
+    companies = {_m2o(r.get("company_id")) for r in snap.projects + snap.tasks} - {None}
+    if companies:
+        snap.companies, n = read_by_ids(
+            transport, "res.company", companies, COMPANY_FIELDS, page_size=page_size
+        )
+    else:  # projects shared by every company: the companies the bot may read
+        snap.companies, n = search_read_all(
+            transport, "res.company", [], COMPANY_FIELDS, page_size=page_size
+        )
+    snap.calls += n
+    open_tasks = [t for t in snap.tasks if t.get("state") not in ("1_done", "1_canceled")]
+    users = {int(u) for t in open_tasks for u in t.get("user_ids") or ()}
+    skills = {_m2o(t.get("skill_id")) for t in open_tasks if not t.get("user_ids")} - {None}
+    levels = {_m2o(t.get("skill_level_id")) for t in open_tasks} - {None}
+    employees: list[dict[str, Any]] = []
+    if users:
+        employees, n = read_by_ids(
+            transport,
+            EMPLOYEE_MODEL,
+            users,
+            EMPLOYEE_FIELDS,
+            field_name="user_id",
+            page_size=page_size,
+        )
+        snap.calls += n
+    if skills:
+        snap.employee_skills, n = read_by_ids(
+            transport,
+            "hr.employee.skill",
+            skills,
+            EMPLOYEE_SKILL_FIELDS,
+            field_name="skill_id",
+            page_size=page_size,
+        )
+        snap.calls += n
+        known = {int(e["id"]) for e in employees}
+        wanted = {_m2o(r.get("employee_id")) for r in snap.employee_skills} - {None} - known
+        if wanted:
+            more, n = read_by_ids(
+                transport, EMPLOYEE_MODEL, wanted, EMPLOYEE_FIELDS, page_size=page_size
+            )
+            snap.calls += n
+            employees += more
+        active = {int(e["id"]) for e in employees}
+        # archived employees are not read: their skills go too
+        snap.employee_skills = [
+            r for r in snap.employee_skills if _m2o(r.get("employee_id")) in active
+        ]
+        levels |= {_m2o(r.get("skill_level_id")) for r in snap.employee_skills} - {None}
+    snap.employees = sorted(employees, key=lambda e: int(e["id"]))
+    if levels:
+        snap.levels, n = read_by_ids(
+            transport, "hr.skill.level", levels, LEVEL_FIELDS, page_size=page_size
+        )
+        snap.calls += n
+    calendars = {_m2o(c.get("resource_calendar_id")) for c in snap.companies}
+    calendars |= {_m2o(e.get("resource_calendar_id")) for e in snap.employees}
+    calendars -= {None}
+    if calendars:
+        snap.calendars, n = read_by_ids(
+            transport,
+            "resource.calendar",
+            calendars,
+            CALENDAR_FIELDS,
+            page_size=page_size,
+            context=no_archive,
+        )
+        snap.calls += n
+        snap.attendances, n = read_by_ids(
+            transport,
+            "resource.calendar.attendance",
+            calendars,
+            ATTENDANCE_FIELDS,
+            field_name="calendar_id",
+            page_size=page_size,
+        )
+        snap.calls += n
+    resources = sorted({r for e in snap.employees if (r := _m2o(e.get("resource_id")))})
+    calendar_ids = sorted(calendars)
+    start = now.strftime(ODOO_DATETIME)
+    end = (now + timedelta(days=horizon_days)).strftime(ODOO_DATETIME)
+    # personal leaves of our people | public holidays of our calendars | company-wide ones
+    domain: list[Any] = [
+        ("time_type", "=", "leave"),
+        ("date_to", ">", start),
+        ("date_from", "<", end),
+        "|",
+        ("resource_id", "in", resources),
+        "&",
+        ("resource_id", "=", False),
+        "|",
+        ("calendar_id", "=", False),
+        ("calendar_id", "in", calendar_ids),
+    ]
+    snap.leaves, n = search_read_all(
+        transport, "resource.calendar.leaves", domain, LEAVE_FIELDS, page_size=page_size
+    )
+    snap.calls += n
