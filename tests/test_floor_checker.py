@@ -113,6 +113,8 @@ def test_the_valid_plan_is_accepted_as_json(workshop: FloorProblem) -> None:
     )
     old = next(t for t in data["tasks"] if t["id"] == "SO0/old")
     assert old["end"] == "2026-11-16T12:30:00+08:00"  # actual, off the grid, and fine
+    # Read back (done dates rounded to slot edges), the plan is still valid.
+    assert check_floor(workshop, FloorPlan.from_dict(workshop, data, clock)) == []
 
 
 def test_a_later_weld_and_paint_are_valid_and_late(workshop: FloorProblem) -> None:
@@ -564,3 +566,113 @@ def test_resource_slots_agree_with_the_timeline(workshop: FloorProblem) -> None:
     grid = _WorkGrid(workshop, tl.clock, tl.n_slots)
     for i, res in enumerate(workshop.resources):
         np.testing.assert_array_equal(grid.resource(res.id), tl.resource_work[i], res.id)
+
+
+# ---------------------------------------------------------------------- generated plans
+
+
+def _generated(seed: int) -> tuple[FloorProblem, FloorPlan]:
+    """A random shop on 30-minute slots and a valid plan for it, placed greedily on the engine's
+    timeline (each resource works its tasks one after another, each chain in order)."""
+    rng = random.Random(seed)
+    people = [
+        {
+            "id": f"p{i}",
+            "skills": {f"s{k}": rng.randint(1, 3) for k in rng.sample(range(4), 2)},
+            "leaves": [{"start": f"2026-11-{rng.randint(23, 30)}T10:00:00", "end": "2026-12-01"}]
+            * rng.randint(0, 1),
+        }
+        for i in range(8)
+    ]
+    machines = [{"id": f"m{i}", "kind": "machine", "capacity": 2} for i in range(2)]
+    tasks, precedences = [], []
+    for j in range(6):
+        for k in range(5):
+            hours = rng.choice([0, 0.5, 1, 2.5, 4, 7])
+            demands: list[dict[str, Any]] = [
+                {"skill": f"s{rng.randrange(4)}", "level": 1, "count": rng.choice([1, 1, 2])}
+            ]
+            if rng.random() < 0.4:
+                demands.append({"resource": f"m{rng.randrange(2)}"})
+            tasks.append(
+                {
+                    "id": f"SO{j}/t{k}",
+                    "project": f"SO{j}",
+                    "hours": hours,
+                    "demands": demands,
+                    "interruptible": hours > 4 or rng.random() < 0.5,
+                }
+            )
+            if k:
+                lag = rng.choice([0, 1.5, -1])
+                precedences.append(
+                    {"from": f"SO{j}/t{k - 1}", "to": f"SO{j}/t{k}", "lag_hours_elapsed": lag}
+                )
+    data = workshop_data()
+    data.update(
+        slot_minutes=30,
+        resources=people + machines,
+        projects=[{"id": f"SO{j}", "due": "2026-11-26T12:00:00", "weight": j} for j in range(6)],
+        tasks=tasks,
+        precedences=precedences,
+        skills=[],
+    )
+    data["calendars"][0]["leaves"] = [{"start": "2026-11-25T00:00:00", "end": "2026-11-26"}]
+    problem = FloorProblem.from_dict(data)
+    tl = build_timeline(problem, n_slots=48 * 60)
+    free = {r.id: 0 for r in problem.resources}
+    end_of: dict[str, int] = {}
+    planned = []
+    for k in range(5):
+        for j in range(6):
+            task = problem.tasks[problem.task_index[f"SO{j}/t{k}"]]
+            chosen: list[str] = []
+            for d in task.demands:
+                if d.resource:
+                    chosen.append(d.resource)
+                    continue
+                able = [r for r in problem.qualified(d.skill or "", d.level) if r not in chosen]
+                chosen += sorted(able, key=lambda r: (free[r], rng.random()))[: d.count]
+            earliest = (
+                0
+                if k == 0
+                else end_of[f"SO{j}/t{k - 1}"]
+                + tl.clock.lag_slots(
+                    next(p.lag_hours for p in problem.precedences if p.after == task.id)
+                )
+            )
+            s0 = max([earliest] + [free[r] for r in chosen])
+            joint = np.logical_and.reduce(
+                [tl.resource_work[problem.resource_index[r], s0:] for r in chosen]
+            )
+            idx = np.flatnonzero(joint)
+            need = problem.slots(task.hours)
+            if need == 0:
+                start = end = s0
+            elif task.interruptible:
+                start, end = s0 + idx[0], s0 + idx[need - 1] + 1
+            else:
+                i = next(i for i in range(len(idx)) if idx[i + need - 1] - idx[i] == need - 1)
+                start, end = s0 + idx[i], s0 + idx[i] + need
+            for r in chosen:
+                free[r] = int(end)
+            end_of[task.id] = int(end)
+            planned.append(
+                FloorTaskPlan(task.id, task.project, int(start), int(end), tuple(chosen))
+            )
+    tardiness = 0.0
+    for p in problem.projects:
+        last = max(end_of[t.id] for t in problem.tasks if t.project == p.id)
+        assert p.due is not None
+        tardiness += p.weight * max(0.0, (last - tl.clock.offset(p.due)) / 2)  # 2 slots an hour
+    return problem, FloorPlan("FEASIBLE", planned, weighted_tardiness=tardiness)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_generated_plan_is_accepted_and_every_shifted_end_caught(seed: int) -> None:
+    problem, plan = _generated(seed)
+    assert check_floor(problem, plan) == []
+    for tp in plan.tasks:
+        tp.end += 1
+        assert any(repr(tp.id) in v for v in check_floor(problem, plan)), tp.id
+        tp.end -= 1

@@ -41,6 +41,7 @@ from optimizer.floor.timeline import Clock
 MAX_LISTED = 20
 EPS = 1e-6  # slots: plan times closer than this are the same time
 REL_TOL = 1e-6  # claimed figures
+MAX_YEARS = 10  # plan ends beyond are reported, not swept slot by slot
 
 
 class FloorScheduleError(AssertionError):
@@ -234,6 +235,9 @@ def _entry(task: Task, raw: _Raw, clock: Clock, violations: list[str]) -> _Entry
         violations.append(
             f"{what} ends at {_at(clock, raw.end)}, before its start {_at(clock, start)}"
         )
+        ok = False
+    if ok and raw.end > MAX_YEARS * 366 * 24 * 60 / clock.slot_minutes:
+        violations.append(f"{what} ends at {_at(clock, raw.end)}, over {MAX_YEARS} years from now")
         ok = False
     return _Entry(task, start, raw.end, raw.resources, timed=ok)
 
