@@ -134,7 +134,9 @@ class _Explainer:
                 continue
             if fixed == "in_progress":
                 es = clock.floor(task.started)  # type: ignore[arg-type]
-                resources = task.resources
+                prev = view.previous.get(task.id)
+                # who was doing it keeps doing it (as the scheduler does)
+                resources = task.resources or (prev.resources if prev else ())
                 est = 0
             elif fixed == "pinned":
                 es = clock.floor(task.start)  # type: ignore[arg-type]
@@ -654,7 +656,7 @@ class _Explainer:
             task = view.tasks[tid]
             steps = walk(view, tid)
             chain = [s.task for s in reversed(steps)]
-            main = main_hold(steps)
+            main = main_hold(view, steps, task.project)
             who = f"{task.project} must be delivered" if key == task.project else f"{tid} must end"
             late = (view.at(view.plan_tasks[tid].end) - view.at(dl)).total_seconds() / 3600
             text = (

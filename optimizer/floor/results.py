@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.floor.compiled import frozen_edge, parse_previous
 from optimizer.floor.model import FloorProblem, Leave, Project, Task
 from optimizer.floor.plan import FloorPlan, FloorTaskPlan
 from optimizer.floor.timeline import Timeline
@@ -51,51 +52,23 @@ def _parse_dt(value: Any, tz: Any) -> datetime | None:
 # ---------------------------------------------------------------------------- frozen window
 
 
-def frozen_limit(problem: FloorProblem, timeline: Timeline) -> int:
-    """Slot edge before which a previous-plan start is frozen: the end (local midnight) of the
-    `frozen_working_days`-th working day of `default_calendar`, counting today when it still has
-    working time after `now`. 0 when nothing is frozen."""
-    days = problem.frozen_working_days
-    if not problem.previous_plan or days <= 0:
-        return 0
-    clock = timeline.clock
-    cal = timeline.calendar_work[problem.calendar_index[problem.default_calendar]]
-    tz = problem.tz
-    need = int(np.ceil(days - 1e-9))
-    day = clock.at(0).astimezone(tz).date()
-    count = 0
-    while True:
-        lo = max(0, clock.ceil(_midnight(day, tz)))
-        hi = clock.ceil(_midnight(day + timedelta(days=1), tz))
-        if lo >= timeline.n_slots:
-            return timeline.n_slots
-        if cal[lo : min(hi, timeline.n_slots)].any():
-            count += 1
-            if count >= need:
-                return min(hi, timeline.n_slots)
-        day += timedelta(days=1)
-
-
 def frozen_tasks(
-    problem: FloorProblem, timeline: Timeline
+    problem: FloorProblem, timeline: Timeline, previous: dict[str, Any] | None = None
 ) -> dict[str, tuple[int, tuple[str, ...]]]:
-    """Not-done, not-pinned tasks frozen by the previous plan: id -> (start slot, resources)."""
-    limit = frozen_limit(problem, timeline)
-    if limit <= 0:
+    """Todo, not-pinned tasks frozen by the previous plan: id -> (start slot, resources). Same
+    window as the scheduler (`compiled.frozen_edge`): previous start in [now, window end)."""
+    if previous is None:
+        previous = parse_previous(problem, timeline)
+    if not previous:
         return {}
-    clock = timeline.clock
-    source = {t.id: t for t in problem.tasks}
+    edge = frozen_edge(problem, timeline)
     out: dict[str, tuple[int, tuple[str, ...]]] = {}
-    for row in (problem.previous_plan or {}).get("tasks") or []:
-        task = source.get(str(row.get("id")))
-        if task is None or task.status != "todo" or task.pinned:
+    for task in problem.tasks:
+        prev = previous.get(task.id)
+        if prev is None or task.status != "todo" or task.pinned:
             continue
-        start = _parse_dt(row.get("start"), clock.tz)
-        if start is None:
-            continue
-        slot = clock.floor(start)
-        if slot < limit:
-            out[task.id] = (slot, tuple(str(r) for r in row.get("resources") or []))
+        if 0 <= prev.start < edge:
+            out[task.id] = (prev.start, tuple(prev.resources))
     return out
 
 
@@ -129,7 +102,8 @@ class PlanView:
         for prec in problem.precedences:
             self.preds[prec.after].append(prec)
             self.succs[prec.before].append(prec)
-        self.frozen = frozen_tasks(problem, timeline)
+        self.previous = parse_previous(problem, timeline)  # id -> PreviousTask(start, resources)
+        self.frozen = frozen_tasks(problem, timeline, self.previous)
         self.on_resource: dict[str, list[FloorTaskPlan]] = defaultdict(list)
         for tp in self.plan_tasks.values():
             if tp.status == "done":
@@ -423,20 +397,27 @@ def hold_phrase(view: PlanView, st: Hold) -> str:
     return text
 
 
-def main_hold(steps: list[Hold]) -> Hold | None:
-    """The step that explains a chain best: the longest resource wait or leave, else a late
-    release/not-before/pin at its root."""
+def main_hold(view: PlanView, steps: list[Hold], project: str | None = None) -> Hold | None:
+    """The step that explains a chain best: the longest resource wait or leave of the order's own
+    tasks (else of any task), else a late release/not-before/pin at the chain's root."""
     waits = [s for s in steps if s.wait_hours > 0 or s.leave_hours > 0]
-    if waits:
-        return max(waits, key=lambda s: s.wait_hours + s.leave_hours)
+    own = [s for s in waits if view.tasks[s.task].project == project]
+    if own or waits:
+        return max(own or waits, key=lambda s: s.wait_hours + s.leave_hours)
     root = steps[-1] if steps else None
     if root is not None and root.cause in ("release", "not_before", "pinned", "frozen"):
         return root
     return None
 
 
+CHAIN_SHOWN = 8
+
+
 def chain_text(chain: list[str]) -> str:
-    return " → ".join(chain)
+    """`A → B → C`; a long chain shows its last tasks: `… → X → Y (23 tasks)`."""
+    if len(chain) <= CHAIN_SHOWN:
+        return " → ".join(chain)
+    return "… → " + " → ".join(chain[-CHAIN_SHOWN:]) + f" ({len(chain)} tasks)"
 
 
 # ---------------------------------------------------------------------------- slack
@@ -606,7 +587,7 @@ def _project_entry(
             )
     else:
         head += " (no due date)"
-    main = main_hold(steps)
+    main = main_hold(view, steps, proj.id)
     if main is not None:
         head += ": " + hold_phrase(view, main)
     entry["reason"] = f"{head} — critical chain {chain_text(chain)}"
