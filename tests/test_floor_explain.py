@@ -241,3 +241,43 @@ def test_nothing_to_explain_on_a_feasible_problem():
         ],
     )
     assert explain_infeasible(problem, tl, None) is None
+
+
+def test_frozen_task_before_its_predecessor_and_pinned_before_release():
+    previous = {
+        "kind": "floor_plan",
+        "status": "FEASIBLE",
+        "tasks": [
+            {
+                "id": "SO042/weld",
+                "project": "SO042",
+                "start": "2027-01-04T13:00:00",
+                "end": "2027-01-04T17:00:00",
+                "resources": ["p1"],
+            }
+        ],
+    }
+    problem, tl = build(
+        [
+            task("SO042/cut", 8, "saw"),
+            task("SO042/weld", 4, "p1"),
+            task("SO040/paint", 4, "paint", pinned=True, start="2027-01-04T08:00:00"),
+        ],
+        (("SO042/cut", "SO042/weld"),),
+        projects=[{"id": "SO040", "release": "2027-01-05T08:00:00"}, {"id": "SO042"}],
+        previous_plan=previous,
+        stability={"weight": 1, "frozen_working_days": 2},
+    )
+    result = explain_infeasible(problem, tl, None)
+    frozen = _only(result, "pinned_before_predecessor")
+    assert frozen["tasks"] == ["SO042/cut", "SO042/weld"]
+    assert frozen["text"].startswith(
+        "SO042/weld is frozen by the previous plan to start 2027-01-04 13:00, but its "
+        "predecessor SO042/cut (8 h on Saw) cannot end before 2027-01-04 17:00"
+    )
+    early = _only(result, "pinned_before_date")
+    assert early["order"] == "SO040" and early["tasks"] == ["SO040/paint"]
+    assert early["text"] == (
+        "SO040/paint is pinned to start 2027-01-04 08:00, before its order's release "
+        "2027-01-05 08:00"
+    )

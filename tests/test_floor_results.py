@@ -271,3 +271,88 @@ def test_moved_reasons_leave_and_changed_order():
         "Zhang San is on leave (Sick leave) from 2027-01-05 00:00 to 2027-01-06 00:00"
     )
     assert moved["SO042/paint"]["reason"] == "its order changed: 6 h of work instead of 4 h"
+
+
+def test_a_leave_on_the_chain_is_named_in_the_reason():
+    people = [dict(r) for r in PEOPLE]
+    people[0]["leaves"] = [
+        {"start": "2027-01-04T12:00:00", "end": "2027-01-06T00:00:00", "name": "Holiday"}
+    ]
+    problem, tl = build(
+        [task("SO042/cut", 4, "saw"), task("SO042/weld", 4, "p1")],
+        (("SO042/cut", "SO042/weld"),),
+        projects=[{"id": "SO042", "due": "2027-01-05T12:00:00"}],
+        resources=people,
+    )
+    plan = plan_of(
+        problem,
+        tl,
+        [
+            ("SO042/cut", "2027-01-04T08:00:00", "2027-01-04T12:00:00", ["saw"]),
+            ("SO042/weld", "2027-01-06T08:00:00", "2027-01-06T12:00:00", ["p1"]),
+        ],
+    )
+    annotate(problem, tl, plan)
+    (order,) = plan.projects
+    assert order["critical_chain"] == ["SO042/cut", "SO042/weld"]
+    assert order["bottleneck"] == "p1"  # 4 h of work + 12 working hours lost to the leave
+    assert order["reason"] == (
+        "SO042 ends 2027-01-06 12:00, 24 h after its due date: SO042/weld waits for SO042/cut to "
+        "end (2027-01-04 12:00); Li Wei is on leave (Holiday) until 2027-01-06 00:00 — critical "
+        "chain SO042/cut → SO042/weld"
+    )
+
+
+def test_done_and_in_progress_work_and_a_late_release():
+    problem, tl = build(
+        [
+            task(
+                "SO040/cut",
+                4,
+                "saw",
+                status="done",
+                start="2026-12-30T08:00:00",
+                end="2026-12-30T12:00:00",
+            ),
+            task(
+                "SO040/weld",
+                8,
+                "p1",
+                status="in_progress",
+                started="2027-01-01T08:00:00",
+                remaining_hours=4,
+                resources=["p1"],
+            ),
+            task("SO040/paint", 4, "paint"),
+            task("SO042/cut", 4, "saw"),
+        ],
+        (("SO040/cut", "SO040/weld"), ("SO040/weld", "SO040/paint")),
+        projects=[
+            {"id": "SO040", "due": "2027-01-04T17:00:00"},
+            {"id": "SO042", "release": "2027-01-05T08:00:00", "due": "2027-01-05T17:00:00"},
+        ],
+    )
+    plan = plan_of(
+        problem,
+        tl,
+        [
+            ("SO040/cut", "2026-12-30T08:00:00", "2026-12-30T12:00:00", ["saw"]),
+            ("SO040/weld", "2027-01-01T08:00:00", "2027-01-04T12:00:00", ["p1"]),
+            ("SO040/paint", "2027-01-04T13:00:00", "2027-01-04T17:00:00", ["paint"]),
+            ("SO042/cut", "2027-01-05T08:00:00", "2027-01-05T12:00:00", ["saw"]),
+        ],
+    )
+    plan.tasks[0].status = "done"
+    plan.tasks[1].status = "in_progress"
+    annotate(problem, tl, plan)
+    tasks = plan.by_id()
+    assert tasks["SO040/cut"].slack_hours is None and tasks["SO040/cut"].critical is False
+    assert tasks["SO040/weld"].slack_hours == 0.0 and tasks["SO040/weld"].critical is True
+    so40, so42 = plan.projects
+    assert so40["critical_chain"] == ["SO040/weld", "SO040/paint"]  # the chain stops at WIP
+    assert so40["forecast_end"] == "2027-01-04T17:00:00+00:00" and so40["late"] is False
+    assert so42["critical_chain"] == ["SO042/cut"]
+    assert so42["slack_hours"] == 5.0
+    assert "SO042 is released only on 2027-01-05 08:00" in so42["reason"]
+    saw = next(r for r in plan.resources if r["id"] == "saw")
+    assert saw["load"] == {"2027-01-05": 4.0}  # history before now is not load
