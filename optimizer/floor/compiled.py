@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -146,18 +147,36 @@ def _csr(n: int, rows: list[list[Any]], dtypes: tuple[Any, ...]) -> tuple[np.nda
     return (ptr, *cols)
 
 
-def day_slots(problem: FloorProblem, timeline: Timeline, calendar: int) -> float:
-    """Working slots of an average working day of `calendar` over the first four weeks."""
+def frozen_edge(problem: FloorProblem, timeline: Timeline) -> int:
+    """The slot edge ending the frozen window: right after the last working slot of the
+    `frozen_working_days`-th working day of `default_calendar` from now (working days are the
+    calendar's local dates having a working slot at or after now; a fractional day counts that
+    share of the day's working slots, rounded up). 0 when nothing is frozen."""
+    days = problem.frozen_working_days
+    if days <= 0:
+        return 0
     clock = timeline.clock
-    horizon = min(timeline.n_slots, math.ceil(28 * 24 * 60 / clock.slot_minutes))
-    idx = np.flatnonzero(timeline.calendar_work[calendar, :horizon])
-    if len(idx) == 0:
-        idx = np.flatnonzero(timeline.calendar_work[calendar])
-    if len(idx) == 0:
-        return 24 * 60 / clock.slot_minutes
-    tz = clock.tz
-    days = {clock.at(int(t)).astimezone(tz).date() for t in idx}
-    return len(idx) / max(1, len(days))
+    cal_i = problem.calendar_index[problem.default_calendar]
+    working = np.flatnonzero(timeline.calendar_work[cal_i])
+    if len(working) == 0:
+        return 0
+    tz = ZoneInfo(problem.calendars[cal_i].timezone)
+    whole, frac = int(days), days - int(days)
+    counts: list[int] = []
+    last_day = None
+    for t in working.tolist():
+        day = clock.at(t).astimezone(tz).date()
+        if day != last_day:
+            if len(counts) > whole:
+                break
+            counts.append(0)
+            last_day = day
+        counts[-1] += 1
+    need = sum(counts[:whole])
+    if frac > 0 and whole < len(counts):
+        need += math.ceil(frac * counts[whole] - 1e-9)
+    need = min(need, len(working))
+    return int(working[need - 1]) + 1 if need > 0 else 0
 
 
 def parse_previous(problem: FloorProblem, timeline: Timeline) -> dict[str, PreviousTask]:
@@ -311,11 +330,7 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
 
     # Fixed tasks and the previous plan.
     previous = parse_previous(problem, timeline)
-    frozen_edge = 0
-    if previous and problem.frozen_working_days > 0:
-        per_day = day_slots(problem, timeline, default_cal)
-        count = math.ceil(round(problem.frozen_working_days * per_day, 9))
-        frozen_edge = timeline.working_slots_from(default_cal, 0, count)
+    edge = frozen_edge(problem, timeline) if previous else 0
 
     fix = np.zeros(n, dtype=np.int64)
     fix_start = np.zeros(n, dtype=np.int64)
@@ -332,11 +347,13 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
         given = [(res_ix[r], units_of.get(res_ix[r], 1)) for r in t.resources]
         prev = previous.get(t.id)
         prev_layout = None
+        prev_known: list[tuple[int, int]] = []
         if prev is not None:
             has_prev[i] = 1
             prev_start[i] = prev.start
             ids = [res_ix.get(r, -1) for r in prev.resources]
             prev_rows.append([(r,) for r in ids])
+            prev_known = [(r, units_of.get(r, 1)) for r in dict.fromkeys(ids) if r >= 0]
             if -1 not in ids:
                 prev_layout = _match_layout(named, groups, ids)
         else:
@@ -345,27 +362,23 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
             fix[i] = DONE
             fix_start[i] = clock.floor(t.start)  # type: ignore[arg-type]
             fix_end[i] = clock.ceil(t.end)  # type: ignore[arg-type]
-            given_rows.append(given)
         elif t.status == "in_progress":
             fix[i] = IN_PROGRESS
             fix_start[i] = clock.floor(t.started)  # type: ignore[arg-type]
-            given_rows.append(given)
+            if not given and prev_layout is not None:
+                # Who was doing it keeps doing it.
+                given = [(r, units_of.get(r, 1)) for r in prev_layout]
         elif t.pinned:
             fix[i] = PINNED
             fix_start[i] = clock.floor(t.start)  # type: ignore[arg-type]
-            given_rows.append(given)
-        elif (
-            prev is not None
-            and prev_layout is not None
-            and frozen_edge > 0
-            and 0 <= prev.start < frozen_edge
-        ):
+        elif prev is not None and 0 <= prev.start < edge:
             fix[i] = FROZEN
             fix_start[i] = prev.start
-            given_rows.append([(r, units_of.get(r, 1)) for r in prev_layout])
+            given = prev_known
         else:
-            given_rows.append([])
-        if prev_layout is not None and work[i] > 0:
+            given = []
+        given_rows.append(given)
+        if prev_layout is not None:
             prev_ok[i] = 1
         prev_layouts.append(prev_layout)
 
@@ -459,7 +472,7 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
         has_due=has_due,
         weight=weight,
         slot_hours=clock.slot_minutes / 60.0,
-        frozen_edge=frozen_edge,
+        frozen_edge=edge,
         previous=previous,
         notes=notes,
     )

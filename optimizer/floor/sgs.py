@@ -238,7 +238,7 @@ def _choose(
     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
     if grp_ptr[i] == grp_ptr[i + 1]:
         if at_start:
-            e = _fits_at(
+            e = _fits_from(
                 t, w, it, set_r, set_u, nset, c, usage, resv, use_resv, res_work, cal_work, cap
             )
             if e < 0:
@@ -280,7 +280,7 @@ def _choose(
                     set_r[nset] = r
                     set_u[nset] = 1
                     if at_start:
-                        e = _fits_at(
+                        e = _fits_from(
                             t, w, it, set_r, set_u, nset + 1, c, usage, resv, use_resv, res_work,
                             cal_work, cap,
                         )  # fmt: skip
@@ -324,15 +324,31 @@ def _fill_any(i, g, set_r, set_u):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def _forced_end(s, w, intr, set_r, nset, res_work, cal_work, c):  # pragma: no cover - compiled
-    """End of a task forced to start at `s` (pinned, frozen): progress counted from max(s, 0);
-    a non-interruptible task that cannot run in one stretch is counted as interruptible;
-    beyond the horizon: -1."""
+    """End of a task whose start is fixed at `s` (in progress, pinned, frozen): its work runs
+    from the first progress slot at or after max(s, 0); a non-interruptible task that cannot
+    run in one stretch there is counted as interruptible; beyond the horizon: -1."""
+    T = res_work.shape[1]
     lo = max(s, 0)
     if w == 0:
         return lo
+    while lo < T and not _progress(lo, set_r, nset, res_work, cal_work, c):
+        lo += 1
+    if lo >= T:
+        return -1
     e, _b = _span(lo, w, intr, set_r, nset, res_work, cal_work, c)
     if e < 0 and intr == 0:
         e, _b = _span(lo, w, 1, set_r, nset, res_work, cal_work, c)
+    return e
+
+
+@njit(cache=True)
+def _fits_from(s, w, intr, set_r, set_u, nset, c, usage, resv, use_resv, res_work, cal_work, cap):
+    """End of the task started at the fixed `s` when its resources have room, else -1."""  # noqa
+    e = _forced_end(s, w, intr, set_r, nset, res_work, cal_work, c)
+    if e < 0:
+        return -1
+    if _conflict(max(s, 0), e, set_r, set_u, nset, usage, resv, use_resv, cap) >= 0:
+        return -1
     return e
 
 
@@ -391,31 +407,7 @@ def decode(
             if kind == DONE:
                 start[i] = fix_start[i]
                 end[i] = fix_end[i]
-            elif kind == IN_PROGRESS:
-                lo = max(fix_start[i], 0)
-                s = lo
-                e = lo
-                if w > 0:
-                    if nset > 0:
-                        s, e = _earliest(
-                            lo, w, intr[i], set_r, set_u, nset, cal[i], BIG, usage, resv, 0,
-                            parent, res_work, cal_work, cap,
-                        )  # fmt: skip
-                    else:
-                        nset, s, e = _choose(i, lo, g, set_r, set_u, usage, resv, 0, parent, False)
-                    if s < 0:
-                        if nset == 0 and grp_ptr[i] < grp_ptr[i + 1]:
-                            nset = _fill_any(i, g, set_r, set_u)
-                        e = _forced_end(lo, w, 1, set_r, nset, res_work, cal_work, cal[i])
-                        if e < 0:
-                            if not force_fail:
-                                return -(i + 1)
-                            e = min(lo + w, T)
-                        forced[i] = 1
-                    _place(lo, e, set_r, set_u, nset, usage, parent, cap)
-                start[i] = fix_start[i]
-                end[i] = e
-            else:  # pinned or frozen: the start is kept
+            else:  # in progress, pinned or frozen: the start is kept, the work follows it
                 s = fix_start[i]
                 if w > 0 and nset == 0 and (grp_ptr[i] < grp_ptr[i + 1]):
                     nset, s2, e2 = _choose(i, s, g, set_r, set_u, usage, resv, 0, parent, True)
@@ -435,8 +427,6 @@ def decode(
                     _place(s, e, set_r, set_u, nset, usage, parent, cap)
                 start[i] = s
                 end[i] = e
-            if w == 0 and kind != DONE:
-                nset = 0
             for k in range(nset):
                 out_res[lay_ptr[i] + k] = set_r[k]
             out_n[i] = nset
@@ -446,7 +436,7 @@ def decode(
     resv_e = np.full(n, -1, dtype=np.int64)
     if sticky and use_resv:
         for i in range(n):
-            if fix[i] != FREE or prev_ok[i] == 0 or prev_start[i] < 0:
+            if fix[i] != FREE or prev_ok[i] == 0 or prev_start[i] < 0 or work[i] == 0:
                 continue
             nset = _layout_set(i, lay_ptr, prev_asg, nd_ptr, nd_units, set_r, set_u)
             s = prev_start[i]
@@ -497,9 +487,16 @@ def decode(
             s = t
             if sticky and has_prev[i] and prev_start[i] >= t:
                 s = prev_start[i]
+            # A milestone holds nothing but names its demands' resources (previous ones first).
+            if prev_ok[i]:
+                nset = _layout_set(i, lay_ptr, prev_asg, nd_ptr, nd_units, set_r, set_u)
+            else:
+                nset = _fill_any(i, g, set_r, set_u)
             start[i] = s
             end[i] = s
-            out_n[i] = 0
+            for k in range(nset):
+                out_res[lay_ptr[i] + k] = set_r[k]
+            out_n[i] = nset
             continue
         placed = False
         if sticky and prev_ok[i] and prev_start[i] >= t:
@@ -576,10 +573,10 @@ def evaluate(g, start, end, out_res, out_n, forced, pscore):  # pragma: no cover
             v = (end[i] - dl[i]) * slot_h
             viol += v
             pviol[p] += v
-        if forced[i] and fix[i] != FROZEN and fix[i] != PINNED:
+        if forced[i] and fix[i] == FREE:
             viol += 1000.0
             pviol[p] += 1000.0
-        if has_prev[i] and fix[i] != IN_PROGRESS:
+        if has_prev[i]:
             if start[i] != prev_start[i]:
                 moved += 1
             else:
