@@ -284,6 +284,7 @@ def test_browser_screenshot_is_not_blank(big_outputs: Path, tmp_path: Path) -> N
     run_chromium(
         tmp_path,
         (big_outputs / "plan.html").as_uri() + "#expand=SO001,SO002",
+        "--run-all-compositor-stages-before-draw",
         f"--screenshot={shot}",
         "--window-size=1600,1000",
     )

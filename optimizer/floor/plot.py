@@ -81,6 +81,7 @@ class _Order:
     lateness: float  # hours
     late: bool
     bottleneck: str
+    reason: str
     critical_chain: list[str]
     tasks: list[int] = field(default_factory=list)  # indices into _Floor.tasks, by start
 
@@ -94,6 +95,8 @@ class _Resource:
     available: dict[date, float] | None  # None: `per_day` every day
     per_day: float
     assumed: bool
+    kind: str = ""
+    utilisation: float | None = None
 
     def capacity(self, day: date) -> float:
         if self.available is not None:
@@ -310,6 +313,7 @@ def _order(
         lateness=lateness,
         late=bool(late) if isinstance(late, bool) else lateness > 1e-9,
         bottleneck=str(p.get("bottleneck") or ""),
+        reason=str(p.get("reason") or ""),
         critical_chain=[str(x) for x in p.get("critical_chain") or []],
         tasks=members,
     )
@@ -342,6 +346,8 @@ def _resource(r: dict[str, Any]) -> _Resource | None:
         available=available,
         per_day=per_day,
         assumed=assumed,
+        kind=str(r.get("kind") or ""),
+        utilisation=_num(r.get("utilisation")),
     )
 
 
@@ -394,7 +400,7 @@ def _png_orders(floor: _Floor) -> tuple[list[_Order], str]:
 
 def _png_resources(floor: _Floor, days: list[date]) -> tuple[list[_Resource], list[list[float]]]:
     """The most loaded resources (peak percent of capacity) and their per-day percent rows."""
-    rows: list[tuple[float, int, _Resource, list[float]]] = []
+    rows: list[tuple[tuple[int, float], int, _Resource, list[float]]] = []
     for k, r in enumerate(floor.resources):
         row = []
         for day in days:
@@ -403,9 +409,12 @@ def _png_resources(floor: _Floor, days: list[date]) -> tuple[list[_Resource], li
                 row.append(0.0)
             else:
                 row.append(load / cap * 100 if cap > 0 else 1e6)
-        rows.append((max(row, default=0.0), k, r, row))
+        # Most loaded: most days over capacity, then the highest total percent.
+        rows.append(
+            ((sum(v > 100 + 1e-9 for v in row), sum(min(v, 1000.0) for v in row)), k, r, row)
+        )
     if len(rows) > PNG_MAX_RESOURCES:
-        rows = sorted(rows, key=lambda x: (-x[0], x[1]))[:PNG_MAX_RESOURCES]
+        rows = sorted(rows, key=lambda x: (-x[0][0], -x[0][1], x[1]))[:PNG_MAX_RESOURCES]
         rows.sort(key=lambda x: x[1])
     return [x[2] for x in rows], [x[3] for x in rows]
 
@@ -448,7 +457,9 @@ def _figure(floor: _Floor, title: str) -> Figure:
     axis.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=floor.tz))
     axis.set_xlabel(f"local time ({floor.tz_name})", fontsize=9)
     if span is not None:
-        gantt.set_xlim(mdates.date2num(span[0]), mdates.date2num(span[1]))
+        lo, hi = mdates.date2num(span[0]), mdates.date2num(span[1])
+        # Room on the right for the lateness of orders that end last.
+        gantt.set_xlim(lo, hi + (hi - lo) * (0.09 if any(o.late for o in orders) else 0.0))
     fig.subplots_adjust(left=0.16, right=0.97, top=1 - 0.6 / fig.get_figheight(), bottom=0.06)
     return fig
 
@@ -474,7 +485,7 @@ def _draw_orders(ax: Axes, floor: _Floor, orders: list[_Order], note: str) -> No
             )
     if floor.now is not None:
         ax.axvline(mdates.date2num(floor.now), color="grey", ls="--", lw=1)
-    labels = [f"{o.id} {o.name[:22]}" if o.name and o.name != o.id else o.id for o in orders]
+    labels = [f"{o.id} {_short_name(o)[:24]}".strip() for o in orders]
     ax.set_yticks(range(len(orders)), labels, fontsize=6.5 if small else 8)
     ax.set_ylim(len(orders) - 0.5, -0.7)
     ax.grid(axis="x", alpha=0.3)
@@ -538,6 +549,11 @@ def _draw_load(
         ax.axvline(mdates.date2num(floor.now), color="#333", ls="--", lw=1)
 
 
+def _short_name(o: _Order) -> str:
+    """The order's name without the order id it often starts with."""
+    return (o.name[len(o.id) :] if o.name.startswith(o.id) else o.name).strip()
+
+
 def _hours(h: float) -> str:
     if h >= 48:
         return f"{h:.0f} h ({h / 24:.1f} d)"
@@ -599,6 +615,7 @@ def _page_data(floor: _Floor, title: str) -> dict[str, Any]:
             "late": o.late,
             "lh": round(o.lateness, 2),
             "bn": o.bottleneck,
+            "why": o.reason,
             "t": o.tasks,
         }
         for o in floor.orders
@@ -611,7 +628,7 @@ def _page_data(floor: _Floor, title: str) -> dict[str, Any]:
                 cells += [day_index[day], round(r.load.get(day, 0.0), 3), r.capacity(day)]
         resources.append(
             {"id": r.id, "name": r.name, "u": r.units, "pd": r.per_day, "c": cells,
-             "tot": round(sum(r.load.values()), 2)}
+             "tot": round(sum(r.load.values()), 2), "kind": r.kind, "util": r.utilisation}
         )  # fmt: skip
     return {
         "title": title,
@@ -839,6 +856,8 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) =>
   ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 const fmtH = (h) => h >= 48 ? Math.round(h) + " h (" + (h / 24).toFixed(1) + " d)"
   : (h < 10 ? h.toFixed(1) : String(Math.round(h))) + " h";
+const shortH = (h) => h >= 48 ? (h / 24).toFixed(1) + " d" : (h < 10 ? h.toFixed(1) : String(Math.round(h))) + " h";
+const shortName = (o) => (o.name.startsWith(o.id) ? o.name.slice(o.id.length) : o.name).trim();
 const trunc = (s, n) => s.length > n ? s.slice(0, n - 1) + "\u2026" : s;
 const orderIndex = new Map(orders.map((o, i) => [o.id, i]));
 
@@ -952,6 +971,7 @@ function draw() {
       let tipTxt = o.id + (o.name ? " \u2014 " + o.name : "") + "\nforecast end " + o.end_txt;
       if (o.due !== null) tipTxt += "\ndue " + o.due_txt + (o.late ? "\nLATE by " + fmtH(o.lh) : "\non time");
       if (o.bn) tipTxt += "\nbottleneck " + o.bn;
+      if (o.why) tipTxt += "\n" + o.why;
       tipTxt += "\n" + o.t.length + " tasks (click to " + (exp ? "collapse" : "expand") + ")";
       let endX = 0;
       if (o.s !== null && o.e !== null) {
@@ -970,8 +990,8 @@ function draw() {
         '<rect class="row-bg" x="0" y="0" width="' + LABEL_W + '" height="' + ORDER_H + '"/>' +
         '<text class="caret" x="6" y="15">' + (exp ? "\u25BE" : "\u25B8") + "</text>" +
         '<text class="oid" x="20" y="15">' + esc(trunc(o.id, 14)) + "</text>" +
-        '<text class="oname" x="112" y="15">' + esc(trunc(o.name === o.id ? "" : o.name, o.late ? 17 : 27)) + "</text>" +
-        (o.late ? '<text class="late-label" x="' + (LABEL_W - 6) + '" y="15" text-anchor="end">+' + esc(fmtH(o.lh)) + "</text>" : "") +
+        '<text class="oname" x="112" y="15">' + esc(trunc(shortName(o), o.late ? 19 : 29)) + "</text>" +
+        (o.late ? '<text class="late-label" x="' + (LABEL_W - 6) + '" y="15" text-anchor="end">+' + esc(shortH(o.lh)) + "</text>" : "") +
         "<title>" + esc(tipTxt) + "</title></g>");
     } else {
       const t = tasks[row.i];
@@ -982,7 +1002,9 @@ function draw() {
       c.push('<rect class="task-bar st-' + STATUS[t[5]] + (t[6] ? " crit" : "") + '" data-task="' + esc(t[0]) +
         '" data-resources="' + esc(t[8]) + '" x="' + x + '" y="' + (y + 3) + '" width="' + w + '" height="' + (TASK_H - 6) + '" rx="1.5"><title>' + esc(tipTxt) + "</title></rect>");
       bars++;
-      const name = t[1] ? t[0].slice(t[0].indexOf("/") + 1) + " \u00B7 " + t[1] : t[0];
+      const owner = t[2] >= 0 ? orders[t[2]].id + "/" : "";
+      const tid = owner && t[0].startsWith(owner) ? t[0].slice(owner.length) : t[0];
+      const name = t[1] ? tid + " \u00B7 " + t[1] : tid;
       l.push('<text class="task-label" x="34" y="' + (y + 12) + '" data-task="' + esc(t[0]) + '">' + esc(trunc(name, 42)) + "<title>" + esc(tipTxt) + "</title></text>");
     }
   }
@@ -1043,12 +1065,13 @@ function filterRes() {
     if (state.overOnly && !resStats[k].over) return false;
     return !f || r.id.toLowerCase().includes(f) || r.name.toLowerCase().includes(f);
   });
-  const t = ['<tr><th>resource</th><th>name</th><th>units</th><th>load h</th><th>peak % of day</th><th>days over 100 %</th></tr>'];
+  const t = ['<tr><th>resource</th><th>name</th><th>kind</th><th>units</th><th>load h</th><th>utilisation</th><th>peak % of day</th><th>days over 100 %</th></tr>'];
   const sorted = shownRes.slice().sort((a, b) => (resStats[b].over - resStats[a].over) || (resStats[b].peak - resStats[a].peak) || (a - b));
   for (const k of sorted) {
     const r = D.resources[k], s = resStats[k];
     t.push('<tr class="res-row' + (s.over ? " over" : "") + '" data-resource="' + esc(r.id) + '"><td>' + esc(r.id) + "</td><td>" + esc(r.name) +
-      '</td><td class="num">' + r.u + '</td><td class="num">' + r.tot + '</td><td class="num peak">' +
+      "</td><td>" + esc(r.kind) + '</td><td class="num">' + r.u + '</td><td class="num">' + r.tot +
+      '</td><td class="num">' + (r.util === null ? "" : Math.round(r.util * 100) + " %") + '</td><td class="num peak">' +
       (s.peak === Infinity ? "no capacity" : Math.round(s.peak)) + '</td><td class="num">' + s.over + "</td></tr>");
   }
   $("load-table").innerHTML = D.resources.length ? t.join("") : "";
