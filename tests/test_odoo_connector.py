@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,6 +26,7 @@ from optimizer.odoo import (
     OdooNotFoundError,
     OdooServerError,
     OdooValidationError,
+    ReplanError,
     Transport,
     read_snapshot,
     replan,
@@ -296,7 +298,8 @@ def test_json2_sends_named_parameters_with_a_bearer_key(fake_odoo: tuple[str, Fa
 
 
 class MemoryOdoo(Transport):
-    """An in-memory stand-in for the few model methods the connector calls."""
+    """An in-memory stand-in for the few model methods the connector calls: ``search_read``
+    (domains with ``|``/``&`` and ``in = != > <`` terms) and ``apply_schedule``."""
 
     def __init__(self, records: dict[str, list[dict[str, Any]]]) -> None:
         self.records = records
@@ -317,22 +320,46 @@ class MemoryOdoo(Transport):
                 "conflicts": [],
             }
         assert method == "search_read" and kwargs["order"] == "id"
-        rows = [
-            r
-            for r in self.records.get(model, [])
-            if all(self._match(r, t) for t in kwargs["domain"])
-        ]
+        rows = [r for r in self.records.get(model, []) if self._match(r, kwargs["domain"])]
         rows.sort(key=lambda r: r["id"])
         return rows[kwargs["offset"] : kwargs["offset"] + kwargs["limit"]]
 
     @staticmethod
-    def _match(row: dict[str, Any], term: list[Any]) -> bool:
-        name, op, value = term
-        if op == "in":
-            own = row.get(name)
-            own = own[0] if isinstance(own, list) else own
-            return own in value
-        return True  # the open-projects domain: every stored project is open
+    def _match(row: dict[str, Any], domain: list[Any]) -> bool:
+        """Odoo's prefix-notation domain on one stored row; a field the row lacks (or a
+        dotted path) matches anything."""
+        tokens = list(domain)
+
+        def term(name: str, op: str, value: Any) -> bool:
+            if name not in row:
+                return True
+            own = row[name]
+            own = own[0] if isinstance(own, list) and own and op != "in" else own
+            if isinstance(own, list) and op == "in":
+                own = own[0] if own else False
+            ops = {
+                "in": lambda: own in value,
+                "=": lambda: own == value,
+                "!=": lambda: own != value,
+                ">": lambda: own > value,
+                "<": lambda: own < value,
+            }
+            return ops[op]()
+
+        def parse() -> bool:
+            token = tokens.pop(0)
+            if token in ("|", "&"):
+                left, right = parse(), parse()
+                return (left or right) if token == "|" else (left and right)
+            return term(*token)
+
+        result = True
+        while tokens:
+            result = parse() and result
+        return result
+
+    def applied(self) -> list[dict[str, Any]]:
+        return [c[2]["payload"] for c in self.calls if c[1] == "apply_schedule"]
 
 
 def test_reader_pages_and_reads_by_id_lists() -> None:
@@ -363,36 +390,183 @@ def test_reader_pages_and_reads_by_id_lists() -> None:
     assert (len(rows), calls) == (11, 2), "a full last page needs one more, empty, page"
 
 
-def test_replan_reads_solves_and_writes_back_once() -> None:
-    projects = [
+SHANGHAI = "Asia/Shanghai"
+WRITE = "2026-11-24 10:00:00"
+
+
+def shop_floor(tasks: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """One order of My Company on a Shanghai 8-12 / 13-17 calendar with a public holiday on
+    Tuesday 1 December 2026; Li (user 7, welder at 75%, on leave Wednesday) and Wang (user 8,
+    welder at 25%)."""
+    attendances = []
+    for day in range(5):
+        for k, (start, end, period) in enumerate(
+            [(8, 12, "morning"), (12, 13, "lunch"), (13, 17, "afternoon")]
+        ):
+            attendances.append(
+                {
+                    "id": 10 * day + k + 1,
+                    "calendar_id": [1, "Standard"],
+                    "dayofweek": str(day),
+                    "hour_from": float(start),
+                    "hour_to": float(end),
+                    "day_period": period,
+                    "week_type": False,
+                    "date_from": False,
+                    "date_to": False,
+                    "display_type": False,
+                    "resource_id": False,
+                }
+            )
+    people = [(21, 7, 501, "Li"), (22, 8, 502, "Wang")]
+    return {
+        "project.project": [
+            {
+                "id": 1,
+                "name": "S00001",
+                "order_commitment_date": "2026-12-10 09:00:00",
+                "order_priority": "1",
+                "company_id": [1, "My Company"],
+            }
+        ],
+        "project.task": [
+            {
+                "project_id": [1, "S00001"],
+                "write_date": WRITE,
+                "state": "01_in_progress",
+                "company_id": [1, "My Company"],
+                "headcount": 1,
+                **t,
+            }
+            for t in tasks
+        ],
+        "res.company": [{"id": 1, "name": "My Company", "resource_calendar_id": [1, "Std"]}],
+        "resource.calendar": [
+            {
+                "id": 1,
+                "name": "Standard 40 hours/week",
+                "tz": SHANGHAI,
+                "two_weeks_calendar": False,
+                "company_id": [1, "My Company"],
+                "flexible_hours": False,
+            }
+        ],
+        "resource.calendar.attendance": attendances,
+        "resource.calendar.leaves": [
+            {
+                "id": 1,
+                "name": "Public holiday",
+                "date_from": "2026-11-30 16:00:00",
+                "date_to": "2026-12-01 16:00:00",
+                "resource_id": False,
+                "calendar_id": [1, "Standard"],
+                "company_id": [1, "My Company"],
+            },
+            {
+                "id": 2,
+                "name": "Li's leave",
+                "date_from": "2026-12-01 16:00:00",
+                "date_to": "2026-12-02 16:00:00",
+                "resource_id": [501, "Li"],
+                "calendar_id": [1, "Standard"],
+                "company_id": [1, "My Company"],
+            },
+        ],
+        "hr.employee.public": [
+            {
+                "id": eid,
+                "name": name,
+                "user_id": [uid, name],
+                "resource_id": [rid, name],
+                "resource_calendar_id": [1, "Standard"],
+                "tz": SHANGHAI,
+                "company_id": [1, "My Company"],
+            }
+            for eid, uid, rid, name in people
+        ],
+        "hr.employee.skill": [
+            {
+                "id": 1,
+                "employee_id": [21, "Li"],
+                "skill_id": [5, "Welding"],
+                "skill_level_id": [8, "Senior"],
+                "skill_type_id": [3, "Trades"],
+                "level_progress": 75,
+            },
+            {
+                "id": 2,
+                "employee_id": [22, "Wang"],
+                "skill_id": [5, "Welding"],
+                "skill_level_id": [7, "Junior"],
+                "skill_type_id": [3, "Trades"],
+                "level_progress": 25,
+            },
+        ],
+        "hr.skill.level": [
+            {"id": 7, "name": "Junior", "level_progress": 25, "skill_type_id": [3, "Trades"]},
+            {"id": 8, "name": "Senior", "level_progress": 75, "skill_type_id": [3, "Trades"]},
+        ],
+    }
+
+
+def local(text: str) -> datetime:
+    """An Odoo UTC datetime text in Shanghai time."""
+    return (
+        datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+        .replace(tzinfo=ZoneInfo("UTC"))
+        .astimezone(ZoneInfo(SHANGHAI))
+    )
+
+
+def test_replan_plans_on_calendars_with_skills_and_writes_back_once() -> None:
+    tasks = [
+        {"id": 1, "name": "Cut", "duration_hours": 8.0, "depend_on_ids": []},
         {
-            "id": 1,
-            "name": "P1",
-            "order_commitment_date": "2026-12-02 08:00:00",
-            "order_priority": "1",
-        }
+            "id": 2,
+            "name": "Weld",
+            "duration_hours": 4.0,
+            "depend_on_ids": [1],
+            "skill_id": [5, "Welding"],
+            "skill_level_id": [8, "Senior"],
+        },
+        {"id": 3, "name": "Paint", "duration_hours": 2.0, "depend_on_ids": [2], "user_ids": [8]},
     ]
+    odoo = MemoryOdoo(shop_floor(tasks))
+    # Monday 30 November 2026, 08:00 in Shanghai
+    result = replan(odoo, [1], time_limit=1, plan_id="job-1", start=datetime(2026, 11, 30, 0))
+    (payload,) = odoo.applied()
+    assert payload["plan_id"] == "job-1" and result["applied"] == 3
+    rows = {row["task_id"]: row for row in payload["tasks"]}
+    cut, weld, paint = (rows[i] for i in (1, 2, 3))
+    assert (local(cut["planned_start"]).hour, local(cut["planned_end"]).hour) == (8, 17), (
+        "8 working hours around the lunch break"
+    )
+    assert local(weld["planned_start"]) == datetime(2026, 12, 3, 8, tzinfo=ZoneInfo(SHANGHAI)), (
+        "Tuesday is a public holiday, Wednesday the only senior welder is on leave"
+    )
+    assert weld["user_ids"] == [7], "the qualified person"
+    assert paint["planned_start"] >= weld["planned_end"] and paint["user_ids"] == [8]
+    models = [c[0] for c in odoo.calls]
+    for model in ("hr.employee.public", "hr.employee.skill", "resource.calendar.leaves"):
+        assert model in models
+    (leaves_read,) = [c[2] for c in odoo.calls if c[0] == "resource.calendar.leaves"]
+    assert ["time_type", "=", "leave"] in leaves_read["domain"]
+    assert ["date_to", ">", "2026-11-30 00:00:00"] in leaves_read["domain"]
+
+
+def test_replan_refuses_to_write_what_cannot_be_planned() -> None:
     tasks = [
         {
-            "id": t,
-            "name": f"T{t}",
-            "project_id": [1, "P1"],
-            "depend_on_ids": [t - 1] if t > 1 else [],
-            "write_date": "2026-11-24 10:00:00",
-            "duration_hours": 2.0,
-            "state": "01_in_progress",
+            "id": 1,
+            "name": "Weld",
+            "duration_hours": 4.0,
+            "depend_on_ids": [],
+            "skill_id": [5, "Welding"],
+            "skill_level_id": [8, "Senior"],
+            "headcount": 2,
         }
-        for t in (1, 2, 3)
     ]
-    odoo = MemoryOdoo({"project.project": projects, "project.task": tasks})
-    result = replan(odoo, [1], time_limit=2, plan_id="job-1", start=datetime(2026, 12, 1, 8))
-    applies = [c for c in odoo.calls if c[1] == "apply_schedule"]
-    assert len(applies) == 1, "the whole plan in one call"
-    payload = applies[0][2]["payload"]
-    assert payload["plan_id"] == "job-1"
-    assert [t["planned_start"] for t in payload["tasks"]] == [
-        "2026-12-01 08:00:00",
-        "2026-12-01 10:00:00",
-        "2026-12-01 12:00:00",
-    ]
-    assert result["applied"] == 3 and result["figures"]["tasks_planned"] == 3
+    odoo = MemoryOdoo(shop_floor(tasks))
+    with pytest.raises(ReplanError, match=r"needs 2 people with Welding at level >= 75%"):
+        replan(odoo, [1], time_limit=1, plan_id="job-2", start=datetime(2026, 11, 30, 0))
+    assert odoo.applied() == [], "nothing written"

@@ -532,3 +532,24 @@ def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
     assert payload["figures"]["tasks_fixed"] == 1
     assert payload["status"] == "FEASIBLE" and payload["plan_id"] == "odoo-prod-135"
     assert problem.name == "odoo"
+
+
+def test_a_person_carries_one_started_task_the_others_wait_in_the_queue() -> None:
+    early, later = "2026-11-27 01:00:00", "2026-11-27 03:00:00"
+    snap = floor_snapshot(
+        [
+            task(1, 6.0, user_ids=[100], planned_start=early, effective_hours=1.0),
+            task(2, 4.0, user_ids=[100], planned_start=later, effective_hours=1.0),
+            task(3, 4.0, skill_id=WELDING, skill_level_id=[8, "Senior"], planned_start=later),
+            task(4, 4.0, skill_id=WELDING, skill_level_id=[7, "Junior"], planned_start=later),
+        ]
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    tasks = by_id(problem.tasks)
+    assert (tasks["t1"].status, tasks["t1"].resources) == ("in_progress", ("e10",))
+    assert (tasks["t2"].status, tasks["t2"].hours, tasks["t2"].started) == ("todo", 3.0, None)
+    assert tasks["t3"].status == "todo", "its only senior welder carries task 1"
+    assert (tasks["t4"].status, tasks["t4"].resources) == ("in_progress", ("e12",)), (
+        "a qualified person nobody else holds"
+    )
+    assert ctx.started == {1, 4}

@@ -41,12 +41,14 @@ Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
   on each of its leaf tasks. Work: ``duration_hours`` (working hours per person), else
   ``allocated_hours / headcount``. Done and cancelled tasks are left out and their
   dependencies count as satisfied.
-- **Work in progress**: an open task with time spent (``effective_hours`` > 0) or, unless
-  waiting on a dependency, a ``planned_start`` before ``now`` has started: it keeps
+- **Work in progress**: an open task with a ``planned_start`` before ``now`` has started
+  (time spent, ``effective_hours`` > 0, or not waiting on a dependency): it keeps
   ``planned_start`` as its start and has ``max(work - effective_hours / people, one slot)``
-  hours left (its assignees, if any, keep it). Dependencies *into* a started task are
-  dropped: the work has begun, whatever its predecessors say. Time spent on a task without
-  a ``planned_start`` only shortens it.
+  hours left. A started task holds its people from its start on, so a person carries one
+  started task: by start date, each keeps its assignees, or takes qualified people no other
+  started task holds, or else goes back to the queue with its remaining hours. Dependencies
+  *into* a started task are dropped: the work has begun, whatever its predecessors say. Time
+  spent on a task that has not started by these rules only shortens it.
 - **Pinned tasks** keep their dates in Odoo (the addon never moves them), so they are not
   planned: ``[planned_start, planned_end)`` is busy time (a leave) of their assignees and
   their successors start after ``planned_end`` (SS: ``planned_start``) plus the lag, as
@@ -482,7 +484,6 @@ def records_to_problem(
     tasks_out: list[dict[str, Any]] = []
     task_odoo_ids: dict[str, int] = {}
     write_dates: dict[str, str] = {}
-    started: set[int] = set()
     understaffed: list[str] = []
     company_calendars: dict[str, str] = {}
     for tid, task in schedulable.items():
@@ -502,13 +503,13 @@ def records_to_problem(
         company_calendars[key] = people.company_calendar(company)
         if not row["demands"]:
             row["calendar"] = company_calendars[key]
-        if _progress(row, task, crew, named, now, slot_minutes / 60.0):
-            started.add(tid)
+        _progress(row, task, crew, named, now, slot_minutes / 60.0)
         tasks_out.append(row)
         task_odoo_ids[key] = tid
         write_dates[key] = str(task["write_date"])[:19]
     if understaffed:
         raise ProblemError("tasks", "cannot staff: " + "; ".join(understaffed))
+    started = _one_started_task_per_person(tasks_out, people, task_odoo_ids)
     fixed, fixed_ends = _fixed(pinned, snapshot.external_tasks, people, company_of, now)
 
     # ---- dependencies
@@ -639,6 +640,40 @@ def _progress(
     if effective > 0:
         row["hours"] = remaining
     return False
+
+
+def _one_started_task_per_person(
+    rows: list[dict[str, Any]], people: _People, task_odoo_ids: Mapping[str, int]
+) -> set[int]:
+    """Started tasks hold their people from their start on, so a person can carry one only:
+    by start date, a started task keeps its assignees, or takes qualified people nobody else
+    holds, or else goes back to the queue (its remaining hours, no start). Returns the Odoo
+    ids of the tasks left in progress."""
+    taken: set[str] = set()
+    kept: set[int] = set()
+    candidates = [r for r in rows if r.get("status") == "in_progress"]
+    for row in sorted(candidates, key=lambda r: (r["started"], r["id"])):
+        demands = row["demands"]
+        crew: list[str] | None = list(row.get("resources") or ())
+        if crew and taken & set(crew):
+            crew = None
+        elif not crew and demands:
+            (demand,) = demands
+            free = [
+                f"e{e}"
+                for e in people.qualified(demand["skill"], demand["level"])
+                if f"e{e}" not in taken
+            ]
+            crew = free[: demand["count"]] if len(free) >= demand["count"] else None
+        if crew is None:
+            row["hours"] = row.pop("remaining_hours")
+            for key in ("status", "started", "resources"):
+                row.pop(key, None)
+            continue
+        row["resources"] = crew
+        taken.update(crew)
+        kept.add(task_odoo_ids[row["id"]])
+    return kept
 
 
 def _fixed(

@@ -1,16 +1,22 @@
-"""One re-plan: read the portfolio from Odoo, map, solve, check, and write back in ONE call."""
+"""One re-plan: read the portfolio from Odoo, map it to a shop-floor problem, solve, check, and
+write back in ONE call.
+
+read (`read_snapshot`) -> map (`records_to_problem`) -> `plan_floor` (``solve_floor``, then
+``annotate``, ``explain_infeasible`` for an infeasible plan, and the independent
+``check_floor``) -> `plan_to_payload` -> one ``order.planning.run.apply_schedule`` call. Nothing
+is written when the plan is infeasible or fails the check: `ReplanError` says why.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from optimizer.checker import check
-from optimizer.engine import solve
+from optimizer.model import ProblemError
 from optimizer.odoo.mapping import plan_to_payload, records_to_problem
 from optimizer.odoo.reader import read_snapshot
 from optimizer.odoo.transport import Transport
@@ -21,16 +27,17 @@ APPLY_MODEL, APPLY_METHOD = "order.planning.run", "apply_schedule"
 
 
 class ReplanError(RuntimeError):
-    """The plan could not be made (infeasible, or it failed the independent check)."""
+    """The plan could not be made (unmappable data, infeasible, or it failed the check);
+    nothing was written."""
 
 
 def _solver_name() -> str:
     try:
         from importlib.metadata import version
 
-        return f"order-optimizer {version('order-optimizer')} / cp-sat {version('ortools')}"
+        return f"order-optimizer {version('order-optimizer')} / floor"
     except Exception:  # noqa: BLE001 - a name is only informative
-        return "order-optimizer / cp-sat"
+        return "order-optimizer / floor"
 
 
 def _utc_now_hour() -> datetime:
@@ -40,6 +47,21 @@ def _utc_now_hour() -> datetime:
     return floor if floor == now else floor + timedelta(hours=1)
 
 
+def explanation_text(explanation: Any) -> str:
+    """The explanation of an infeasible floor plan as one readable text."""
+    if not explanation:
+        return "the problem has no feasible schedule"
+    if isinstance(explanation, str):
+        return explanation
+    message = str(explanation.get("message") or "").strip()
+    parts = [message]
+    for conflict in explanation.get("conflicts") or ():
+        text = str(conflict.get("text") or "") if isinstance(conflict, dict) else str(conflict)
+        if text and text not in message:
+            parts.append(text)
+    return "; ".join(p for p in parts if p) or "the problem has no feasible schedule"
+
+
 def replan(
     transport: Transport,
     project_ids: Sequence[int] | None = None,
@@ -47,46 +69,67 @@ def replan(
     *,
     plan_id: str | None = None,
     start: datetime | None = None,
-    team_capacity: int | None = None,
-    workers: int = 2,
+    slot_minutes: int = 60,
+    seed: int = 0,
+    should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Re-plan the open delivery projects (or `project_ids`) of the Odoo behind `transport`.
 
-    Reads projects, tasks and lags in pages, maps them to a problem from `start` (default:
-    the next whole UTC hour), solves within `time_limit` seconds, re-checks the plan with
-    the independent checker, and writes it back with one ``apply_schedule`` call carrying
-    `plan_id` (default: a new uuid) so that Odoo applies it once. Returns that call's result
-    (``plan_id, run_id, already_applied, applied, conflicts``) plus ``figures``.
+    Reads projects, tasks, lags, calendars, leaves, people and skills in pages, maps them to a
+    floor problem planned from `start` (naive UTC; default: the next whole UTC hour), solves
+    within `time_limit` seconds, re-checks the plan with the independent checker, and writes
+    it back with one ``apply_schedule`` call carrying `plan_id` (default: a new uuid) so that
+    Odoo applies it once. Returns that call's result (``plan_id, run_id, already_applied,
+    applied, conflicts``) plus ``figures``. Raises `ReplanError` (nothing written) when the
+    data cannot be planned, the plan is infeasible (with the explanation) or fails the check.
     """
+    from optimizer.floor.api import plan_floor
+
     t0 = time.perf_counter()
     plan_id = plan_id or f"optimizer-{uuid.uuid4()}"
     start = start or _utc_now_hour()
-    snapshot = read_snapshot(transport, project_ids)
+    snapshot = read_snapshot(transport, project_ids, now=start)
     read_seconds = time.perf_counter() - t0
-    problem, context = records_to_problem(
-        snapshot, start, team_capacity=team_capacity, name=f"odoo-{plan_id}"
-    )
+    try:
+        problem, context = records_to_problem(
+            snapshot, start, slot_minutes=slot_minutes, name=f"odoo-{plan_id}"
+        )
+    except ProblemError as exc:
+        raise ReplanError(f"plan {plan_id}: {exc}") from exc
     logger.info(
-        "plan %s: %d projects, %d tasks read in %d calls (%.1fs); %d tasks to schedule",
+        "plan %s: %d projects, %d tasks, %d people read in %d calls (%.1fs); %d tasks to plan",
         plan_id,
         len(snapshot.projects),
         len(snapshot.tasks),
+        len(snapshot.employees),
         snapshot.calls,
         read_seconds,
         len(context.task_odoo_ids),
     )
     if not context.task_odoo_ids:
         return {"plan_id": plan_id, "applied": 0, "conflicts": [], "skipped": "nothing to plan"}
-    plan = solve(problem, time_limit=time_limit, workers=workers)
+    try:
+        plan, timeline, violations = plan_floor(
+            problem, time_limit=time_limit, seed=seed, should_stop=should_stop
+        )
+    except ProblemError as exc:  # e.g. a calendar without any working time
+        raise ReplanError(f"plan {plan_id}: {exc}") from exc
     if plan.status == "INFEASIBLE":
-        raise ReplanError(f"plan {plan_id}: the problem has no feasible schedule")
-    violations = check(problem, plan)
+        raise ReplanError(
+            f"plan {plan_id}: no feasible schedule: {explanation_text(plan.explanation)}"
+        )
     if violations:
         raise ReplanError(
             f"plan {plan_id} failed the independent check: {'; '.join(violations[:5])}"
         )
     figures = {"read_calls": snapshot.calls, "read_seconds": round(read_seconds, 3)}
-    payload = plan_to_payload(plan, context, plan_id, solver=_solver_name(), figures=figures)
+    payload = plan_to_payload(
+        plan.to_dict(problem, timeline.clock),
+        context,
+        plan_id,
+        solver=_solver_name(),
+        figures=figures,
+    )
     result = transport.call(APPLY_MODEL, APPLY_METHOD, [], {"payload": payload})
     logger.info(
         "plan %s applied: %s tasks, %d conflicts",
