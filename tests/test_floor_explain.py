@@ -206,6 +206,7 @@ def test_fallback_names_the_missed_deadline_chain_and_bottleneck():
     )
     result = explain_infeasible(problem, tl, plan)
     c = _only(result, "missed_deadline")
+    assert result["message"].startswith("The best plan found misses hard constraints: SO042")
     assert c["order"] == "SO042"
     assert c["tasks"] == ["SO040/weld", "SO042/weld", "SO042/paint"]
     assert c["dates"]["late_hours"] == 19.0

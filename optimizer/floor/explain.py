@@ -52,6 +52,7 @@ class _Node:
     fixed: str | None = None  # done | in_progress | pinned | frozen
     resources: tuple[str, ...] = ()  # fixed resources
     person: str | None = None  # best-case person of a single one-person skill demand
+    exact: bool = True  # fixed task whose resources are all known: its end is `ef`
     lf: int = INF  # latest end from deadlines and successors
     ls: int = INF
     masks: list[np.ndarray] = field(default_factory=list)
@@ -64,7 +65,10 @@ def explain_infeasible(
     conflicts = ex.run()
     if not conflicts:
         return None
-    message = "No plan can keep every hard constraint: " + conflicts[0]["text"]
+    if conflicts[0]["kind"] in ("missed_deadline", "pin_not_kept"):
+        message = "The best plan found misses hard constraints: " + conflicts[0]["text"]
+    else:
+        message = "No plan can keep every hard constraint: " + conflicts[0]["text"]
     if len(conflicts) > 1:
         message += f" (and {len(conflicts) - 1} more conflict{'s' if len(conflicts) > 2 else ''})"
     return {"message": message, "conflicts": conflicts[:MAX_CONFLICTS]}
@@ -148,10 +152,19 @@ class _Explainer:
             if fixed is not None:
                 alts = self._alternatives(task, resources)
                 ef, person, _ = _best_finish(alts, est, work, task.interruptible, self.n)
+                exact = bool(resources) or not any(d.skill for d in task.demands)
                 if not resources:
                     resources = tuple(d.resource for d in task.demands if d.resource)
                 self.nodes[task.id] = _Node(
-                    es, ef, est, (fixed, es), fixed, resources, person, masks=[a[0] for a in alts]
+                    es,
+                    ef,
+                    est,
+                    (fixed, es),
+                    fixed,
+                    resources,
+                    person,
+                    exact,
+                    masks=[a[0] for a in alts],
                 )
                 continue
             est, kind = view.date_bound(task)
@@ -175,7 +188,8 @@ class _Explainer:
             task = p.tasks[i]
             node = self.nodes[task.id]
             if node.fixed is not None:
-                node.lf, node.ls = node.ef, node.es
+                # a fixed task chosen by skill may end later than its best case: no upper bound
+                node.lf, node.ls = (node.ef if node.exact else INF), node.es
                 continue
             dl, _ = view.deadline_slot(task)
             lf = INF if dl is None else dl
