@@ -44,6 +44,7 @@ class FloorPlan:
     moved: list[dict[str, Any]] = field(default_factory=list)
     explanation: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    precedences: list[dict[str, Any]] = field(default_factory=list)  # for pictures
 
     def by_id(self) -> dict[str, FloorTaskPlan]:
         return {t.id: t for t in self.tasks}
@@ -64,6 +65,7 @@ class FloorPlan:
                 {
                     "id": tp.id,
                     "project": tp.project,
+                    "name": task.name if task is not None else "",
                     "start": start,
                     "end": end,
                     "resources": list(tp.resources),
@@ -95,6 +97,8 @@ class FloorPlan:
             "resources": self.resources,
             "moved": self.moved,
             "explanation": self.explanation,
+            "precedences": self.precedences
+            or [{"from": p.before, "to": p.after, "type": p.kind} for p in problem.precedences],
         }
 
     @classmethod
@@ -150,6 +154,7 @@ class FloorPlan:
             moved=list(data.get("moved") or []),
             explanation=data.get("explanation"),
             stats=dict(data.get("stats") or {}),
+            precedences=list(data.get("precedences") or []),
         )
 
 
