@@ -342,24 +342,28 @@ def _unique_ids(items: Iterable[Any], path: str) -> dict[str, int]:
 
 
 def _find_cycle(nodes: set[str], precedences: Iterable[Precedence]) -> list[str]:
-    """One dependency cycle among `nodes` (all of which lie on or behind a cycle)."""
-    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    """One dependency cycle among `nodes`, the tasks Kahn's algorithm could not order.
+
+    Every such task has a predecessor that is left too, so walking predecessors must loop; the
+    walk is reversed to read in dependency order. (Walking successors could leave the cycle for a
+    task that merely lies behind it.)
+    """
+    pred: dict[str, list[str]] = {n: [] for n in nodes}
     for p in precedences:
         if p.before in nodes and p.after in nodes:
-            succ[p.before].append(p.after)
-    start = min(nodes)
+            pred[p.after].append(p.before)
+    node = min(nodes)
     path: list[str] = []
     seen: dict[str, int] = {}
-    node = start
-    # Every node left by Kahn's algorithm has a predecessor left too; walking successors must loop.
     while node not in seen:
         seen[node] = len(path)
         path.append(node)
-        node = next((s for s in succ[node] if s in nodes), None)  # type: ignore[assignment]
-        if node is None:
-            # Dead end: restart from a node that still has successors inside the set.
-            return sorted(nodes)
-    return path[seen[node] :] + [node]
+        if not pred[node]:
+            return sorted(nodes)  # cannot happen for Kahn's leftovers; stay safe
+        node = min(pred[node])
+    cycle = path[seen[node] :]
+    cycle.reverse()
+    return cycle + [cycle[0]]
 
 
 # ---------------------------------------------------------------------- plan

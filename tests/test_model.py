@@ -90,3 +90,13 @@ def test_load_problem_names_the_file_and_field(tmp_path):
     with pytest.raises(ProblemError) as err:
         load_problem(path)
     assert str(path) in str(err.value) and "tasks[0].duration" in str(err.value)
+
+
+def test_the_cycle_named_is_a_real_cycle_even_with_a_task_behind_it() -> None:
+    from optimizer.model import Precedence, _find_cycle
+
+    # z only follows the cycle a <-> b; it must not be reported as part of it.
+    cycle = _find_cycle(
+        {"a", "b", "z"}, [Precedence("a", "b"), Precedence("b", "a"), Precedence("b", "z")]
+    )
+    assert cycle[0] == cycle[-1] and set(cycle) == {"a", "b"}
