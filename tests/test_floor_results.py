@@ -356,3 +356,45 @@ def test_done_and_in_progress_work_and_a_late_release():
     assert "SO042 is released only on 2027-01-05 08:00" in so42["reason"]
     saw = next(r for r in plan.resources if r["id"] == "saw")
     assert saw["load"] == {"2027-01-05": 4.0}  # history before now is not load
+
+
+def test_moved_earlier_and_reassigned():
+    previous = _previous(
+        [
+            ("SO042/cut", "2027-01-04T08:00:00", "2027-01-04T17:00:00", ["saw"]),
+            ("SO042/weld", "2027-01-05T08:00:00", "2027-01-05T12:00:00", ["p1"]),
+            ("SO040/weld", "2027-01-06T08:00:00", "2027-01-06T12:00:00", ["p1"]),
+        ]
+    )
+    people = [dict(r) for r in PEOPLE]
+    people[0]["leaves"] = [{"start": "2027-01-06T00:00:00", "end": "2027-01-07T00:00:00"}]
+    problem, tl = build(
+        [
+            task("SO042/cut", 4, "saw"),  # was 8 h: its end moves, its start does not
+            task("SO042/weld", 4, demands=[{"skill": "welding", "level": 1}]),
+            task("SO040/weld", 4, demands=[{"skill": "welding", "level": 1}]),
+        ],
+        (("SO042/cut", "SO042/weld"),),
+        resources=people,
+        previous_plan=previous,
+    )
+    plan = plan_of(
+        problem,
+        tl,
+        [
+            ("SO042/cut", "2027-01-04T08:00:00", "2027-01-04T12:00:00", ["saw"]),
+            ("SO042/weld", "2027-01-04T13:00:00", "2027-01-04T17:00:00", ["p1"]),
+            ("SO040/weld", "2027-01-06T08:00:00", "2027-01-06T12:00:00", ["p2"]),
+        ],
+    )
+    annotate(problem, tl, plan)
+    moved = {m["id"]: m for m in plan.moved}
+    assert set(moved) == {"SO042/weld", "SO040/weld"}
+    assert moved["SO042/weld"]["reason"] == (
+        "moved earlier: its predecessor SO042/cut now ends 2027-01-04 12:00"
+    )
+    assert moved["SO040/weld"]["from_resources"] == ["p1"]
+    assert moved["SO040/weld"]["to_resources"] == ["p2"]
+    assert moved["SO040/weld"]["reason"] == (
+        "re-assigned: Li Wei is on leave from 2027-01-06 00:00 to 2027-01-07 00:00"
+    )

@@ -662,11 +662,12 @@ def _resource_loads(view: PlanView) -> list[dict[str, Any]]:
 
 
 def _moved(view: PlanView) -> list[dict[str, Any]]:
+    """Not-done tasks of the previous plan whose start or set of resources differ now."""
     prev = view.problem.previous_plan
     if not prev:
         return []
     tz = view.tz
-    rows = {}
+    rows: dict[str, tuple[int, int, tuple[str, ...]]] = {}
     for row in prev.get("tasks") or []:
         start = _parse_dt(row.get("start"), tz)
         end = _parse_dt(row.get("end"), tz)
@@ -682,10 +683,12 @@ def _moved(view: PlanView) -> list[dict[str, Any]]:
         if task is None or task.status == "done" or tp.id not in rows:
             continue
         p_start, p_end, p_res = rows[tp.id]
-        if task.status == "in_progress":
-            continue  # its start is history
         if p_start == tp.start and set(p_res) == set(tp.resources):
             continue
+        if task.status == "in_progress" and task.started is not None:
+            reason = f"work on it started {fmt_dt(task.started.astimezone(tz))}"
+        else:
+            reason = _moved_reason(view, rows, task, tp)
         out.append(
             {
                 "id": tp.id,
@@ -694,7 +697,7 @@ def _moved(view: PlanView) -> list[dict[str, Any]]:
                 "to": view.iso(tp.start),
                 "from_resources": list(p_res),
                 "to_resources": list(tp.resources),
-                "reason": _moved_reason(view, task, tp, p_start, p_end, p_res),
+                "reason": reason,
             }
         )
     return out
@@ -702,25 +705,29 @@ def _moved(view: PlanView) -> list[dict[str, Any]]:
 
 def _moved_reason(
     view: PlanView,
+    rows: dict[str, tuple[int, int, tuple[str, ...]]],
     task: Task,
     tp: FloorTaskPlan,
-    p_start: int,
-    p_end: int,
-    p_res: tuple[str, ...],
 ) -> str:
+    """Why a task's start or resources differ from the previous plan, in words."""
     n = view.n
-    # its order changed: the work no longer matches the previous span
+    p_start, p_end, p_res = rows[task.id]
+    work = view.work_slots(task)
+    known = all(r in view.resources for r in p_res)
+    prev_work = None
     if 0 <= p_start < p_end <= n:
-        known = all(r in view.resources for r in p_res)
-        mask = view.mask(task.id, p_res if known else tp.resources)
+        # its order changed: the work no longer matches the previous span (calendars as now,
+        # people's own leaves left aside: a new leave is not a change of the order)
         cal_slots = int(progress_mask_cal(view, task, p_res)[p_start:p_end].sum())
-        prev_work = int(mask[p_start:p_end].sum())
-        work = view.work_slots(task)
+        prev_work = int(view.mask(task.id, p_res if known else tp.resources)[p_start:p_end].sum())
         if cal_slots != work and prev_work != work:
             return (
                 f"its order changed: {fmt_hours(work * view.h)} of work instead of "
                 f"{fmt_hours(cal_slots * view.h)}"
             )
+    if tp.start < p_start:
+        return _earlier_reason(view, rows, task, tp)
+    prefix = "re-assigned: " if tp.start == p_start else ""
     # a predecessor now ends after the previous start
     for prec in view.preds.get(task.id, ()):
         p = view.plan_tasks.get(prec.before)
@@ -729,34 +736,70 @@ def _moved_reason(
         lag = view.clock.lag_slots(prec.lag_hours)
         bound = (p.end if prec.kind == "FS" else p.start) + lag
         if bound > p_start:
-            return f"a predecessor moved: {p.id} now ends {view.when(p.end)}"
+            at, verb = (p.end, "ends") if prec.kind == "FS" else (p.start, "starts")
+            return f"a predecessor moved: {p.id} now {verb} {view.when(at)}"
     if p_start < 0:
         return f"its previous start {view.when(p_start)} has passed"
     date_b, kind = view.date_bound(task)
     if date_b > p_start and kind != "now":
         what = "its order is released" if kind == "release" else "it may not start before"
         return f"{what} {view.when(date_b)}"
-    # a previous resource on leave during the previous span
-    for rid in p_res:
-        leaves = view.leaves_between(rid, max(0, p_start), min(n, p_end))
-        if leaves:
-            lv = leaves[0]
-            label = f" ({lv.name})" if lv.name else ""
-            return (
-                f"{view.res_name(rid)} is on leave{label} from "
-                f"{fmt_dt(lv.start.astimezone(view.tz))} to {fmt_dt(lv.end.astimezone(view.tz))}"
-            )
-    # a previous resource now busy with another task in the previous slot
+    # a previous resource on leave: the previous span no longer holds the work
+    if prev_work is not None and prev_work < work:
+        for rid in p_res:
+            leaves = view.leaves_between(rid, max(0, p_start), min(n, p_end))
+            if leaves:
+                lv = leaves[0]
+                label = f" ({lv.name})" if lv.name else ""
+                return (
+                    f"{prefix}{view.res_name(rid)} is on leave{label} from "
+                    f"{fmt_dt(lv.start.astimezone(view.tz))} to "
+                    f"{fmt_dt(lv.end.astimezone(view.tz))}"
+                )
+    # a previous resource now busy with another task in the previous span
     lo, hi = max(0, p_start), min(n, p_end)
     for rid in p_res:
         for other in view.on_resource.get(rid, ()):
             if other.id != task.id and other.start < hi and other.end > lo:
-                return f"its resource {view.res_name(rid)} is now busy with {other.id}"
-    if tp.start < p_start:
-        return "moved earlier: time became free"
-    if set(p_res) != set(tp.resources):
+                return f"{prefix}its resource {view.res_name(rid)} is now busy with {other.id}"
+    if prefix:
         return "re-assigned to balance the load"
     return "moved to lower the total lateness"
+
+
+def _earlier_reason(
+    view: PlanView,
+    rows: dict[str, tuple[int, int, tuple[str, ...]]],
+    task: Task,
+    tp: FloorTaskPlan,
+) -> str:
+    """Why a task starts earlier than in the previous plan."""
+    p_start, _, p_res = rows[task.id]
+    cal = progress_mask_cal(view, task, p_res)
+    for prec in view.preds.get(task.id, ()):
+        p = view.plan_tasks.get(prec.before)
+        before = rows.get(prec.before)
+        if p is None or before is None:
+            continue
+        lag = view.clock.lag_slots(prec.lag_hours)
+        was = (before[1] if prec.kind == "FS" else before[0]) + lag
+        now = (p.end if prec.kind == "FS" else p.start) + lag
+        # it held the previous start: no working time between its previous bound and that start
+        held = was <= p_start and not cal[max(0, was) : max(0, p_start)].any()
+        if now < was and held and now <= tp.start:
+            at, verb = (p.end, "ends") if prec.kind == "FS" else (p.start, "starts")
+            return f"moved earlier: its predecessor {p.id} now {verb} {view.when(at)}"
+    # a task that held one of its resources before the previous start has gone
+    for rid in tp.resources:
+        for oid, (o_start, o_end, o_res) in rows.items():
+            if oid == task.id or rid not in o_res or not (o_start < p_start and o_end > tp.start):
+                continue
+            other = view.plan_tasks.get(oid)
+            if other is None or view.tasks[oid].status == "done":
+                continue
+            if rid not in other.resources or other.start >= tp.end or other.end <= tp.start:
+                return f"moved earlier: {view.res_name(rid)} is free since {oid} moved"
+    return "moved earlier: time became free"
 
 
 def progress_mask_cal(view: PlanView, task: Task, resources: tuple[str, ...]) -> np.ndarray:
