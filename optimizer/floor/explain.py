@@ -19,7 +19,7 @@ no plan can avoid it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,8 @@ from optimizer.floor.results import (
 from optimizer.floor.timeline import Timeline
 
 MAX_CONFLICTS = 10
+_Alt = tuple  # (mask, second mask ANDed with it or None, person or None)
+SHOWN = 6  # tasks or people named in one sentence; the lists carry them all
 INF = 1 << 40
 
 
@@ -55,7 +57,7 @@ class _Node:
     exact: bool = True  # fixed task whose resources are all known: its end is `ef`
     lf: int = INF  # latest end from deadlines and successors
     ls: int = INF
-    masks: list[np.ndarray] = field(default_factory=list)
+    union: np.ndarray | None = None  # slots it may progress in, any alternative
 
 
 def explain_infeasible(
@@ -84,6 +86,7 @@ class _Explainer:
         self.h = self.view.h
         self.nodes: dict[str, _Node] = {}
         self.explained: set[str] = set()
+        self._pool_masks: dict[tuple[str, int, int], np.ndarray] = {}
 
     # ------------------------------------------------------------------ helpers
     def when(self, slot: int) -> str:
@@ -103,26 +106,41 @@ class _Explainer:
     def work_row(self, rid: str) -> np.ndarray:
         return self.timeline.resource_work[self.problem.resource_index[rid]]
 
-    def _alternatives(self, task: Task, resources: tuple[str, ...]) -> list[tuple[np.ndarray, Any]]:
-        """Masks the task may progress in, best case: (mask, person or None) alternatives."""
+    def _alternatives(self, task: Task, resources: tuple[str, ...]) -> list[_Alt]:
+        """Where the task may progress, best case: one alternative per person for a single
+        one-person skill demand, else one (relaxed) mask."""
         view = self.view
         if resources or not task.demands:
-            return [(view.mask(task.id, resources), None)]
+            return [(view.mask(task.id, resources), None, None)]
         named = [d.resource for d in task.demands if d.resource]
         skills = [d for d in task.demands if d.skill]
-        base = (
-            np.logical_and.reduce([self.work_row(r) for r in named])
-            if named
-            else np.ones(self.n, dtype=np.bool_)
-        )
+        base = view.mask(task.id, tuple(named)) if named else np.ones(self.n, dtype=np.bool_)
         if len(skills) == 1 and skills[0].count == 1:
             q = self.problem.qualified(skills[0].skill or "", skills[0].level)
-            return [(base & self.work_row(r), r) for r in q] or [(base, None)]
+            return [(base, self.work_row(r), r) for r in q] or [(base, None, None)]
         for d in skills:
-            q = self.problem.qualified(d.skill or "", d.level)
-            rows = np.asarray([self.work_row(r) for r in q])
-            base = base & (rows.sum(axis=0) >= d.count) if len(q) else np.zeros_like(base)
-        return [(base, None)]
+            base = base & self._enough(d.skill or "", d.level, d.count)
+        return [(base, None, None)]
+
+    def _union(self, task: Task, alts: list[_Alt]) -> np.ndarray:
+        """Slots in which some alternative progresses."""
+        if len(alts) == 1 and alts[0][1] is None:
+            return alts[0][0]
+        d = next(d for d in task.demands if d.skill)
+        return alts[0][0] & self._enough(d.skill or "", d.level, 1)
+
+    def _enough(self, skill: str, level: int, count: int) -> np.ndarray:
+        """Slots in which at least `count` people with `skill` >= `level` work."""
+        key = (skill, level, count)
+        if key not in self._pool_masks:
+            q = self.problem.qualified(skill, level)
+            idx = [self.problem.resource_index[r] for r in q]
+            if idx:
+                working = self.timeline.resource_work[idx].sum(axis=0, dtype=np.int32)
+                self._pool_masks[key] = working >= count
+            else:
+                self._pool_masks[key] = np.zeros(self.n, dtype=np.bool_)
+        return self._pool_masks[key]
 
     # ------------------------------------------------------------------ passes
     def forward(self) -> None:
@@ -164,7 +182,7 @@ class _Explainer:
                     resources,
                     person,
                     exact,
-                    masks=[a[0] for a in alts],
+                    union=self._union(task, alts),
                 )
                 continue
             est, kind = view.date_bound(task)
@@ -179,7 +197,7 @@ class _Explainer:
             alts = self._alternatives(task, ())
             ef, person, es = _best_finish(alts, est, work, task.interruptible, self.n)
             self.nodes[task.id] = _Node(
-                es, ef, est, bind, None, (), person, masks=[a[0] for a in alts]
+                es, ef, est, bind, None, (), person, union=self._union(task, alts)
             )
 
     def backward(self) -> None:
@@ -207,8 +225,9 @@ class _Explainer:
             if lf >= INF:
                 node.ls = ls_cap
                 continue
-            union = np.logical_or.reduce(node.masks) if node.masks else None
-            ls = _latest_start(union, min(lf, self.n), view.work_slots(task), task.interruptible)
+            ls = _latest_start(
+                node.union, min(lf, self.n), view.work_slots(task), task.interruptible
+            )
             node.ls = min(ls if ls is not None else lf, ls_cap)
 
     # ------------------------------------------------------------------ run
@@ -460,7 +479,8 @@ class _Explainer:
                 else np.ones(self.n, dtype=np.bool_)
             )
             for d in task.demands:
-                if not d.skill:
+                # one person: the best-case end already says whether somebody can do it
+                if not d.skill or (d.count == 1 and node.ef <= dl):
                     continue
                 c = self._skill_conflict(task, d, base, lo, hi, work, dl)
                 if c is not None:
@@ -519,21 +539,33 @@ class _Explainer:
     def capacity(self) -> list[dict[str, Any]]:
         view, p = self.view, self.problem
         out = []
-        # named resources
-        for res in p.resources:
-            rows = []
-            for task in p.tasks:
-                node = self.nodes[task.id]
-                if node.fixed == "done":
-                    continue
-                units = 0
-                if node.fixed is not None:
-                    if res.id in node.resources:
-                        units = view.units(task, res.id)
-                else:
-                    units = sum(d.units for d in task.demands if d.resource == res.id)
-                if units:
-                    rows.append((task.id, units))
+        # what each not-done task takes of each named resource and each skill demand
+        by_res: dict[str, list[tuple[str, int]]] = {}
+        skill_rows: list[tuple[str, str, int, int]] = []  # task, skill, level, count
+        fixed_rows: list[tuple[str, tuple[str, ...]]] = []
+        for task in p.tasks:
+            node = self.nodes[task.id]
+            if node.fixed == "done":
+                continue
+            if node.fixed is not None:
+                for rid in dict.fromkeys(node.resources):
+                    by_res.setdefault(rid, []).append((task.id, view.units(task, rid)))
+                fixed_rows.append((task.id, node.resources))
+                continue
+            for d in task.demands:
+                if d.resource:
+                    by_res.setdefault(d.resource, []).append((task.id, d.units))
+                elif d.skill:
+                    skill_rows.append((task.id, d.skill, d.level, d.count))
+        out += self._resource_windows(by_res)
+        out += self._pool_windows(by_res, skill_rows, fixed_rows)
+        out.sort(key=lambda c: -c["dates"]["missing_hours"])
+        return out
+
+    def _resource_windows(self, by_res: dict[str, list[tuple[str, int]]]) -> list[dict[str, Any]]:
+        out = []
+        for res in self.problem.resources:
+            rows = by_res.get(res.id, [])
             avail = self.work_row(res.id).astype(np.int64) * res.capacity
             c = self._energy(rows, avail)
             if c is not None:
@@ -541,29 +573,37 @@ class _Explainer:
                 out.append(
                     self._capacity_conflict([res.id], self.res_name(res.id), a, b, need, have, tids)
                 )
-        # skill pools
-        pools = sorted(
-            {(d.skill, d.level) for t in p.tasks for d in t.demands if d.skill},
-            key=lambda x: (x[0] or "", x[1]),
-        )
+        return out
+
+    def _pool_windows(
+        self,
+        by_res: dict[str, list[tuple[str, int]]],
+        skill_rows: list[tuple[str, str, int, int]],
+        fixed_rows: list[tuple[str, tuple[str, ...]]],
+    ) -> list[dict[str, Any]]:
+        """Skill pools: the people with skill >= level serve every demand of that skill at that
+        level or above, the named demands on them and the fixed tasks they do."""
+        view, p = self.view, self.problem
+        out = []
+        pools = sorted({(sk, lv) for _, sk, lv, _ in skill_rows})
         for skill, level in pools:
-            people = p.qualified(skill or "", level)
+            people = p.qualified(skill, level)
             if not people:
                 continue
-            rows = []
-            for task in p.tasks:
-                node = self.nodes[task.id]
-                if node.fixed == "done":
-                    continue
-                if node.fixed is not None:
-                    units = sum(1 for r in node.resources if r in people)
-                else:
-                    units = sum(
-                        d.count for d in task.demands if d.skill == skill and d.level >= level
-                    )
-                    units += sum(d.units for d in task.demands if d.resource in people)
-                if units:
-                    rows.append((task.id, units))
+            members = set(people)
+            units: dict[str, int] = {}
+            for tid, sk, lv, count in skill_rows:
+                if sk == skill and lv >= level:
+                    units[tid] = units.get(tid, 0) + count
+            for rid in people:
+                for tid, u in by_res.get(rid, []):
+                    if self.nodes[tid].fixed is None:
+                        units[tid] = units.get(tid, 0) + u
+            for tid, resources in fixed_rows:
+                k = sum(1 for r in resources if r in members)
+                if k:
+                    units[tid] = units.get(tid, 0) + k
+            rows = list(units.items())
             avail = np.zeros(self.n, dtype=np.int64)
             for rid in people:
                 avail += self.work_row(rid).astype(np.int64) * view.resources[rid].capacity
@@ -571,18 +611,25 @@ class _Explainer:
             if c is not None:
                 a, b, need, have, tids = c
                 lvl = f" >= {level}" if level else ""
-                names = ", ".join(self.res_name(r) for r in people)
-                label = f"the people with {self.skill_name(skill or '')}{lvl} ({names})"
+                names = ", ".join(self.res_name(r) for r in people[:SHOWN])
+                if len(people) > SHOWN:
+                    names += f" and {len(people) - SHOWN} more"
+                label = f"the people with {self.skill_name(skill)}{lvl} ({names})"
                 out.append(self._capacity_conflict(people, label, a, b, need, have, tids))
-        out.sort(key=lambda c: -c["dates"]["missing_hours"])
         return out
 
     def _energy(
         self, rows: list[tuple[str, int]], avail: np.ndarray
     ) -> tuple[int, int, int, int, list[str]] | None:
-        """The window [a, b) with the largest shortage of `avail` for the tasks that must run
-        inside it: (a, b, needed slots, available slots, task ids)."""
-        if not rows:
+        """The most specific window [a, b) (fewest tasks, then largest shortage) where `avail`
+        falls short of the tasks that must run inside it: (a, b, needed slots, available slots,
+        task ids). Tasks that miss their own deadline alone are left out (deadline conflicts)."""
+        rows = [
+            (t, u)
+            for t, u in rows
+            if self.nodes[t].fixed is not None or self.nodes[t].ef <= self.nodes[t].lf
+        ]
+        if len(rows) < 2:
             return None
         es = np.asarray(
             [
@@ -612,15 +659,20 @@ class _Explainer:
             need = suffix[np.searchsorted(es_sorted, cand, side="left")]
             have = cum[b] - cum[cand]
             short = need - have
-            k = int(np.argmax(short - (b - cand) * 1e-9))
-            if short[k] > 0 and (
-                best is None
-                or short[k] > best[0]
-                or (short[k] == best[0] and b - cand[k] < best[2] - best[1])
-            ):
+            c_b = np.where(lf[order] <= b, 1, 0)
+            c_suffix = np.concatenate((np.cumsum(c_b[::-1])[::-1], [0]))
+            count = c_suffix[np.searchsorted(es_sorted, cand, side="left")]
+            # two tasks at least (one alone is a deadline conflict), the most specific window:
+            # fewest tasks, then the largest shortage
+            bad = np.flatnonzero((short > 0) & (count > 1))
+            if not len(bad):
+                continue
+            k = int(bad[np.lexsort((-short[bad], count[bad]))[0]])
+            key = (int(count[k]), -int(short[k]))
+            if best is None or key < best[0]:
                 a = int(cand[k])
                 sel = (lf <= b) & (es >= a)
-                best = (int(short[k]), a, int(b), int(need[k]), int(have[k]), sel)
+                best = (key, a, int(b), int(need[k]), int(have[k]), sel)
         if best is None:
             return None
         _, a, b, need, have, sel = best
@@ -629,9 +681,11 @@ class _Explainer:
     def _capacity_conflict(
         self, res: list[str], label: str, a: int, b: int, need: int, have: int, tids: list[str]
     ) -> dict[str, Any]:
-        parts = ", ".join(
-            f"{t} ({fmt_hours(self.view.work_slots(self.view.tasks[t]) * self.h)})" for t in tids
-        )
+        hours = {t: self.view.work_slots(self.view.tasks[t]) * self.h for t in tids}
+        shown = tids if len(tids) <= SHOWN else sorted(tids, key=lambda t: -hours[t])[:SHOWN]
+        parts = ", ".join(f"{t} ({fmt_hours(hours[t])})" for t in shown)
+        if len(tids) > len(shown):
+            parts += f" and {len(tids) - len(shown)} more tasks"
         orders = sorted({self.view.tasks[t].project for t in tids})
         return {
             "kind": "capacity",
@@ -722,34 +776,41 @@ class _Explainer:
 
 
 def _best_finish(
-    alts: list[tuple[np.ndarray, Any]], est: int, work: int, interruptible: bool, n: int
+    alts: list[_Alt], est: int, work: int, interruptible: bool, n: int
 ) -> tuple[int, Any, int]:
     """Earliest (end, person, start) over the alternatives; end INF when none fits the horizon."""
     best: tuple[int, Any, int] = (INF, None, est)
-    for mask, person in alts:
-        got = _finish(mask, est, work, interruptible)
+    for mask, other, person in alts:
+        got = _finish(mask, other, est, work, interruptible)
         if got is not None and got[0] < best[0]:
             best = (got[0], person, got[1])
     return best
 
 
-def _finish(mask: np.ndarray, est: int, work: int, interruptible: bool) -> tuple[int, int] | None:
-    """(end, start) of `work` progress slots from `est`, or None beyond the horizon."""
+def _finish(
+    mask: np.ndarray, other: np.ndarray | None, est: int, work: int, interruptible: bool
+) -> tuple[int, int] | None:
+    """(end, start) of `work` progress slots (`mask` and `other`) from `est`, or None beyond
+    the horizon."""
     if work <= 0:
         return est, est
-    if interruptible:
-        idx = np.flatnonzero(mask[est:])
-        if len(idx) < work:
+    n = len(mask)
+    width = max(4 * work, 512)
+    while True:  # a growing window: most tasks end soon after `est`
+        hi = min(n, est + width)
+        seg = mask[est:hi] if other is None else mask[est:hi] & other[est:hi]
+        if interruptible:
+            idx = np.flatnonzero(seg)
+            if len(idx) >= work:
+                return est + int(idx[work - 1]) + 1, est + int(idx[0])
+        elif len(seg) >= work:
+            c = np.concatenate(([0], np.cumsum(seg, dtype=np.int32)))
+            ok = np.flatnonzero(c[work:] - c[:-work] == work)
+            if len(ok):
+                return est + int(ok[0]) + work, est + int(ok[0])
+        if hi >= n:
             return None
-        return est + int(idx[work - 1]) + 1, est + int(idx[0])
-    seg = mask[est:].astype(np.int32)
-    if len(seg) < work:
-        return None
-    c = np.concatenate(([0], np.cumsum(seg)))
-    ok = np.flatnonzero(c[work:] - c[:-work] == work)
-    if not len(ok):
-        return None
-    return est + int(ok[0]) + work, est + int(ok[0])
+        width *= 4
 
 
 def _latest_start(mask: np.ndarray | None, lf: int, work: int, interruptible: bool) -> int | None:

@@ -11,6 +11,7 @@ datetimes of the problem's time zone, ids and names.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -113,6 +114,7 @@ class PlanView:
                     self.on_resource[rid].append(tp)
         for rows in self.on_resource.values():
             rows.sort(key=lambda tp: (tp.start, tp.end, tp.id))
+        self._starts = {rid: [tp.start for tp in rows] for rid, rows in self.on_resource.items()}
         self._masks: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self._occ: dict[str, np.ndarray] = {}
 
@@ -164,11 +166,14 @@ class PlanView:
 
     def user_at(self, rid: str, slot: int, exclude: str = "") -> FloorTaskPlan | None:
         """The task using `rid` at `slot` (the one ending last when several)."""
+        rows = self.on_resource.get(rid, [])
         best = None
-        for tp in self.on_resource.get(rid, ()):
-            if tp.id != exclude and tp.start <= slot < tp.end:
-                if best is None or tp.end > best.end:
-                    best = tp
+        k = bisect_right(self._starts.get(rid, []), slot)
+        for tp in reversed(rows[:k]):  # started at or before `slot`, latest first
+            if tp.id != exclude and slot < tp.end and (best is None or tp.end > best.end):
+                best = tp
+            if best is not None and self.resources[rid].capacity == 1:
+                break
         return best
 
     def span_hours(self, tid: str, rid: str | None = None) -> float:
