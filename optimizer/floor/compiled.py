@@ -80,6 +80,10 @@ class CompiledFloor:
     cap: np.ndarray
     res_work: np.ndarray
     cal_work: np.ndarray
+    res_cum: np.ndarray
+    res_pos: np.ndarray
+    cal_cum: np.ndarray
+    cal_pos: np.ndarray
     parent0: np.ndarray
     free_indeg: np.ndarray
     due: np.ndarray
@@ -126,8 +130,7 @@ class CompiledFloor:
             self.prev_ptr,
             self.prev_res,
             self.cap,
-            self.res_work,
-            self.cal_work,
+            (self.res_work, self.cal_work, self.res_cum, self.res_pos, self.cal_cum, self.cal_pos),
             self.free_indeg,
             self.due,
             self.has_due,
@@ -248,6 +251,19 @@ def _match_layout(
     return out + [seat_of[s] for s in range(len(seats))]
 
 
+def _counts(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: cum[t] = working slots before t; pos[k] = the k-th working slot (T past the
+    last), so the w-th working slot from t is pos[cum[t] + w - 1] in constant time."""
+    rows, T = mask.shape
+    cum = np.zeros((rows, T + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=cum[:, 1:])
+    pos = np.full((rows, T + 1), T, dtype=np.int32)
+    for r in range(rows):
+        idx = np.flatnonzero(mask[r])
+        pos[r, : len(idx)] = idx
+    return cum, pos
+
+
 def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
     clock = timeline.clock
     T = timeline.n_slots
@@ -274,7 +290,7 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
         return qualified_cache[key]
 
     work = np.zeros(n, dtype=np.int64)
-    intr = np.ones(n, dtype=np.uint8)
+    intr = np.ones(n, dtype=np.int64)
     est = np.zeros(n, dtype=np.int64)
     dl = np.full(n, INF, dtype=np.int64)
     cal = np.full(n, default_cal, dtype=np.int64)
@@ -404,9 +420,8 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
     cap = np.array([r.capacity for r in problem.resources], dtype=np.int64)
     res_work = timeline.resource_work.astype(np.uint8)
     cal_work = timeline.calendar_work.astype(np.uint8)
-    # Union-find base of "usable start slots" per resource: a slot is its own root when the
-    # resource works there; otherwise it points to the next slot.
-    # Stored fully compressed: the next working slot at or after each slot (T if none).
+    # Union-find base of "usable start slots" per resource (see sgs.py), stored compressed: the
+    # next working slot at or after each slot (T if none).
     parent0 = np.empty((max(1, n_res), T + 1), dtype=np.int32)
     ar = np.arange(T + 1, dtype=np.int32)
     parent0[:] = ar
@@ -424,6 +439,8 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
     if n_res == 0:
         res_work = np.zeros((1, T), dtype=np.uint8)
         cap = np.ones(1, dtype=np.int64)
+    res_cum, res_pos = _counts(res_work)
+    cal_cum, cal_pos = _counts(cal_work)
 
     return CompiledFloor(
         problem=problem,
@@ -466,6 +483,10 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
         cap=cap,
         res_work=res_work,
         cal_work=cal_work,
+        res_cum=res_cum,
+        res_pos=res_pos,
+        cal_cum=cal_cum,
+        cal_pos=cal_pos,
         parent0=parent0,
         free_indeg=free_indeg,
         due=due,

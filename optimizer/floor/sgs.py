@@ -21,6 +21,8 @@ from numba import njit
 from optimizer.floor.compiled import DONE, FREE, FROZEN, IN_PROGRESS, PINNED
 
 BIG = 1 << 60
+ZERO = np.int64(0)  # typed constants: a literal argument would compile another version
+ONE = np.int64(1)
 OK, STOPPED = 0, 1
 
 
@@ -78,9 +80,10 @@ def _find(parent, r, t):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _progress(x, set_r, nset, res_work, cal_work, c):  # pragma: no cover - compiled
+def _progress(x, set_r, nset, wk, c):  # pragma: no cover - compiled
     if nset == 0:
-        return cal_work[c, x] != 0
+        return wk[1][c, x] != 0
+    res_work = wk[0]
     for k in range(nset):
         if res_work[set_r[k], x] == 0:
             return False
@@ -88,14 +91,47 @@ def _progress(x, set_r, nset, res_work, cal_work, c):  # pragma: no cover - comp
 
 
 @njit(cache=True)
-def _span(s, w, intr, set_r, nset, res_work, cal_work, c):  # pragma: no cover - compiled
-    """(end, bad): the edge after the `w`-th progress slot from `s`; for a non-interruptible
-    task `bad` is the first non-progress slot met before that (end -1); (-1, -1): horizon."""
-    T = res_work.shape[1]
+def _nth_end(cum, pos, t, w, T):  # pragma: no cover - compiled
+    """The edge after the `w`-th working slot at or after `t` of one mask (T + 1: beyond)."""
+    k = cum[t] + w - 1
+    if k > T:
+        return T + 1
+    return pos[k] + 1
+
+
+@njit(cache=True)
+def _lower_end(t, w, set_r, nset, wk, c):  # pragma: no cover - compiled
+    """A lower bound of the end from `t`: the latest of the members' own `w`-th working slot."""
+    T = wk[0].shape[1]
+    if nset == 0:
+        return _nth_end(wk[4][c], wk[5][c], t, w, T)
+    lb = 0
+    for k in range(nset):
+        r = set_r[k]
+        e = _nth_end(wk[2][r], wk[3][r], t, w, T)
+        if e > lb:
+            lb = e
+    return lb
+
+
+@njit(cache=True)
+def _span(s, w, intr, set_r, nset, wk, c):  # pragma: no cover - compiled
+    """(end, bad): the edge after the `w`-th progress slot from `s` (a progress slot); for a
+    non-interruptible task `bad` is the first non-progress slot met before that (end -1);
+    (-1, -1): beyond the horizon."""
+    T = wk[0].shape[1]
+    if nset <= 1:
+        e = _lower_end(s, w, set_r, nset, wk, c)  # exact for one mask
+        if e > T:
+            return -1, -1
+        if intr != 0 or e - s == w:
+            return e, -1
+    elif _lower_end(s, w, set_r, nset, wk, c) > T:
+        return -1, -1
     k = 0
     x = s
     while x < T:
-        if _progress(x, set_r, nset, res_work, cal_work, c):
+        if _progress(x, set_r, nset, wk, c):
             k += 1
             if k == w:
                 return x + 1, -1
@@ -130,32 +166,43 @@ def _conflict(s, e, set_r, set_u, nset, usage, resv, use_resv, cap):  # pragma: 
 
 
 @njit(cache=True)
+def _fixpoint(t, set_r, nset, parent, wk, c):  # pragma: no cover - compiled
+    """The first slot >= t where every member works and has a free unit (T: none)."""
+    T = wk[0].shape[1]
+    if t >= T:
+        return T
+    if nset == 0:
+        return np.int64(wk[5][c][wk[4][c][t]])
+    moved = True
+    while moved and t < T:
+        moved = False
+        for k in range(nset):
+            f = _find(parent, set_r[k], t)
+            if f > t:
+                t = f
+                moved = True
+    return t
+
+
+@njit(cache=True)
 def _earliest(
-    t, w, intr, set_r, set_u, nset, c, limit, usage, resv, use_resv, parent, res_work, cal_work, cap
+    t, w, intr, set_r, set_u, nset, c, limit, usage, resv, use_resv, parent, wk, cap
 ):  # pragma: no cover - compiled
     """Earliest (start, end) from `t` with end < `limit`: (-1, -1) when none ends before the
     limit, (-2, -2) when none fits in the horizon."""
-    T = res_work.shape[1]
+    T = wk[0].shape[1]
     if t < 0:
         t = 0
     while True:
-        if nset == 0:
-            while t < T and cal_work[c, t] == 0:
-                t += 1
-        else:
-            moved = True
-            while moved and t < T:
-                moved = False
-                for k in range(nset):
-                    f = _find(parent, set_r[k], t)
-                    if f > t:
-                        t = f
-                        moved = True
+        t = _fixpoint(t, set_r, nset, parent, wk, c)
         if t >= T:
             return -2, -2
-        if t + w >= limit:
+        lb = _lower_end(t, w, set_r, nset, wk, c)
+        if lb > T:
+            return -2, -2
+        if lb >= limit:
             return -1, -1
-        e, bad = _span(t, w, intr, set_r, nset, res_work, cal_work, c)
+        e, bad = _span(t, w, intr, set_r, nset, wk, c)
         if e < 0:
             if bad >= 0:
                 t = bad + 1
@@ -171,14 +218,14 @@ def _earliest(
 
 
 @njit(cache=True)
-def _fits_at(s, w, intr, set_r, set_u, nset, c, usage, resv, use_resv, res_work, cal_work, cap):
+def _fits_at(s, w, intr, set_r, set_u, nset, c, usage, resv, use_resv, wk, cap):
     """End of the task started exactly at `s` when that is feasible now, else -1."""  # noqa
-    T = res_work.shape[1]
+    T = wk[0].shape[1]
     if s < 0 or s >= T:
         return -1
-    if not _progress(s, set_r, nset, res_work, cal_work, c):
+    if not _progress(s, set_r, nset, wk, c):
         return -1
-    e, _bad = _span(s, w, intr, set_r, nset, res_work, cal_work, c)
+    e, _bad = _span(s, w, intr, set_r, nset, wk, c)
     if e < 0:
         return -1
     if _conflict(s, e, set_r, set_u, nset, usage, resv, use_resv, cap) >= 0:
@@ -221,7 +268,7 @@ def _named(i, nd_ptr, nd_res, nd_units, set_r, set_u):  # pragma: no cover - com
 
 @njit(cache=True)
 def _choose(
-    i, t, g, set_r, set_u, usage, resv, use_resv, parent, at_start
+    i, t, g, set_r, set_u, usage, resv, use_resv, parent, at_start, sc
 ):  # pragma: no cover - compiled
     """Fill the resource set of task `i` (named demands, then skill groups one person at a time,
     each the candidate with the earliest end together with those already chosen; ties: previous
@@ -231,16 +278,14 @@ def _choose(
     (work, intr, est, dl, cal, proj, nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand,
      lay_ptr, pred_ptr, pred_idx, pred_lag, pred_ss, succ_ptr, succ_idx, fix, fix_start, fix_end,
      given_ptr, given_res, given_units, has_prev, prev_start, prev_ok, prev_asg, prev_ptr, prev_res,
-     cap, res_work, cal_work, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
+     cap, wk, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
     w = work[i]
     c = cal[i]
     it = intr[i]
     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
     if grp_ptr[i] == grp_ptr[i + 1]:
         if at_start:
-            e = _fits_from(
-                t, w, it, set_r, set_u, nset, c, usage, resv, use_resv, res_work, cal_work, cap
-            )
+            e = _fits_from(t, w, it, set_r, set_u, nset, c, usage, resv, use_resv, wk, cap)
             if e < 0:
                 return nset, -3, -3
             return nset, t, e
@@ -252,48 +297,77 @@ def _choose(
             set_u,
             nset,
             c,
-            BIG,
+            np.int64(BIG),
             usage,
             resv,
             use_resv,
             parent,
-            res_work,
-            cal_work,
+            wk,
             cap,
         )
         return nset, s, e
+    T = wk[0].shape[1]
+    sc_r, sc_lb, sc_rank = sc
     bs = -2
     be = BIG
     for gi in range(grp_ptr[i], grp_ptr[i + 1]):
         for _m in range(grp_count[gi]):
-            bc = -1
-            bs = -2
-            be = BIG
+            # Candidates (previous plan's people first, then by preference) with a lower bound
+            # of their end, tried by that bound: the first to reach its bound wins.
+            m = 0
             for pass_ in range(2):
                 for k in range(cand_ptr[gi], cand_ptr[gi + 1]):
                     r = cand[k]
                     inprev = has_prev[i] != 0 and _in(r, prev_res, prev_ptr[i], prev_ptr[i + 1])
                     if inprev != (pass_ == 0):
                         continue
-                    if _in(r, set_r, 0, nset):
+                    if _in(r, set_r, ZERO, nset):
                         continue
-                    set_r[nset] = r
-                    set_u[nset] = 1
-                    if at_start:
-                        e = _fits_from(
-                            t, w, it, set_r, set_u, nset + 1, c, usage, resv, use_resv, res_work,
-                            cal_work, cap,
-                        )  # fmt: skip
-                        s = t if e >= 0 else -1
-                    else:
-                        s, e = _earliest(
-                            t, w, it, set_r, set_u, nset + 1, c, be, usage, resv, use_resv, parent,
-                            res_work, cal_work, cap,
-                        )  # fmt: skip
-                    if s >= 0 and e < be:
-                        bc = r
-                        bs = s
-                        be = e
+                    lb = 0
+                    if not at_start:
+                        set_r[nset] = r
+                        tt = _fixpoint(max(t, 0), set_r, nset + 1, parent, wk, c)
+                        lb = T + 1 if tt >= T else _lower_end(tt, w, set_r, nset + 1, wk, c)
+                    # insertion by (bound, rank)
+                    j = m
+                    while j > 0 and sc_lb[j - 1] > lb:
+                        sc_r[j] = sc_r[j - 1]
+                        sc_lb[j] = sc_lb[j - 1]
+                        sc_rank[j] = sc_rank[j - 1]
+                        j -= 1
+                    sc_r[j] = r
+                    sc_lb[j] = lb
+                    sc_rank[j] = m
+                    m += 1
+            bc = -1
+            bs = -2
+            be = BIG
+            brank = BIG
+            for j in range(m):
+                lb = sc_lb[j]
+                if lb > T:
+                    break
+                if bc >= 0 and (lb > be or (lb == be and sc_rank[j] > brank)):
+                    break
+                r = sc_r[j]
+                set_r[nset] = r
+                set_u[nset] = 1
+                if at_start:
+                    e = _fits_from(
+                        t, w, it, set_r, set_u, nset + 1, c, usage, resv, use_resv, wk, cap
+                    )
+                    s = t if e >= 0 else -1
+                else:
+                    limit = be + 1 if sc_rank[j] < brank else be
+                    s, e = _earliest(
+                        t, w, it, set_r, set_u, nset + 1, c, limit, usage, resv, use_resv, parent,
+                        wk, cap,
+                    )  # fmt: skip
+                if s >= 0 and (e < be or (e == be and sc_rank[j] < brank)):
+                    bc = r
+                    bs = s
+                    be = e
+                    brank = sc_rank[j]
             if bc < 0:
                 return nset, (-3 if at_start else -2), -2
             set_r[nset] = bc
@@ -314,7 +388,7 @@ def _fill_any(i, g, set_r, set_u):  # pragma: no cover - compiled
             if need == 0:
                 break
             r = cand[k]
-            if not _in(r, set_r, 0, nset):
+            if not _in(r, set_r, ZERO, nset):
                 set_r[nset] = r
                 set_u[nset] = 1
                 nset += 1
@@ -323,28 +397,28 @@ def _fill_any(i, g, set_r, set_u):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _forced_end(s, w, intr, set_r, nset, res_work, cal_work, c):  # pragma: no cover - compiled
+def _forced_end(s, w, intr, set_r, nset, wk, c):  # pragma: no cover - compiled
     """End of a task whose start is fixed at `s` (in progress, pinned, frozen): its work runs
     from the first progress slot at or after max(s, 0); a non-interruptible task that cannot
     run in one stretch there is counted as interruptible; beyond the horizon: -1."""
-    T = res_work.shape[1]
+    T = wk[0].shape[1]
     lo = max(s, 0)
     if w == 0:
         return lo
-    while lo < T and not _progress(lo, set_r, nset, res_work, cal_work, c):
+    while lo < T and not _progress(lo, set_r, nset, wk, c):
         lo += 1
     if lo >= T:
         return -1
-    e, _b = _span(lo, w, intr, set_r, nset, res_work, cal_work, c)
+    e, _b = _span(lo, w, intr, set_r, nset, wk, c)
     if e < 0 and intr == 0:
-        e, _b = _span(lo, w, 1, set_r, nset, res_work, cal_work, c)
+        e, _b = _span(lo, w, ONE, set_r, nset, wk, c)
     return e
 
 
 @njit(cache=True)
-def _fits_from(s, w, intr, set_r, set_u, nset, c, usage, resv, use_resv, res_work, cal_work, cap):
+def _fits_from(s, w, intr, set_r, set_u, nset, c, usage, resv, use_resv, wk, cap):
     """End of the task started at the fixed `s` when its resources have room, else -1."""  # noqa
-    e = _forced_end(s, w, intr, set_r, nset, res_work, cal_work, c)
+    e = _forced_end(s, w, intr, set_r, nset, wk, c)
     if e < 0:
         return -1
     if _conflict(max(s, 0), e, set_r, set_u, nset, usage, resv, use_resv, cap) >= 0:
@@ -359,7 +433,6 @@ def decode(
     usage,
     resv,
     parent,
-    parent0,
     start,
     end,
     out_res,
@@ -377,21 +450,26 @@ def decode(
     (work, intr, est, dl, cal, proj, nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand,
      lay_ptr, pred_ptr, pred_idx, pred_lag, pred_ss, succ_ptr, succ_idx, fix, fix_start, fix_end,
      given_ptr, given_res, given_units, has_prev, prev_start, prev_ok, prev_asg, prev_ptr, prev_res,
-     cap, res_work, cal_work, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
+     cap, wk, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
     n = work.shape[0]
-    T = res_work.shape[1]
-    usage[:, :] = 0
-    if use_resv:
-        resv[:, :] = 0
-    parent[:, :] = parent0
-    forced[:] = 0
-    out_n[:] = 0
+    T = wk[0].shape[1]
+    # The caller hands usage, resv, forced and out_n zeroed and parent a copy of parent0 (whole
+    # array assignments are left to numpy: compiled, they cost seconds of compile time).
     maxset = 1
     for i in range(n):
         if lay_ptr[i + 1] - lay_ptr[i] + 1 > maxset:
             maxset = lay_ptr[i + 1] - lay_ptr[i] + 1
     set_r = np.empty(maxset, dtype=np.int64)
     set_u = np.empty(maxset, dtype=np.int64)
+    maxc = 1
+    for gi in range(cand_ptr.shape[0] - 1):
+        if cand_ptr[gi + 1] - cand_ptr[gi] + 1 > maxc:
+            maxc = cand_ptr[gi + 1] - cand_ptr[gi] + 1
+    sc = (
+        np.empty(maxc, dtype=np.int64),
+        np.empty(maxc, dtype=np.int64),
+        np.empty(maxc, dtype=np.int64),
+    )
 
     # ---- fixed tasks: done, in progress, pinned, frozen (in that order)
     for kind in (DONE, IN_PROGRESS, PINNED, FROZEN):
@@ -410,19 +488,21 @@ def decode(
             else:  # in progress, pinned or frozen: the start is kept, the work follows it
                 s = fix_start[i]
                 if w > 0 and nset == 0 and (grp_ptr[i] < grp_ptr[i + 1]):
-                    nset, s2, e2 = _choose(i, s, g, set_r, set_u, usage, resv, 0, parent, True)
+                    nset, s2, e2 = _choose(
+                        i, s, g, set_r, set_u, usage, resv, ZERO, parent, ONE, sc
+                    )
                     if s2 < 0:
                         nset = _fill_any(i, g, set_r, set_u)
                 elif w > 0 and nset == 0:
                     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
-                e = _forced_end(s, w, intr[i], set_r, nset, res_work, cal_work, cal[i])
+                e = _forced_end(s, w, intr[i], set_r, nset, wk, cal[i])
                 if e < 0:
                     if not force_fail:
                         return -(i + 1)
                     e = min(max(s, 0) + w, T)
                     forced[i] = 1
                 if w > 0:
-                    if _conflict(max(s, 0), e, set_r, set_u, nset, usage, resv, 0, cap) >= 0:
+                    if _conflict(max(s, 0), e, set_r, set_u, nset, usage, resv, ZERO, cap) >= 0:
                         forced[i] = 1
                     _place(s, e, set_r, set_u, nset, usage, parent, cap)
                 start[i] = s
@@ -440,9 +520,9 @@ def decode(
                 continue
             nset = _layout_set(i, lay_ptr, prev_asg, nd_ptr, nd_units, set_r, set_u)
             s = prev_start[i]
-            if s >= T or not _progress(s, set_r, nset, res_work, cal_work, cal[i]):
+            if s >= T or not _progress(s, set_r, nset, wk, cal[i]):
                 continue
-            e, _b = _span(s, work[i], intr[i], set_r, nset, res_work, cal_work, cal[i])
+            e, _b = _span(s, work[i], intr[i], set_r, nset, wk, cal[i])
             if e < 0:
                 continue
             for k in range(nset):
@@ -503,22 +583,21 @@ def decode(
             nset = _layout_set(i, lay_ptr, prev_asg, nd_ptr, nd_units, set_r, set_u)
             s = prev_start[i]
             e = _fits_at(
-                s, w, intr[i], set_r, set_u, nset, cal[i], usage, resv, use_resv, res_work,
-                cal_work, cap,
+                s, w, intr[i], set_r, set_u, nset, cal[i], usage, resv, use_resv, wk, cap,
             )  # fmt: skip
             if e >= 0:
                 placed = True
         if not placed:
-            nset, s, e = _choose(i, t, g, set_r, set_u, usage, resv, use_resv, parent, False)
+            nset, s, e = _choose(i, t, g, set_r, set_u, usage, resv, use_resv, parent, ZERO, sc)
             if s < 0 and use_resv:
                 # Reservations may leave no room at all: ignore them for this task.
-                nset, s, e = _choose(i, t, g, set_r, set_u, usage, resv, 0, parent, False)
+                nset, s, e = _choose(i, t, g, set_r, set_u, usage, resv, ZERO, parent, ZERO, sc)
             if s < 0:
                 if not force_fail:
                     return -(i + 1)
                 nset = _fill_any(i, g, set_r, set_u)
                 s = min(max(t, 0), T - 1)
-                e = _forced_end(s, w, 1, set_r, nset, res_work, cal_work, cal[i])
+                e = _forced_end(s, w, ONE, set_r, nset, wk, cal[i])
                 if e < 0:
                     e = min(s + w, T)
                 forced[i] = 1
@@ -553,7 +632,7 @@ def evaluate(g, start, end, out_res, out_n, forced, pscore):  # pragma: no cover
     (work, intr, est, dl, cal, proj, nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand,
      lay_ptr, pred_ptr, pred_idx, pred_lag, pred_ss, succ_ptr, succ_idx, fix, fix_start, fix_end,
      given_ptr, given_res, given_units, has_prev, prev_start, prev_ok, prev_asg, prev_ptr, prev_res,
-     cap, res_work, cal_work, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
+     cap, wk, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
     n = work.shape[0]
     n_proj = due.shape[0]
     pend = np.full(n_proj, -BIG, dtype=np.int64)

@@ -116,10 +116,16 @@ class _Engine:
         stop = self.stop if stoppable else np.zeros(1, dtype=np.uint8)
         while True:
             t0 = time.perf_counter()
+            self.usage.fill(0)
+            if resv:
+                self.resv.fill(0)
+            np.copyto(self.parent, self.cf.parent0)
+            self.forced.fill(0)
+            self.out_n.fill(0)
             code = sgs.decode(
-                key, self.g, self.usage, self.resv, self.parent, self.cf.parent0, self.start,
-                self.end, self.out_res, self.out_n, self.forced, sticky, resv,
-                self.growths >= MAX_GROWTH, stop,
+                key, self.g, self.usage, self.resv, self.parent, self.start, self.end,
+                self.out_res, self.out_n, self.forced, int(sticky), int(resv),
+                int(self.growths >= MAX_GROWTH), stop,
             )  # fmt: skip
             self.decodes += 1
             self.decode_seconds += time.perf_counter() - t0
