@@ -60,6 +60,7 @@ class _Result:
     moved: int
     makespan: int
     objective: float
+    key: np.ndarray
 
     def better_than(self, other: _Result | None) -> bool:
         if other is None:
@@ -141,7 +142,7 @@ class _Engine:
         return _Result(
             rule, sticky, resv, self.start.copy(), self.end.copy(), self.out_res.copy(),
             self.out_n.copy(), self.forced.copy(), self.pscore.copy(), float(viol), float(wt),
-            int(moved), int(makespan), objective,
+            int(moved), int(makespan), objective, key,
         )  # fmt: skip
 
 
@@ -187,6 +188,11 @@ def _rule_keys(cf: CompiledFloor) -> dict[str, np.ndarray]:
     wlst = head + np.where(slack >= 0, slack / w, slack * w)
     edd = due_t + 1e-6 * head
     keys = {"edd": edd, "wlst": wlst, "lst": lst}
+    # Latest start for the due date (from now) shared out by weight: heavy orders first when
+    # equally urgent, and the later the more it divides; late ones multiply.
+    for a in (0.5, 1.0, 1.5):
+        wa = w**a
+        keys[f"wlst0^{a:g}"] = np.where(lst >= 0, lst / wa, lst * wa)
     if cf.previous:
         prev = np.where(cf.has_prev.astype(bool), cf.prev_start.astype(np.float64), wlst)
         keys["previous"] = prev + 1e-6 * wlst
@@ -195,49 +201,47 @@ def _rule_keys(cf: CompiledFloor) -> dict[str, np.ndarray]:
 
 # --------------------------------------------------------------------------- improvement
 class _Search:
-    """Iterated local search on the keys of the best plan (keys = its starts)."""
+    """Iterated local search on priority keys: perturb the keys that produced the current plan
+    (pull a late order forward, shift or swap orders, jitter tasks), decode, keep the result
+    when it is not worse; back to the best plan after a run of failures."""
 
     def __init__(self, engine: _Engine, rng: np.random.Generator) -> None:
         self.engine = engine
         self.rng = rng
         cf = engine.cf
-        self.members = [np.flatnonzero(cf.project == p) for p in range(len(cf.problem.projects))]
-        self.members = [m for m in self.members if len(m)]
-        self.free = cf.fix == FREE
+        free = cf.fix == FREE
+        members = [
+            np.flatnonzero((cf.project == p) & free) for p in range(len(cf.problem.projects))
+        ]
+        self.members = {p: m for p, m in enumerate(members) if len(m)}
+        self.projects = list(self.members)
+        self.free = np.flatnonzero(free)
 
-    def base_key(self, res: _Result) -> np.ndarray:
-        # The schedule's own starts, ties by the previous key order.
-        n = len(res.start)
-        return res.start.astype(np.float64) + np.arange(n) * (0.5 / max(1, n))
-
-    def perturb(self, res: _Result, key: np.ndarray) -> np.ndarray:
+    def perturb(self, res: _Result) -> np.ndarray:
         rng = self.rng
-        key = key.copy()
-        cf = self.engine.cf
-        span = max(1.0, float(res.makespan))
-        late = [p for p in range(len(res.pscore)) if res.pscore[p] > EPS]
+        key = res.key.copy()
+        if not len(self.free):
+            return key
+        spread = max(1.0, float(np.ptp(key[self.free])))
+        late = [p for p in self.projects if res.pscore[p] > EPS]
         move = rng.random()
-        if late and move < 0.55:
+        if late and move < 0.3:
             weights = np.array([res.pscore[p] for p in late])
             p = late[int(rng.choice(len(late), p=weights / weights.sum()))]
-            idx = np.flatnonzero(cf.project == p)
-            ends = res.end[idx]
-            late_slots = max(1.0, float(ends.max() - cf.due[p])) if cf.has_due[p] else span * 0.05
-            key[idx] -= rng.uniform(0.3, 1.5) * late_slots + rng.uniform(0, 0.05) * span
-        elif move < 0.75 and self.members:
-            m = self.members[int(rng.integers(len(self.members)))]
-            key[m] += rng.normal(0.0, 0.08 * span)
-        elif move < 0.9 and len(self.members) > 1:
-            a, b = rng.choice(len(self.members), size=2, replace=False)
-            ma, mb = self.members[int(a)], self.members[int(b)]
+            key[self.members[p]] -= rng.uniform(0.01, 0.15) * spread
+        elif move < 0.7:
+            p = self.projects[int(rng.integers(len(self.projects)))]
+            key[self.members[p]] += rng.normal(0.0, 0.05) * spread
+        elif move < 0.85 and len(self.projects) > 1:
+            a, b = rng.choice(len(self.projects), size=2, replace=False)
+            ma, mb = self.members[self.projects[int(a)]], self.members[self.projects[int(b)]]
             da = float(key[mb].mean() - key[ma].mean())
             key[ma] += da
             key[mb] -= da
         else:
-            n = len(key)
-            k = max(1, n // 100)
-            idx = rng.integers(0, n, size=k)
-            key[idx] += rng.normal(0.0, 0.03 * span, size=k)
+            k = max(1, len(self.free) // 50)
+            idx = self.free[rng.integers(0, len(self.free), size=k)]
+            key[idx] += rng.normal(0.0, 0.02 * spread, size=k)
         return key
 
 
@@ -267,9 +271,8 @@ def solve_floor(
     if engine.cf.previous:
         variants.append(("previous", keys["previous"], True, True))
         variants.append(("previous-plain", keys["previous"], True, False))
-        variants.append(("wlst-sticky", keys["wlst"], True, True))
-    variants += [("edd", keys["edd"], False, False), ("wlst", keys["wlst"], False, False)]
-    variants.append(("lst", keys["lst"], False, False))
+        variants.append(("wlst0-sticky", keys["wlst0^1"], True, True))
+    variants += [(name, key, False, False) for name, key in keys.items() if name != "previous"]
 
     stop_event = threading.Event()
     deadline = t0 + time_limit
@@ -303,19 +306,15 @@ def solve_floor(
         if engine.cf.n and not engine.stop[0]:
             search = _Search(engine, np.random.default_rng(seed))
             cur = best
-            cur_key = search.base_key(cur)
             stale = 0
             while not engine.stop[0]:
-                cand_key = search.perturb(cur, cur_key)
-                res = engine.decode("ils", cand_key, cur.sticky, cur.resv)
+                res = engine.decode("ils", search.perturb(cur), cur.sticky, cur.resv)
                 if res is None:
                     break
                 iterations += 1
                 if res.not_worse_than(cur):
-                    if res.better_than(cur):
-                        stale = 0
+                    stale = 0 if res.better_than(cur) else stale + 1
                     cur = res
-                    cur_key = search.base_key(res)
                 else:
                     stale += 1
                 if res.better_than(best):
@@ -323,9 +322,8 @@ def solve_floor(
                     best = res
                     improvements += 1
                     _report(say, on_solution, elapsed(), res, "improved")
-                if stale >= 40:
+                if stale >= 60:
                     cur = best
-                    cur_key = search.base_key(best)
                     stale = 0
     finally:
         stop_event.set()
