@@ -480,3 +480,32 @@ def test_plan_json_round_trip() -> None:
     assert [(t.start, t.end, t.resources) for t in back.tasks] == [
         (t.start, t.end, t.resources) for t in sol.plan.tasks
     ]
+
+
+def test_task_that_never_fits_is_forced_and_flagged_without_growing_the_horizon() -> None:
+    # 6 h in one stretch on a 4 h + 4 h day: impossible anywhere.
+    tasks = [
+        {"id": "t", "hours": 6, "interruptible": False, "demands": [{"resource": "p1"}]},
+        {"id": "u", "hours": 2, "demands": [{"resource": "p1"}]},
+    ]
+    sol = solve_floor(problem(tasks), time_limit=0.2)
+    assert sol.plan.status == "INFEASIBLE"
+    assert sol.plan.stats["horizon_growths"] == 0
+    assert any("'t' fits nowhere" in c for c in sol.plan.stats["conflicts"])
+    assert len(sol.plan.tasks) == 2
+
+
+def test_pinned_start_outside_working_time_is_infeasible() -> None:
+    tasks = [{"id": "pin", "hours": 2, "pinned": True, "start": "2026-11-23T12:00:00",
+              "resources": ["p1"], "demands": [{"resource": "p1"}]}]  # fmt: skip
+    sol = solve_floor(problem(tasks), time_limit=0.1)
+    assert sol.plan.status == "INFEASIBLE"
+    assert at(sol, "pin")[:2] == ("2026-11-23 12:00", "2026-11-23 15:00")
+    assert any("do not work" in c for c in sol.plan.stats["conflicts"])
+
+
+def test_warm_up_compiles_once() -> None:
+    from optimizer.floor.solver import warm_up
+
+    assert warm_up() >= 0.0
+    assert warm_up.cache_info().hits + warm_up.cache_info().misses >= 1

@@ -251,6 +251,84 @@ def _match_layout(
     return out + [seat_of[s] for s in range(len(seats))]
 
 
+def _fixed_tasks(
+    problem: FloorProblem,
+    timeline: Timeline,
+    named_rows: list[list[tuple[int, int]]],
+    group_rows: list[list[tuple[int, list[int]]]],
+    previous: dict[str, PreviousTask],
+    edge: int,
+) -> tuple[Any, ...]:
+    """Per task: how it is fixed (done, in progress, pinned, frozen) with its start/end, the
+    resources it is given, and its previous-plan position and resources (raw and laid out as the
+    demands, None when they do not meet them)."""
+    clock = timeline.clock
+    res_ix = problem.resource_index
+    tasks = problem.tasks
+    n = len(tasks)
+    fix = np.zeros(n, dtype=np.int64)
+    fix_start = np.zeros(n, dtype=np.int64)
+    fix_end = np.zeros(n, dtype=np.int64)
+    has_prev = np.zeros(n, dtype=np.uint8)
+    prev_start = np.zeros(n, dtype=np.int64)
+    prev_ok = np.zeros(n, dtype=np.uint8)
+    given_rows: list[list[tuple[int, int]]] = []
+    prev_rows: list[list[tuple[int]]] = []
+    prev_layouts: list[list[int] | None] = []
+    for i, t in enumerate(tasks):
+        named, groups = named_rows[i], group_rows[i]
+        units_of = dict(named)
+        given = [(res_ix[r], units_of.get(res_ix[r], 1)) for r in t.resources]
+        prev = previous.get(t.id)
+        prev_layout = None
+        prev_known: list[tuple[int, int]] = []
+        if prev is not None:
+            has_prev[i] = 1
+            prev_start[i] = prev.start
+            ids = [res_ix.get(r, -1) for r in prev.resources]
+            prev_rows.append([(r,) for r in ids])
+            prev_known = [(r, units_of.get(r, 1)) for r in dict.fromkeys(ids) if r >= 0]
+            if -1 not in ids:
+                prev_layout = _match_layout(named, groups, ids)
+        else:
+            prev_rows.append([])
+        if t.status == "done":
+            fix[i] = DONE
+            fix_start[i] = clock.floor(t.start)  # type: ignore[arg-type]
+            fix_end[i] = clock.ceil(t.end)  # type: ignore[arg-type]
+        elif t.status == "in_progress":
+            fix[i] = IN_PROGRESS
+            fix_start[i] = clock.floor(t.started)  # type: ignore[arg-type]
+            if not given and prev_layout is not None:
+                # Who was doing it keeps doing it.
+                given = [(r, units_of.get(r, 1)) for r in prev_layout]
+        elif t.pinned:
+            fix[i] = PINNED
+            fix_start[i] = clock.floor(t.start)  # type: ignore[arg-type]
+        elif prev is not None and 0 <= prev.start < edge:
+            fix[i] = FROZEN
+            fix_start[i] = prev.start
+            given = prev_known
+        else:
+            given = []
+        given_rows.append(given)
+        if prev_layout is not None:
+            prev_ok[i] = 1
+        prev_layouts.append(prev_layout)
+
+    return (
+        fix,
+        fix_start,
+        fix_end,
+        has_prev,
+        prev_start,
+        prev_ok,
+        given_rows,
+        prev_rows,
+        prev_layouts,
+    )
+
+
 def _counts(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row: cum[t] = working slots before t; pos[k] = the k-th working slot (T past the
     last), so the w-th working slot from t is pos[cum[t] + w - 1] in constant time."""
@@ -348,55 +426,9 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
     previous = parse_previous(problem, timeline)
     edge = frozen_edge(problem, timeline) if previous else 0
 
-    fix = np.zeros(n, dtype=np.int64)
-    fix_start = np.zeros(n, dtype=np.int64)
-    fix_end = np.zeros(n, dtype=np.int64)
-    has_prev = np.zeros(n, dtype=np.uint8)
-    prev_start = np.zeros(n, dtype=np.int64)
-    prev_ok = np.zeros(n, dtype=np.uint8)
-    given_rows: list[list[tuple[int, int]]] = []
-    prev_rows: list[list[tuple[int]]] = []
-    prev_layouts: list[list[int] | None] = []
-    for i, t in enumerate(tasks):
-        named, groups = named_rows[i], group_rows[i]
-        units_of = dict(named)
-        given = [(res_ix[r], units_of.get(res_ix[r], 1)) for r in t.resources]
-        prev = previous.get(t.id)
-        prev_layout = None
-        prev_known: list[tuple[int, int]] = []
-        if prev is not None:
-            has_prev[i] = 1
-            prev_start[i] = prev.start
-            ids = [res_ix.get(r, -1) for r in prev.resources]
-            prev_rows.append([(r,) for r in ids])
-            prev_known = [(r, units_of.get(r, 1)) for r in dict.fromkeys(ids) if r >= 0]
-            if -1 not in ids:
-                prev_layout = _match_layout(named, groups, ids)
-        else:
-            prev_rows.append([])
-        if t.status == "done":
-            fix[i] = DONE
-            fix_start[i] = clock.floor(t.start)  # type: ignore[arg-type]
-            fix_end[i] = clock.ceil(t.end)  # type: ignore[arg-type]
-        elif t.status == "in_progress":
-            fix[i] = IN_PROGRESS
-            fix_start[i] = clock.floor(t.started)  # type: ignore[arg-type]
-            if not given and prev_layout is not None:
-                # Who was doing it keeps doing it.
-                given = [(r, units_of.get(r, 1)) for r in prev_layout]
-        elif t.pinned:
-            fix[i] = PINNED
-            fix_start[i] = clock.floor(t.start)  # type: ignore[arg-type]
-        elif prev is not None and 0 <= prev.start < edge:
-            fix[i] = FROZEN
-            fix_start[i] = prev.start
-            given = prev_known
-        else:
-            given = []
-        given_rows.append(given)
-        if prev_layout is not None:
-            prev_ok[i] = 1
-        prev_layouts.append(prev_layout)
+    fixed = _fixed_tasks(problem, timeline, named_rows, group_rows, previous, edge)
+    fix, fix_start, fix_end, has_prev, prev_start, prev_ok = fixed[:6]
+    given_rows, prev_rows, prev_layouts = fixed[6:]
 
     given_ptr, given_res, given_units = _csr(n, given_rows, (np.int64, np.int64))
     prev_ptr, prev_res = _csr(n, prev_rows, (np.int64,))
@@ -410,11 +442,11 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
         if layout is not None:
             prev_asg[lay_ptr[i] : lay_ptr[i] + len(layout)] = layout
 
+    # Free predecessors of each free task (fixed ones are laid down before the order starts).
     free = fix == FREE
-    free_indeg = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        if free[i]:
-            free_indeg[i] = sum(1 for a, _l, _s in preds[i] if free[a])
+    edge_to = np.repeat(np.arange(n), np.diff(pred_ptr))
+    keep = free[edge_to] & free[pred_idx] if len(pred_idx) else np.zeros(0, dtype=bool)
+    free_indeg = np.bincount(edge_to[keep], minlength=n).astype(np.int64)
 
     n_res = len(problem.resources)
     cap = np.array([r.capacity for r in problem.resources], dtype=np.int64)

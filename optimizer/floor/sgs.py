@@ -427,7 +427,7 @@ def _fits_from(s, w, intr, set_r, set_u, nset, c, usage, resv, use_resv, wk, cap
 
 
 @njit(cache=True, nogil=True)
-def decode(
+def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time and calls
     key,
     g,
     usage,

@@ -9,6 +9,7 @@ violates one, or pinned / frozen work conflicts, the plan is returned with statu
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -85,6 +86,7 @@ class _Engine:
     def __init__(self, problem: FloorProblem, timeline: Timeline) -> None:
         self.problem = problem
         self.growths = 0
+        self.force = False
         self.stop = np.zeros(1, dtype=np.uint8)
         self.decodes = 0
         self.decode_seconds = 0.0
@@ -106,6 +108,23 @@ class _Engine:
         self.pscore = np.zeros(max(1, len(self.problem.projects)), dtype=np.float64)
         self.g = cf.g
 
+    def never_fits(self, i: int) -> bool:
+        """Task `i` cannot run anywhere: a non-interruptible task longer than any stretch its
+        resources (or calendar) work, or a resource it must use that never works again."""
+        cf = self.cf
+        tl = self.timeline
+        w = int(cf.work[i])
+        runs = []
+        for e in range(cf.nd_ptr[i], cf.nd_ptr[i + 1]):
+            runs.append(_longest_run(tl.resource_work[cf.nd_res[e]], int(cf.est[i])))
+        for gi in range(cf.grp_ptr[i], cf.grp_ptr[i + 1]):
+            cands = cf.cand[cf.cand_ptr[gi] : cf.cand_ptr[gi + 1]]
+            runs.append(max(_longest_run(tl.resource_work[r], int(cf.est[i])) for r in cands))
+        if not runs:
+            runs.append(_longest_run(tl.calendar_work[cf.calendar[i]], int(cf.est[i])))
+        bound = min(runs)
+        return bound == 0 or (not cf.interruptible[i] and bound < w)
+
     def grow(self) -> None:
         self.growths += 1
         self._setup(build_timeline(self.problem, 2 * self.cf.n_slots))
@@ -126,7 +145,7 @@ class _Engine:
             code = sgs.decode(
                 key, self.g, self.usage, self.resv, self.parent, self.start, self.end,
                 self.out_res, self.out_n, self.forced, int(sticky), int(resv),
-                int(self.growths >= MAX_GROWTH), stop,
+                int(self.force or self.growths >= MAX_GROWTH), stop,
             )  # fmt: skip
             self.decodes += 1
             self.decode_seconds += time.perf_counter() - t0
@@ -134,7 +153,10 @@ class _Engine:
                 return None
             if code == sgs.OK:
                 break
-            self.grow()
+            if self.never_fits(-code - 1):
+                self.force = True  # a longer horizon would not help: force it and flag it
+            else:
+                self.grow()
         viol, wt, moved, makespan = sgs.evaluate(
             self.g, self.start, self.end, self.out_res, self.out_n, self.forced, self.pscore
         )
@@ -144,6 +166,15 @@ class _Engine:
             self.out_n.copy(), self.forced.copy(), self.pscore.copy(), float(viol), float(wt),
             int(moved), int(makespan), objective, key,
         )  # fmt: skip
+
+
+def _longest_run(mask: np.ndarray, start: int) -> int:
+    """The longest stretch of consecutive True in mask[start:]."""
+    m = np.asarray(mask[max(0, start) :], dtype=np.int8)
+    if not m.any():
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], m, [0]))))
+    return int((edges[1::2] - edges[::2]).max())
 
 
 # --------------------------------------------------------------------------- priority rules
@@ -246,6 +277,30 @@ class _Search:
 
 
 # --------------------------------------------------------------------------- entry point
+@functools.cache
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) the kernels on a two-task problem, so that a
+    service's first real plan does not pay for it; returns the seconds it took."""
+    t0 = time.perf_counter()
+    week = [{"dayofweek": d, "hour_from": 8, "hour_to": 17} for d in range(5)]
+    tiny = FloorProblem.from_dict(
+        {
+            "kind": "floor",
+            "now": "2026-01-05T08:00:00",
+            "calendars": [{"id": "std", "attendances": week}],
+            "resources": [{"id": "a", "skills": {"s": 1}}, {"id": "b"}],
+            "projects": [{"id": "P", "due": "2026-01-05T12:00:00"}],
+            "tasks": [
+                {"id": "x", "project": "P", "hours": 2, "demands": [{"skill": "s"}]},
+                {"id": "y", "project": "P", "hours": 1, "demands": [{"resource": "b"}]},
+            ],
+            "precedences": [{"from": "x", "to": "y"}],
+        }
+    )
+    solve_floor(tiny, time_limit=0.0)
+    return time.perf_counter() - t0
+
+
 def solve_floor(
     problem: FloorProblem,
     time_limit: float = 10.0,
@@ -325,6 +380,8 @@ def solve_floor(
                 if stale >= 60:
                     cur = best
                     stale = 0
+                if best.objective <= EPS and best.viol <= EPS and stale >= 30:
+                    break  # nothing late, nothing moved: only the latest end could still drop
     finally:
         stop_event.set()
         watcher.join(timeout=1.0)
@@ -448,6 +505,10 @@ def _conflicts(engine: _Engine, res: _Result) -> list[str]:
             f"resource {problem.resources[r].id!r} is over capacity from {clock.iso(t)} "
             "(fixed work overlaps)"
         )
+    for i in np.flatnonzero((cf.fix != FREE) & (cf.fix != DONE)).tolist():
+        msg = _fixed_progress(engine, res, i)
+        if msg:
+            out.append(f"task {problem.tasks[i].id!r} ({FIX_NAMES[int(cf.fix[i])]}) {msg}")
     for i in range(cf.n):
         for e in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
             p = int(cf.pred_idx[e])
@@ -458,6 +519,35 @@ def _conflicts(engine: _Engine, res: _Result) -> list[str]:
                     f"{problem.tasks[p].id!r} allows"
                 )
     return out
+
+
+def _fixed_progress(engine: _Engine, res: _Result, i: int) -> str | None:
+    """Why the work of a task with a kept start (in progress, pinned, frozen) cannot run as
+    placed on its resources' working time, or None."""
+    cf = engine.cf
+    tl = engine.timeline
+    s, e, w = int(res.start[i]), int(res.end[i]), int(cf.work[i])
+    todo = cf.fix[i] != IN_PROGRESS
+    if todo and s < 0:
+        return "starts before now"
+    if w == 0:
+        return None
+    lo = max(s, 0)
+    base = int(cf.lay_ptr[i])
+    rows = [int(r) for r in res.out_res[base : base + int(res.out_n[i])]]
+    if rows:
+        mask = np.logical_and.reduce([tl.resource_work[r][lo:e] for r in rows])
+    else:
+        mask = tl.calendar_work[cf.calendar[i]][lo:e]
+    if int(mask.sum()) != w:
+        return "cannot do its work in its span on its resources' working time"
+    if todo and not mask[0]:
+        return f"starts at {tl.clock.iso(s)} when its resources do not work"
+    if not cf.interruptible[i]:
+        first = int(np.argmax(mask))
+        if not mask[first:].all():
+            return "is not interruptible but its resources pause"
+    return None
 
 
 def hours_late(problem: FloorProblem, plan: FloorPlan, timeline: Timeline) -> float:
