@@ -82,7 +82,9 @@ MACHINES = {  # type -> (id prefix, name)
 }
 
 PRIORITIES = ((1.0, "Normal", 0.65), (2.0, "High", 0.25), (4.0, "Urgent", 0.10))
-LOAD = 0.87  # people's working hours demanded / available over the horizon
+LOAD = 0.85  # people's working hours demanded / available over the horizon
+PRE_NOW_USE = 0.4  # share of the working time before `now` the early orders use
+WAITS = 1.5  # lead times and client waits: factor on the templates' ranges
 RELEASE_SHARE = 0.6  # orders are released over the first 60 % of the horizon
 SLACK = (1.3, 2.5)  # due date = release + critical path x slack
 MAX_HOURS, MAX_LONG_HOURS = 40, 80
@@ -176,7 +178,7 @@ def _eto(rng: random.Random, packages: int, wait_scale: float) -> tuple[str, lis
     product = rng.choice(
         ["Frame line", "Conveyor", "Pressure vessel", "Test rig", "Gantry", "Press tool"]
     )
-    lead = round(rng.uniform(48, 200) * wait_scale)
+    lead = round(rng.uniform(80, 240) * wait_scale)  # 2-6 weeks
     as_lag = rng.random() < 0.5  # procurement as an elapsed FS lag rather than a wait task
     nodes = [
         _Node("design", "Mechanical design", 16, [_skill("design", 2)], [], 9),
@@ -184,7 +186,7 @@ def _eto(rng: random.Random, packages: int, wait_scale: float) -> tuple[str, lis
         _Node("review", "Design review", 3, [_skill("design", 3)], [("drawings", "FS", 0)], 3),
     ]
     if as_lag:
-        start_from = ("review", "FS", float(lead) * 1.4)  # elapsed hours
+        start_from = ("review", "FS", float(lead) * 168 / 40)  # the same weeks, elapsed
     else:
         nodes.append(
             _Node(
@@ -288,7 +290,7 @@ def _institute(rng: random.Random, packages: int, wait_scale: float) -> tuple[st
         _Node(
             "client1",
             "Client review of the concept",
-            round(rng.uniform(16, 56) * wait_scale),
+            round(rng.uniform(40, 120) * wait_scale),
             [],
             [("concept", "FS", 0)],
             5,
@@ -333,7 +335,7 @@ def _institute(rng: random.Random, packages: int, wait_scale: float) -> tuple[st
         _Node(
             "client2",
             "Client approval",
-            round(rng.uniform(16, 48) * wait_scale),
+            round(rng.uniform(24, 80) * wait_scale),
             [],
             [("coord", "FS", 0)],
             4,
@@ -369,7 +371,7 @@ def _software(rng: random.Random, packages: int, wait_scale: float) -> tuple[str
                 f"Develop feature {i}",
                 24,
                 [_skill("development", 2, 2)],
-                [("arch", "FS", 0)] + ([("env", "FS", 0)] if i == 1 else []),
+                [("arch", "FS", 0), ("env", "FS", 0)] if i == 1 else [(f"dev{i - 1}", "FS", 0)],
                 6,
                 long=True,
             ),
@@ -404,7 +406,7 @@ def _software(rng: random.Random, packages: int, wait_scale: float) -> tuple[str
         _Node(
             "uat",
             "Customer acceptance",
-            round(rng.uniform(16, 56) * wait_scale),
+            round(rng.uniform(40, 120) * wait_scale),
             [],
             [("integ", "FS", 0)],
             5,
@@ -566,6 +568,7 @@ class _Order:
     slack: float
     scale: float
     due: int = 0
+    path_hours: int = 0
 
 
 class _Builder:
@@ -592,7 +595,7 @@ class _Builder:
         self.n_far = self.n + 24 * max(240, round(days * 2))
         self.t_now = self.wip_days * 24
         self.clock = Clock(self.base, 60, self.tz)
-        self.wait_scale = min(1.5, max(0.25, months / 6))
+        self.wait_scale = WAITS * min(4.0, max(0.2, months / 6))
         self.available = [s for s, _ in SKILLS[:skills]] + [
             f"skill{i + 1}" for i in range(len(SKILLS), skills)
         ]
@@ -647,6 +650,10 @@ class _Builder:
             person["capacity"] = int(mask[: self.n].sum())
             self.people.append(person)
         self.capacity = sum(p["capacity"] for p in self.people)
+        # Load base: the working time from `now` on, plus the part of the time before `now` the
+        # orders released then use (they are few at first).
+        before = sum(int(p["mask"][: self.t_now].sum()) for p in self.people)
+        self.load_capacity = self.capacity - (1 - PRE_NOW_USE) * before
 
     def personal_leaves(self, cal: str) -> list[Leave]:
         """1-3 leaves of 1-10 working days of `cal` over the horizon, not overlapping."""
@@ -708,7 +715,7 @@ class _Builder:
     def scale_hours(self) -> None:
         """Scale the relative hours so that the people's load is LOAD of their capacity."""
         nodes = [n for o in self.orders for n in o.nodes]
-        target = LOAD * self.capacity
+        target = LOAD * self.load_capacity
         factor = target / max(1e-9, sum(n.base * n.people for n in nodes if not n.fixed))
         for _ in range(8):
             for n in nodes:
@@ -807,13 +814,32 @@ class _Builder:
                     p["skills"][s] = 2
                 else:
                     p["skills"][s] = rng.choice([1, 2])
-        weights = [demand[s] + 0.05 * total / len(self.available) for s in self.available]
-        for p in self.people:
-            for _ in range(rng.choices([0, 1, 2], weights=[0.4, 0.4, 0.2])[0]):
-                s = rng.choices(self.available, weights=weights)[0]
-                if s not in p["skills"]:
-                    p["skills"][s] = rng.choice([1, 1, 2, 3])
+        self.cross_train(demand, senior, got)
         self.satisfy(need)
+
+    def cross_train(
+        self, demand: dict[str, float], senior: dict[str, dict[int, float]], got: dict[str, float]
+    ) -> None:
+        """1-2 more skills for most people, chosen among the most loaded skills; the people of
+        the skills with spare capacity first (each new holder is counted for a share of it)."""
+        rng = self.rng
+
+        def ratio(s: str) -> float:
+            return min(5.0, demand[s] / got[s]) if got[s] > 0 else (5.0 if demand[s] else 0.0)
+
+        order = sorted(self.people, key=lambda p: (ratio(next(iter(p["skills"]))), rng.random()))
+        for p in order:
+            home = next(iter(p["skills"]))
+            for _ in range(rng.choices([0, 1, 2], weights=[0.35, 0.45, 0.2])[0]):
+                weights = [max(0.0, ratio(s) - 0.7) + 0.03 for s in self.available]
+                s = rng.choices(self.available, weights=weights)[0]
+                if s in p["skills"]:
+                    continue
+                senior_share = senior[s].get(3, 0.0) / demand[s] if demand[s] else 0.0
+                p["skills"][s] = 3 if rng.random() < senior_share + 0.15 else rng.choice([1, 2, 2])
+                share = 0.3 * p["capacity"]
+                got[s] += share
+                got[home] -= share
 
     def satisfy(self, need: dict[tuple[str, int], int]) -> None:
         """Every (skill, level, count) demanded is held by at least `count` people (plus one)."""
@@ -828,10 +854,16 @@ class _Builder:
 
     # .................................................................. due dates
     def due_dates(self) -> None:
-        """Due = release + the critical path on the standard calendar, hours x slack."""
+        """Due = release + the order's critical path (no resource limits, standard calendar,
+        lags elapsed) x its slack factor, counted in working hours of the standard calendar."""
         std = self.cal_mask["std"]
         pos = np.flatnonzero(std)
-        horizon_cap = len(std)
+        before = np.concatenate(([0], np.cumsum(std, dtype=np.int64)))  # working slots < t
+
+        def after(t: int, k: int) -> int:  # the slot edge `k` working slots after `t`
+            j = int(before[min(t, len(std))]) + k
+            return int(pos[j - 1]) + 1 if 0 < j <= len(pos) else (t if k <= 0 else len(std))
+
         for o in self.orders:
             start: dict[str, int] = {}
             end: dict[str, int] = {}
@@ -841,16 +873,13 @@ class _Builder:
                 for key, kind, lag in n.preds:
                     ref = end[key] if kind == "FS" else start[key]
                     est = max(est, ref + math.ceil(lag))
-                k = n.hours if n.wait else math.ceil(n.hours * o.slack)
-                j = int(np.searchsorted(pos, est))
-                if j + max(k, 1) > len(pos):
-                    s, e = est, horizon_cap
-                else:
-                    s = int(pos[j])
-                    e = int(pos[j + k - 1]) + 1 if k > 0 else s
-                start[n.key], end[n.key] = s, e
-                last = max(last, e)
-            o.due = last
+                s = after(est, 1) - 1 if n.hours > 0 else est
+                start[n.key], end[n.key] = s, after(s, n.hours)
+                last = max(last, end[n.key])
+            path = int(before[min(last, len(std))] - before[o.release])
+            o.path_hours = path
+            due = after(o.release, math.ceil(path * o.slack))
+            o.due = due
 
     # .................................................................. work in progress
     def simulate(self) -> dict[str, dict[str, Any]]:
