@@ -320,12 +320,15 @@ def test_assignee_without_an_employee_works_the_company_calendar() -> None:
     assert ctx.resource_users["u555"] == 555
 
 
+PAST = "2026-11-27 05:00:00"
+
+
 def test_started_work_keeps_its_start_and_has_the_rest_to_do() -> None:
     snap = floor_snapshot(
         [
             task(1, 8.0, planned_start="2026-11-27 01:00:00", effective_hours=3.0, user_ids=[100]),
-            task(2, 8.0, deps=(1,), planned_start="2026-11-27 05:00:00"),
-            task(3, 8.0, deps=(1,), planned_start="2026-11-27 05:00:00", state="04_waiting_normal"),
+            task(2, 8.0, deps=(1,), planned_start=PAST, state="02_changes_requested"),
+            task(3, 8.0, deps=(1,), planned_start=PAST),
             task(4, 8.0, effective_hours=6.0, headcount=2, skill_id=WELDING),
             task(5, 2.0, planned_start="2026-11-27 01:00:00", effective_hours=9.0),
         ],
@@ -347,8 +350,8 @@ def test_started_work_keeps_its_start_and_has_the_rest_to_do() -> None:
     assert one.status == "in_progress" and one.remaining_hours == 5.0
     assert one.started == datetime(2026, 11, 27, 1, tzinfo=ZoneInfo("UTC"))
     assert one.resources == ("e10",), "the assignee keeps it"
-    assert tasks["t2"].status == "in_progress", "planned to start before now: begun"
-    assert tasks["t3"].status == "todo", "waiting on its predecessor: not begun"
+    assert tasks["t2"].status == "in_progress", "a person moved its stage: begun"
+    assert tasks["t3"].status == "todo", "only planned to start before now: planned again"
     assert (tasks["t4"].status, tasks["t4"].hours) == ("todo", 5.0), "6 h spent by a crew of 2"
     assert tasks["t5"].remaining_hours == 1.0, "over budget: one slot left"
     links = {(p.before, p.after) for p in problem.precedences}
@@ -540,8 +543,22 @@ def test_a_person_carries_one_started_task_the_others_wait_in_the_queue() -> Non
         [
             task(1, 6.0, user_ids=[100], planned_start=early, effective_hours=1.0),
             task(2, 4.0, user_ids=[100], planned_start=later, effective_hours=1.0),
-            task(3, 4.0, skill_id=WELDING, skill_level_id=[8, "Senior"], planned_start=later),
-            task(4, 4.0, skill_id=WELDING, skill_level_id=[7, "Junior"], planned_start=later),
+            task(
+                3,
+                4.0,
+                skill_id=WELDING,
+                skill_level_id=[8, "Senior"],
+                planned_start=later,
+                effective_hours=0.5,
+            ),
+            task(
+                4,
+                4.0,
+                skill_id=WELDING,
+                skill_level_id=[7, "Junior"],
+                planned_start=later,
+                state="03_approved",
+            ),
         ]
     )
     problem, ctx = records_to_problem(snap, NOW)

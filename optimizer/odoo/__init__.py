@@ -1,5 +1,6 @@
-"""Odoo connector: transport (JSON-RPC for 18, JSON-2 for 19+), paged reader, pure mapping,
-and `replan` (read -> map -> solve -> check -> one ``apply_schedule`` call)."""
+"""Odoo connector: transport (JSON-RPC for 18, JSON-2 for 19+), paged reader (projects, tasks,
+calendars, leaves, people, skills), pure mapping to the shop-floor problem (`optimizer.floor`),
+and `replan` (read -> map -> solve -> annotate -> check -> one ``apply_schedule`` call)."""
 
 from optimizer.odoo.mapping import Context, plan_to_payload, records_to_problem
 from optimizer.odoo.reader import Snapshot, read_snapshot

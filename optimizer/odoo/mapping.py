@@ -41,14 +41,18 @@ Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
   on each of its leaf tasks. Work: ``duration_hours`` (working hours per person), else
   ``allocated_hours / headcount``. Done and cancelled tasks are left out and their
   dependencies count as satisfied.
-- **Work in progress**: an open task with a ``planned_start`` before ``now`` has started
-  (time spent, ``effective_hours`` > 0, or not waiting on a dependency): it keeps
-  ``planned_start`` as its start and has ``max(work - effective_hours / people, one slot)``
-  hours left. A started task holds its people from its start on, so a person carries one
-  started task: by start date, each keeps its assignees, or takes qualified people no other
-  started task holds, or else goes back to the queue with its remaining hours. Dependencies
-  *into* a started task are dropped: the work has begun, whatever its predecessors say. Time
-  spent on a task that has not started by these rules only shortens it.
+- **Work in progress**: an open task with a ``planned_start`` before ``now`` has started when
+  there is evidence of it: time spent (``effective_hours`` > 0) or a stage a person set
+  (``02_changes_requested``, ``03_approved``). Odoo 18 gives every new task the state
+  ``01_in_progress``, so that state says nothing, and a past ``planned_start`` alone is only a
+  plan that did not happen (the addon dates the tasks of an order when it is confirmed): such a
+  task is planned again from ``now``. A started task keeps ``planned_start`` as its start and
+  has ``max(work - effective_hours / people, one slot)`` hours left. It holds its people from
+  its start on, so a person carries one started task: by start date, each keeps its
+  assignees, or takes qualified people no other started task holds, or else goes back to the
+  queue with its remaining hours. Dependencies *into* a started task are dropped: the work
+  has begun, whatever its predecessors say. Time spent on a task that has not started by
+  these rules only shortens it.
 - **Pinned tasks** keep their dates in Odoo (the addon never moves them), so they are not
   planned: ``[planned_start, planned_end)`` is busy time (a leave) of their assignees and
   their successors start after ``planned_end`` (SS: ``planned_start``) plus the lag, as
@@ -89,7 +93,8 @@ from optimizer.odoo.reader import Snapshot
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 CLOSED_STATES = frozenset({"1_done", "1_canceled"})
-WAITING_STATE = "04_waiting_normal"
+# stages a person sets once work is under way (01_in_progress is every new task's default)
+WORKED_STATES = frozenset({"02_changes_requested", "03_approved"})
 PRIORITY_WEIGHTS = {"0": 1.0, "1": 2.0, "2": 4.0}
 UTC = timezone.utc
 
@@ -629,7 +634,7 @@ def _progress(
     planned_start = _aware(task.get("planned_start"))
     remaining = max(round(row["hours"] - effective / max(1, crew), 6), slot_hours)
     if planned_start is not None and planned_start < now:
-        if effective > 0 or task.get("state") != WAITING_STATE:
+        if effective > 0 or task.get("state") in WORKED_STATES:
             row.update(
                 status="in_progress",
                 started=_iso(planned_start),
