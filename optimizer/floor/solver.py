@@ -324,10 +324,15 @@ def solve_floor(
     keys = _rule_keys(engine.cf)
     variants: list[tuple[str, np.ndarray, bool, bool]] = []
     if engine.cf.previous:
+        # Re-planning repairs the previous plan: every task keeps its place when it still can
+        # (sticky), the others go around the places still held. Only when moving costs nothing
+        # (stability weight 0) do the plain rules compete, re-planning from scratch.
         variants.append(("previous", keys["previous"], True, True))
         variants.append(("previous-plain", keys["previous"], True, False))
         variants.append(("wlst0-sticky", keys["wlst0^1"], True, True))
-    variants += [(name, key, False, False) for name, key in keys.items() if name != "previous"]
+        variants.append(("wlst-sticky", keys["wlst"], True, True))
+    if not engine.cf.previous or problem.stability_weight <= 0:
+        variants += [(k, key, False, False) for k, key in keys.items() if k != "previous"]
 
     stop_event = threading.Event()
     deadline = t0 + time_limit
