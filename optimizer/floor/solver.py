@@ -32,6 +32,7 @@ from optimizer.floor.model import FloorProblem
 from optimizer.floor.plan import FloorPlan, FloorTaskPlan
 from optimizer.floor.timeline import Timeline, build_timeline
 
+MIN_RULES = 3  # priority rules tried even past the time limit (not past should_stop)
 MAX_GROWTH = 3  # horizon doublings before tasks that still do not fit are forced and flagged
 EPS = 1e-9
 
@@ -87,7 +88,8 @@ class _Engine:
         self.problem = problem
         self.growths = 0
         self.force = False
-        self.stop = np.zeros(1, dtype=np.uint8)
+        self.stop = np.zeros(1, dtype=np.uint8)  # time limit or should_stop
+        self.user_stop = np.zeros(1, dtype=np.uint8)  # should_stop only
         self.decodes = 0
         self.decode_seconds = 0.0
         self._setup(timeline)
@@ -130,10 +132,10 @@ class _Engine:
         self._setup(build_timeline(self.problem, 2 * self.cf.n_slots))
 
     def decode(
-        self, rule: str, key: np.ndarray, sticky: bool, resv: bool, stoppable: bool = True
+        self, rule: str, key: np.ndarray, sticky: bool, resv: bool, stop: np.ndarray | None = None
     ) -> _Result | None:
-        """Decode `key`; None when stopped."""
-        stop = self.stop if stoppable else np.zeros(1, dtype=np.uint8)
+        """Decode `key`; None when `stop[0]` is raised meanwhile (None: not stoppable)."""
+        stop = stop if stop is not None else np.zeros(1, dtype=np.uint8)
         while True:
             t0 = time.perf_counter()
             self.usage.fill(0)
@@ -218,12 +220,12 @@ def _rule_keys(cf: CompiledFloor) -> dict[str, np.ndarray]:
     slack = lst - head
     wlst = head + np.where(slack >= 0, slack / w, slack * w)
     edd = due_t + 1e-6 * head
-    keys = {"edd": edd, "wlst": wlst, "lst": lst}
     # Latest start for the due date (from now) shared out by weight: heavy orders first when
     # equally urgent, and the later the more it divides; late ones multiply.
-    for a in (0.5, 1.0, 1.5):
-        wa = w**a
-        keys[f"wlst0^{a:g}"] = np.where(lst >= 0, lst / wa, lst * wa)
+    wlst0 = {a: np.where(lst >= 0, lst / w**a, lst * w**a) for a in (0.5, 1.0, 1.5)}
+    # Most often best first: a cold start may leave time for only a few.
+    keys = {"wlst0^0.5": wlst0[0.5], "wlst": wlst, "wlst0^1.5": wlst0[1.5], "lst": lst}
+    keys.update({"wlst0^1": wlst0[1.0], "edd": edd})
     if cf.previous:
         prev = np.where(cf.has_prev.astype(bool), cf.prev_start.astype(np.float64), wlst)
         keys["previous"] = prev + 1e-6 * wlst
@@ -337,11 +339,14 @@ def solve_floor(
     stop_event = threading.Event()
     deadline = t0 + time_limit
 
-    def watch() -> None:
+    def watch() -> None:  # runs in its own thread: should_stop() is called from there
         while not stop_event.wait(0.05):
-            if time.perf_counter() >= deadline or (should_stop is not None and should_stop()):
+            if should_stop is not None and should_stop():
+                engine.user_stop[0] = 1
                 engine.stop[0] = 1
                 return
+            if time.perf_counter() >= deadline:
+                engine.stop[0] = 1
 
     watcher = threading.Thread(target=watch, name="floor-solver-stop", daemon=True)
     watcher.start()
@@ -350,7 +355,10 @@ def solve_floor(
     rule_objectives: dict[str, float] = {}
     try:
         for k, (name, key, sticky, resv) in enumerate(variants):
-            res = engine.decode(name, key, sticky, resv, stoppable=k > 0)
+            # The first rule always completes; the next ones until MIN_RULES stop only on
+            # should_stop (a cold compile may have eaten the time limit), the others on either.
+            stop = None if k == 0 else engine.user_stop if k < MIN_RULES else engine.stop
+            res = engine.decode(name, key, sticky, resv, stop)
             if res is None:
                 break
             rule_objectives[name] = round(res.objective + 1e4 * res.viol, 6)
@@ -361,32 +369,9 @@ def solve_floor(
                 _report(say, on_solution, elapsed(), res, f"rule {name}")
         assert best is not None
         heuristic = best
-        iterations = 0
-        improvements = 0
-        if engine.cf.n and not engine.stop[0]:
-            search = _Search(engine, np.random.default_rng(seed))
-            cur = best
-            stale = 0
-            while not engine.stop[0]:
-                res = engine.decode("ils", search.perturb(cur), cur.sticky, cur.resv)
-                if res is None:
-                    break
-                iterations += 1
-                if res.not_worse_than(cur):
-                    stale = 0 if res.better_than(cur) else stale + 1
-                    cur = res
-                else:
-                    stale += 1
-                if res.better_than(best):
-                    res.rule = f"{best.rule.split('+')[0]}+ils"
-                    best = res
-                    improvements += 1
-                    _report(say, on_solution, elapsed(), res, "improved")
-                if stale >= 60:
-                    cur = best
-                    stale = 0
-                if best.objective <= EPS and best.viol <= EPS and stale >= 30:
-                    break  # nothing late, nothing moved: only the latest end could still drop
+        best, iterations, improvements = _improve(engine, best, seed, lambda r: _report(
+            say, on_solution, elapsed(), r, "improved"
+        ))  # fmt: skip
     finally:
         stop_event.set()
         watcher.join(timeout=1.0)
@@ -415,6 +400,39 @@ def solve_floor(
         f"{plan.weighted_tardiness:.2f} h, moved {plan.moved_count}, status {plan.status}"
     )
     return FloorSolution(plan=plan, timeline=engine.timeline)
+
+
+def _improve(
+    engine: _Engine, best: _Result, seed: int, report: Callable[[_Result], None]
+) -> tuple[_Result, int, int]:
+    """The local search from `best` until `engine.stop`: (best, iterations, improvements)."""
+    iterations = improvements = 0
+    if not engine.cf.n or engine.stop[0]:
+        return best, 0, 0
+    search = _Search(engine, np.random.default_rng(seed))
+    cur = best
+    stale = 0
+    while not engine.stop[0]:
+        res = engine.decode("ils", search.perturb(cur), cur.sticky, cur.resv, engine.stop)
+        if res is None:
+            break
+        iterations += 1
+        if res.not_worse_than(cur):
+            stale = 0 if res.better_than(cur) else stale + 1
+            cur = res
+        else:
+            stale += 1
+        if res.better_than(best):
+            res.rule = f"{best.rule.split('+')[0]}+ils"
+            best = res
+            improvements += 1
+            report(res)
+        if stale >= 60:
+            cur = best
+            stale = 0
+        if best.objective <= EPS and best.viol <= EPS and stale >= 30:
+            break  # nothing late, nothing moved: only the latest end could still drop
+    return best, iterations, improvements
 
 
 def _report(
