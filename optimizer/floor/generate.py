@@ -16,12 +16,24 @@ an order portfolio of three kinds of delivery:
   customer acceptance (a wait) and release.
 
 Each order repeats its template's work packages until it has `tasks_per_order` tasks (fewer tasks:
-the least important ones are dropped and their links bridged). Durations are working hours scaled
-so that the people's load is about 87 % of their working time from the first release to
-`now + months`; machines (CNCs, paint booths, furnaces on two shifts, 06-22) are bought in the
-numbers the machine hours need. Calendars carry China's public holidays; people have a few personal
-leaves. Orders are released over the first 60 % of the horizon; the due date is the release plus
-the order's critical path on the standard calendar stretched by a slack factor of 1.3-2.5.
+the least important ones are dropped and their links bridged); software features are developed
+one after the other (sprints). Durations are working hours scaled so that the work still to do
+(including what the orders released before `now` will have done by then, about PRE_NOW_USE of that
+time) is LOAD = 85 % of the people's working time up to `now + months` (leaves and holidays
+removed); a task takes 2-40 h, a few long ones up to 80 h. Machines (CNCs, paint booths, furnaces
+on two shifts, 06-22) are bought in the numbers their hours need and each machine task is routed to
+the least loaded one. Primary skills are shared out in proportion to the hours each skill is
+demanded (early-shift people to the shop skills), levels so that the senior demands have seniors;
+most people then learn 1-2 of the most loaded skills (cross-training). Calendars carry China's
+public holidays; people have 1-3 personal leaves of 1-10 working days.
+
+Orders are released over the first 60 % of the time from the first release to `now + months`; the
+due date is the release plus the order's critical path (no resource limits, standard calendar,
+elapsed lags) times a slack factor of 1.3-2.5, counted in working hours of the standard calendar.
+Lead times and client waits scale with `months` (6 months: procurement 3-9 weeks, client reviews
+1.5-4.5 weeks), so that with this load a good plan has some tardiness, not a growing backlog of it.
+A good plan of the 300 x 25 x 60 case ends most orders within the months; orders released late
+with a long path and a large slack are due (and may end) up to about 1.4 x months after `now`.
 
 With `wip`, the orders released before `now` are simulated by a simple dispatcher from their
 release on: work that ended before `now` is `done` (with its dates), work running at `now` is
@@ -575,12 +587,7 @@ class _Builder:
     def __init__(self, orders, tasks_per_order, people, skills, seed, months, now, timezone, wip):
         if orders < 1 or tasks_per_order < 1 or people < 1 or skills < 1 or months <= 0:
             raise ValueError("orders, tasks_per_order, people, skills and months must be positive")
-        self.n_orders, self.k, self.n_people, self.n_skills = (
-            orders,
-            tasks_per_order,
-            people,
-            skills,
-        )
+        self.n_orders, self.k, self.n_people = orders, tasks_per_order, people
         self.seed, self.months, self.wip = seed, months, wip
         self.rng = random.Random(seed)
         self.tzname = timezone
@@ -591,10 +598,10 @@ class _Builder:
         self.wip_days = max(7, round(days * 0.15)) if wip else 0
         self.base = self.now - timedelta(days=self.wip_days)  # first release; hour grid of `now`
         self.end = self.now + timedelta(days=days)
-        self.n = round((self.end - self.base).total_seconds() / 3600)
+        self.clock = Clock(self.base, 60, self.tz)  # elapsed hours, across DST changes too
+        self.n = self.clock.floor(self.end)
         self.n_far = self.n + 24 * max(240, round(days * 2))
-        self.t_now = self.wip_days * 24
-        self.clock = Clock(self.base, 60, self.tz)
+        self.t_now = self.clock.floor(self.now)
         self.wait_scale = WAITS * min(4.0, max(0.2, months / 6))
         self.available = [s for s, _ in SKILLS[:skills]] + [
             f"skill{i + 1}" for i in range(len(SKILLS), skills)
