@@ -91,12 +91,12 @@ def _progress(x, set_r, nset, wk, c):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _nth_end(cum, pos, t, w, T):  # pragma: no cover - compiled
-    """The edge after the `w`-th working slot at or after `t` of one mask (T + 1: beyond)."""
-    k = cum[t] + w - 1
+def _nth_end(cum, pos, row, t, w, T):  # pragma: no cover - compiled
+    """The edge after the `w`-th working slot at or after `t` of mask `row` (T + 1: beyond)."""
+    k = cum[row, t] + w - 1
     if k > T:
         return T + 1
-    return pos[k] + 1
+    return np.int64(pos[row, k]) + 1
 
 
 @njit(cache=True)
@@ -104,11 +104,12 @@ def _lower_end(t, w, set_r, nset, wk, c):  # pragma: no cover - compiled
     """A lower bound of the end from `t`: the latest of the members' own `w`-th working slot."""
     T = wk[0].shape[1]
     if nset == 0:
-        return _nth_end(wk[4][c], wk[5][c], t, w, T)
+        return _nth_end(wk[4], wk[5], c, t, w, T)
+    res_cum = wk[2]
+    res_pos = wk[3]
     lb = 0
     for k in range(nset):
-        r = set_r[k]
-        e = _nth_end(wk[2][r], wk[3][r], t, w, T)
+        e = _nth_end(res_cum, res_pos, set_r[k], t, w, T)
         if e > lb:
             lb = e
     return lb
@@ -172,7 +173,7 @@ def _fixpoint(t, set_r, nset, parent, wk, c):  # pragma: no cover - compiled
     if t >= T:
         return T
     if nset == 0:
-        return np.int64(wk[5][c][wk[4][c][t]])
+        return np.int64(wk[5][c, wk[4][c, t]])
     moved = True
     while moved and t < T:
         moved = False
@@ -268,20 +269,16 @@ def _named(i, nd_ptr, nd_res, nd_units, set_r, set_u):  # pragma: no cover - com
 
 @njit(cache=True)
 def _choose(
-    i, t, g, set_r, set_u, usage, resv, use_resv, parent, at_start, sc
+    i, t, w, it, c, dem, prev, cap, wk, set_r, set_u, usage, resv, use_resv, parent, at_start, sc
 ):  # pragma: no cover - compiled
     """Fill the resource set of task `i` (named demands, then skill groups one person at a time,
     each the candidate with the earliest end together with those already chosen; ties: previous
     plan's people, then preference order) and place it: earliest from `t`, or exactly at `t` when
-    `at_start` (pinned). Returns (nset, start, end); start -2 when nothing fits in the horizon,
-    -3 when nothing fits at `t` exactly."""
-    (work, intr, est, dl, cal, proj, nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand,
-     lay_ptr, pred_ptr, pred_idx, pred_lag, pred_ss, succ_ptr, succ_idx, fix, fix_start, fix_end,
-     given_ptr, given_res, given_units, has_prev, prev_start, prev_ok, prev_asg, prev_ptr, prev_res,
-     cap, wk, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
-    w = work[i]
-    c = cal[i]
-    it = intr[i]
+    `at_start` (pinned). `w`, `it`, `c`: its work slots, interruptible flag and calendar; `dem`
+    and `prev` the demand and previous-plan arrays (see decode). Returns (nset, start, end);
+    start -2 when nothing fits in the horizon, -3 when nothing fits at `t` exactly."""
+    nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand = dem
+    has_prev, prev_ptr, prev_res = prev
     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
     if grp_ptr[i] == grp_ptr[i + 1]:
         if at_start:
@@ -377,10 +374,9 @@ def _choose(
 
 
 @njit(cache=True)
-def _fill_any(i, g, set_r, set_u):  # pragma: no cover - compiled
+def _fill_any(i, dem, set_r, set_u):  # pragma: no cover - compiled
     """A resource set for a forced placement: named demands, then the first candidates."""
-    nd_ptr, nd_res, nd_units = g[6], g[7], g[8]
-    grp_ptr, grp_count, cand_ptr, cand = g[9], g[10], g[11], g[12]
+    nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand = dem
     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
     for gi in range(grp_ptr[i], grp_ptr[i + 1]):
         need = grp_count[gi]
@@ -453,6 +449,8 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
      cap, wk, free_indeg, due, has_due, weight, slot_h) = g  # fmt: skip
     n = work.shape[0]
     T = wk[0].shape[1]
+    dem = (nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand)
+    prev = (has_prev, prev_ptr, prev_res)
     # The caller hands usage, resv, forced and out_n zeroed and parent a copy of parent0 (whole
     # array assignments are left to numpy: compiled, they cost seconds of compile time).
     maxset = 1
@@ -489,10 +487,11 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
                 s = fix_start[i]
                 if w > 0 and nset == 0 and (grp_ptr[i] < grp_ptr[i + 1]):
                     nset, s2, e2 = _choose(
-                        i, s, g, set_r, set_u, usage, resv, ZERO, parent, ONE, sc
-                    )
+                        i, s, w, intr[i], cal[i], dem, prev, cap, wk, set_r, set_u, usage, resv,
+                        ZERO, parent, ONE, sc,
+                    )  # fmt: skip
                     if s2 < 0:
-                        nset = _fill_any(i, g, set_r, set_u)
+                        nset = _fill_any(i, dem, set_r, set_u)
                 elif w > 0 and nset == 0:
                     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
                 e = _forced_end(s, w, intr[i], set_r, nset, wk, cal[i])
@@ -571,7 +570,7 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
             if prev_ok[i]:
                 nset = _layout_set(i, lay_ptr, prev_asg, nd_ptr, nd_units, set_r, set_u)
             else:
-                nset = _fill_any(i, g, set_r, set_u)
+                nset = _fill_any(i, dem, set_r, set_u)
             start[i] = s
             end[i] = s
             for k in range(nset):
@@ -588,14 +587,50 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
             if e >= 0:
                 placed = True
         if not placed:
-            nset, s, e = _choose(i, t, g, set_r, set_u, usage, resv, use_resv, parent, ZERO, sc)
+            nset, s, e = _choose(
+                i,
+                t,
+                work[i],
+                intr[i],
+                cal[i],
+                dem,
+                prev,
+                cap,
+                wk,
+                set_r,
+                set_u,
+                usage,
+                resv,
+                use_resv,
+                parent,
+                ZERO,
+                sc,
+            )
             if s < 0 and use_resv:
                 # Reservations may leave no room at all: ignore them for this task.
-                nset, s, e = _choose(i, t, g, set_r, set_u, usage, resv, ZERO, parent, ZERO, sc)
+                nset, s, e = _choose(
+                    i,
+                    t,
+                    work[i],
+                    intr[i],
+                    cal[i],
+                    dem,
+                    prev,
+                    cap,
+                    wk,
+                    set_r,
+                    set_u,
+                    usage,
+                    resv,
+                    ZERO,
+                    parent,
+                    ZERO,
+                    sc,
+                )
             if s < 0:
                 if not force_fail:
                     return -(i + 1)
-                nset = _fill_any(i, g, set_r, set_u)
+                nset = _fill_any(i, dem, set_r, set_u)
                 s = min(max(t, 0), T - 1)
                 e = _forced_end(s, w, ONE, set_r, nset, wk, cal[i])
                 if e < 0:
