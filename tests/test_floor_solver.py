@@ -86,7 +86,8 @@ def check(p: FloorProblem, sol: FloorSolution) -> None:
     if plan.status == "FEASIBLE":
         assert (usage <= cap[:, None]).all()
     if check_floor is not None and plan.status == "FEASIBLE":
-        assert check_floor(p, sol.to_dict(p)) == []
+        assert check_floor(p, sol.to_dict(p)) == []  # the JSON form
+        assert check_floor(p, plan, tl.clock) == []  # the slot form
 
 
 def at(sol: FloorSolution, tid: str) -> tuple[str, str, tuple[str, ...]]:
@@ -400,6 +401,21 @@ def test_replan_after_a_change_moves_few_tasks_of_other_orders() -> None:
         1 for t in p2.tasks
         if (before[t.id].start, set(before[t.id].resources)) != (after[t.id].start, set(after[t.id].resources))
     )  # fmt: skip
+
+
+def test_replanning_repairs_unless_moving_is_free() -> None:
+    data = _workshop(orders=4)
+    p = FloorProblem.from_dict(data)
+    first = solve(p)
+    data["previous_plan"] = first.to_dict(p)
+    data["stability"] = {"weight": 1.0}
+    sticky = solve(FloorProblem.from_dict(data))
+    assert set(sticky.plan.stats["rules"]) == {
+        "previous", "previous-plain", "wlst0-sticky", "wlst-sticky"
+    }  # fmt: skip
+    data["stability"] = {"weight": 0.0}
+    free = solve(FloorProblem.from_dict(data))
+    assert {"previous", "edd", "wlst"} <= set(free.plan.stats["rules"])
 
 
 def test_frozen_window_keeps_the_previous_start_even_when_earlier_is_possible() -> None:
