@@ -95,6 +95,36 @@ def test_a_problem_is_solved_and_its_plan_passes_the_independent_checker(client)
     assert doc["best_objective"] == result["objective"]
 
 
+def test_a_floor_problem_is_solved_with_calendars_and_checked(client):
+    """A shop-floor problem (kind floor) goes through the floor pipeline: the plan carries
+    datetimes, the chosen people and per-order results, and passes the floor checker."""
+    import json
+    from pathlib import Path
+
+    from optimizer.floor.checker import check_floor
+    from optimizer.floor.model import FloorProblem
+
+    path = Path(optimizer.__file__).parent / "examples" / "floor_small.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    response = client.post("/v1/plans?time_limit=1", json=data, headers=AUTH)
+    assert response.status_code == 202, response.text
+    doc = wait_status(client, response.json()["id"], "done", "failed", timeout=60)
+    assert doc["status"] == "done", doc
+    result = client.get(response.json()["result_url"], headers=AUTH).json()
+    assert result["kind"] == "floor_plan" and result["checked"] is True
+    welding = next(t for t in result["tasks"] if t["id"] == "a1")
+    # Two welders, p2 on leave on Tuesday 24 November: 8 h Monday, pause, 2 h Wednesday.
+    assert sorted(welding["resources"]) == ["p1", "p2"]
+    assert welding["start"] == "2026-11-23T08:00:00+08:00"
+    assert welding["end"] == "2026-11-25T10:00:00+08:00"
+    assert result["projects"][0]["late"] is False
+    assert check_floor(FloorProblem.from_dict(data), result) == []
+    broken = dict(data, tasks=[dict(data["tasks"][0], demands=[{"skill": "paint", "count": 1}])])
+    refused = client.post("/v1/plans", json=broken, headers=AUTH)
+    assert refused.status_code == 422
+    assert "paint" in refused.json()["detail"][0]["msg"]
+
+
 def test_invalid_problem_is_a_422_naming_the_field(client):
     data = generate(2, seed=1)
     data["tasks"][1]["duration"] = -4
