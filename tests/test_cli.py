@@ -89,3 +89,52 @@ def test_malformed_sm_exits_2_naming_file_and_line(tmp_path, capsys):
 def test_missing_file_exits_2(tmp_path, capsys):
     assert main(["solve", str(tmp_path / "nope.json")]) == 2
     assert "nope.json" in capsys.readouterr().err
+
+
+FLOOR_EXAMPLE = ROOT / "optimizer" / "examples" / "floor_small.json"
+
+
+def test_floor_solve_check_plot_and_replan(tmp_path, capsys):
+    """A floor problem through the CLI: datetimes and people out, the checker agrees, a tampered
+    plan is caught, the picture is drawn from the plan alone, a re-plan moves nothing."""
+    out, png, html = tmp_path / "plan.json", tmp_path / "plan.png", tmp_path / "plan.html"
+    assert main(["solve", str(FLOOR_EXAMPLE), "--time-limit", "1", "-o", str(out), "-q"]) == 0
+    plan = json.loads(out.read_text())
+    assert plan["kind"] == "floor_plan" and plan["status"] == "FEASIBLE" and plan["checked"]
+    by_id = {t["id"]: t for t in plan["tasks"]}
+    assert by_id["a2"]["start"] == by_id["a1"]["end"] == "2026-11-25T10:00:00+08:00"
+    assert main(["check", str(FLOOR_EXAMPLE), str(out)]) == 0
+    assert capsys.readouterr().out.strip().endswith("valid")
+
+    tampered = json.loads(out.read_text())
+    tampered["tasks"][1]["start"] = "2026-11-25T09:00:00+08:00"  # before a1 ends
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(tampered))
+    assert main(["check", str(FLOOR_EXAMPLE), str(bad)]) == 1
+    assert "a2" in capsys.readouterr().out
+
+    assert main(["plot", str(out), "--png", str(png), "--html", str(html)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+    assert "a1" in html.read_text(encoding="utf-8")
+
+    again = tmp_path / "again.json"
+    args = ["solve", str(FLOOR_EXAMPLE), "--previous", str(out), "-o", str(again), "-q"]
+    assert main([*args, "--time-limit", "1"]) == 0
+    replanned = json.loads(again.read_text())
+    assert replanned["moved_count"] == 0 and replanned["moved"] == []
+
+
+def test_floor_input_errors_name_the_record(tmp_path, capsys):
+    data = json.loads(FLOOR_EXAMPLE.read_text())
+    data["calendars"][0]["attendances"] = []
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "calendars[0]" in err and "'std'" in err and "no working time" in err
+
+    data = json.loads(FLOOR_EXAMPLE.read_text())
+    data["tasks"][0]["demands"] = [{"resource": "crane", "units": 1}]
+    path.write_text(json.dumps(data))
+    assert main(["solve", str(path), "-q"]) == 2
+    assert "tasks[0].demands[0].resource" in capsys.readouterr().err
