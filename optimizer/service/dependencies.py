@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # Celery mode: queued jobs older than this are sent to the broker again (a broker that lost
     # its messages, or was down at submission); a duplicate delivery is a no-op.
     redispatch_seconds: float = 300.0
+    # A running job's lease: its worker heart-beats every LEASE/4 seconds; a job whose worker has
+    # been silent for LEASE seconds is re-queued (attempts left) or failed by the reaper (the
+    # service's periodic loop, and every Celery worker at start-up).
+    lease_seconds: float = 60.0
     solver_workers: int = 1
     # CPU niceness of in-process solver threads: the API keeps priority over the solves.
     solver_nice: int = 10
@@ -88,6 +92,10 @@ class Settings(BaseSettings):
                     "configure sha256(key), not the key"
                 )
         return digests
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        return max(0.05, self.lease_seconds / 4)
 
     def odoo_secret(self) -> SecretStr | None:
         """The Odoo API key, from the environment or the secrets file (re-read on every call,

@@ -6,21 +6,31 @@ is one conditional UPDATE, so two workers (or a worker from before a restart and
 never both move the same attempt: only the attempt that holds `status='running' AND attempts=n`
 may finish the job, which is what keeps an Odoo write-back from being recorded twice. Each
 transition also appends a row to `optimizer_job_event`, an audit trail the restart test reads.
+
+A running attempt holds a lease: its worker heart-beats (`heartbeat`, from a thread beside the
+solve) by stamping `heartbeat_at` with the database's clock, so skewed worker clocks do not
+matter. `reap_expired` re-queues (attempts left) or fails, with the reason, every running job whose
+lease expired: a worker killed for good, or a lost machine, no longer leaves its jobs `running`
+forever. The reaper's UPDATE is guarded like every other transition, so a worker that was only
+slow finds its attempt gone and can neither report progress nor finish the job.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Connection,
     Engine,
     Float,
@@ -33,19 +43,26 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    cast,
     create_engine,
     event,
     false,
     func,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+logger = logging.getLogger("optimizer.service")
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL_STATUSES = (DONE, FAILED, CANCELLED)
 RESTART_REASON = "interrupted by service restart"
+LEASE_REASON = "stopped heart-beating"
 
 metadata = MetaData()
 
@@ -69,7 +86,13 @@ job_table = Table(
     Column("created_at", Float, nullable=False),
     Column("started_at", Float),
     Column("finished_at", Float),
+    # The lease: the database's clock (epoch seconds) at the running attempt's last heartbeat.
+    Column("heartbeat_at", Float),
 )
+
+# Columns added after the first release: `create_all` creates missing tables but never alters an
+# existing one, so a store created by an older version gets them with ALTER TABLE at start-up.
+_ADDED_COLUMNS = ("heartbeat_at",)
 
 event_table = Table(
     "optimizer_job_event",
@@ -116,11 +139,13 @@ class Job:
     created_at: float
     started_at: float | None
     finished_at: float | None
+    heartbeat_at: float | None = None
 
 
 @dataclass
 class Recovery:
-    """What start-up recovery did with jobs left running by a process that died."""
+    """What start-up recovery (or the lease reaper) did with jobs left running by a process that
+    died."""
 
     requeued: list[str]
     failed: list[str]
@@ -162,6 +187,7 @@ class JobStore:
         self.url = normalize_url(url)
         self.engine = engine or make_engine(self.url)
         metadata.create_all(self.engine)
+        migrate(self.engine)
 
     @property
     def backend(self) -> str:
@@ -174,6 +200,18 @@ class JobStore:
     def _tx(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    def _now(self) -> ColumnElement[float]:
+        """The database server's clock in epoch seconds: every worker stamps its heartbeats, and
+        the reaper judges them, by this one clock."""
+        if self.backend == "postgresql":
+            return cast(func.extract("epoch", func.clock_timestamp()), Float)
+        return (func.julianday("now") - 2440587.5) * 86400.0
+
+    def db_time(self) -> float:
+        """The database's clock now (epoch seconds)."""
+        with self.engine.connect() as conn:
+            return float(conn.execute(select(self._now())).scalar_one())
 
     @staticmethod
     def _event(conn: Connection, job_id: str, attempt: int, name: str, detail: str = "") -> None:
@@ -279,6 +317,7 @@ class JobStore:
                     attempts=c.attempts + 1,
                     owner=owner,
                     started_at=time.time(),
+                    heartbeat_at=self._now(),
                     best_objective=None,
                     best_bound=None,
                     solutions=0,
@@ -296,7 +335,7 @@ class JobStore:
         """Record the best objective and bound so far. Returns whether a cancel was requested,
         or None when this attempt no longer owns the job."""
         c = job_table.c
-        values: dict[str, Any] = {"solutions": c.solutions + 1}
+        values: dict[str, Any] = {"solutions": c.solutions + 1, "heartbeat_at": self._now()}
         if objective is not None:
             values["best_objective"] = objective
         if bound is not None:
@@ -306,6 +345,15 @@ class JobStore:
             if conn.execute(update(job_table).where(guard).values(**values)).rowcount != 1:
                 return None
             return bool(conn.execute(select(c.cancel_requested).where(c.id == job_id)).scalar())
+
+    def heartbeat(self, job_id: str, attempt: int) -> bool:
+        """Renew `attempt`'s lease. False when the attempt no longer owns the job (the reaper
+        took it after the lease expired, a restart, or it ended): the worker must stop."""
+        c = job_table.c
+        guard = and_(c.id == job_id, c.status == RUNNING, c.attempts == attempt)
+        with self._tx() as conn:
+            moved = conn.execute(update(job_table).where(guard).values(heartbeat_at=self._now()))
+            return moved.rowcount == 1
 
     def release(self, job_id: str, attempt: int, reason: str) -> bool:
         """Give a running job back to the queue (graceful shutdown); the attempt is not counted."""
@@ -398,33 +446,105 @@ class JobStore:
         """After a crash: every job still `running` (of `owner`, or of anyone) was interrupted.
         It goes back to the queue while it has attempts left, else ends failed with the reason."""
         c = job_table.c
-        report = Recovery([], [], [])
         with self._tx() as conn:
             query = select(c.id, c.attempts, c.max_attempts, c.cancel_requested).where(
                 c.status == RUNNING
             )
             if owner is not None:
                 query = query.where(c.owner == owner)
-            for job_id, attempts, max_attempts, cancel_requested in conn.execute(query).all():
-                guard = and_(c.id == job_id, c.status == RUNNING, c.attempts == attempts)
-                reason = f"{RESTART_REASON} (attempt {attempts} of {max_attempts})"
-                if cancel_requested:
-                    values: dict[str, Any] = {
-                        "status": CANCELLED,
-                        "error": f"cancelled; {reason}",
-                        "finished_at": time.time(),
-                    }
-                    bucket = report.cancelled
-                elif attempts >= max_attempts:
-                    values = {"status": FAILED, "error": reason, "finished_at": time.time()}
-                    bucket = report.failed
-                else:
-                    values = {"status": QUEUED, "owner": None}
-                    bucket = report.requeued
-                if conn.execute(update(job_table).where(guard).values(**values)).rowcount:
-                    self._event(conn, job_id, attempts, str(values["status"]), reason)
-                    bucket.append(job_id)
+            rows = [
+                (job_id, attempts, top, cancel, f"{RESTART_REASON} (attempt {attempts} of {top})")
+                for job_id, attempts, top, cancel in conn.execute(query).all()
+            ]
+            return self._interrupt(conn, rows, None)
+
+    def reap_expired(self, lease_seconds: float) -> Recovery:
+        """Every running job whose worker has not heart-beaten for `lease_seconds` (by the
+        database's clock) lost its worker: it goes back to the queue while it has attempts left,
+        else ends failed, saying which worker stopped heart-beating and when. A row from before
+        heartbeats existed counts from its start."""
+        c = job_table.c
+        last_beat = func.coalesce(c.heartbeat_at, c.started_at)
+        expired = last_beat < self._now() - float(lease_seconds)
+        with self._tx() as conn:
+            query = select(
+                c.id, c.attempts, c.max_attempts, c.cancel_requested, c.owner, last_beat
+            ).where(and_(c.status == RUNNING, expired))
+            rows = []
+            for job_id, attempts, top, cancel, owner, beat in conn.execute(query).all():
+                worker = (owner or "?").removeprefix("celery:")
+                when = _iso(beat) if beat is not None else "?"
+                reason = (
+                    f"worker {worker} {LEASE_REASON} at {when} (lease {lease_seconds:g} s); "
+                    f"attempt {attempts} of {top}"
+                )
+                rows.append((job_id, attempts, top, cancel, reason))
+            report = self._interrupt(conn, rows, expired)
+        for status, ids in ((QUEUED, report.requeued), (FAILED, report.failed)):
+            for job_id in ids:
+                logger.warning("job %s: its worker's lease expired; now %s", job_id, status)
         return report
+
+    def _interrupt(
+        self,
+        conn: Connection,
+        rows: list[tuple[str, int, int, bool, str]],
+        still: ColumnElement[bool] | None,
+    ) -> Recovery:
+        """End interrupted attempts, given as `(job id, attempt, max attempts, cancel requested,
+        reason)`: re-queued with attempts left, else failed (cancelled if a cancel was
+        requested). Each UPDATE is guarded by the attempt (and by `still`: the lease is still
+        expired), so an attempt that moved on meanwhile is left alone."""
+        c = job_table.c
+        report = Recovery([], [], [])
+        for job_id, attempts, max_attempts, cancel_requested, reason in rows:
+            guard = and_(c.id == job_id, c.status == RUNNING, c.attempts == attempts)
+            if still is not None:
+                guard = and_(guard, still)
+            if cancel_requested:
+                values: dict[str, Any] = {
+                    "status": CANCELLED,
+                    "error": f"cancelled; {reason}",
+                    "finished_at": time.time(),
+                }
+                bucket = report.cancelled
+            elif attempts >= max_attempts:
+                values = {"status": FAILED, "error": reason, "finished_at": time.time()}
+                bucket = report.failed
+            else:
+                values = {"status": QUEUED, "owner": None}
+                bucket = report.requeued
+            if conn.execute(update(job_table).where(guard).values(**values)).rowcount:
+                self._event(conn, job_id, attempts, str(values["status"]), reason)
+                bucket.append(job_id)
+        return report
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Add the columns a store created by an older version lacks (`_ADDED_COLUMNS`); returns the
+    columns added. Safe when several processes start at once: PostgreSQL's `ADD COLUMN IF NOT
+    EXISTS`, and on SQLite a "duplicate column" error from a concurrent start is ignored."""
+    present = {col["name"] for col in inspect(engine).get_columns(job_table.name)}
+    added = []
+    for name in _ADDED_COLUMNS:
+        if name in present:
+            continue
+        column = job_table.c[name]
+        ddl = column.type.compile(dialect=engine.dialect)
+        exists = "IF NOT EXISTS " if engine.dialect.name == "postgresql" else ""
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {job_table.name} ADD COLUMN {exists}{name} {ddl}"))
+        except (OperationalError, ProgrammingError) as exc:
+            if "duplicate column" not in str(exc).lower():
+                raise
+        added.append(name)
+        logger.info("job store: added column %s.%s", job_table.name, name)
+    return added
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(float(epoch), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _decode(row: Any) -> Job:
@@ -446,4 +566,5 @@ def _decode(row: Any) -> Job:
         created_at=float(row["created_at"]),
         started_at=row["started_at"],
         finished_at=row["finished_at"],
+        heartbeat_at=row.get("heartbeat_at"),
     )

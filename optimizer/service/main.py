@@ -24,7 +24,13 @@ from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, Settings
 from optimizer.service.jobs import QUEUED, JobStore
 from optimizer.service.routers import health, odoo, plans
-from optimizer.service.workers import JobRunner, dispatch, make_dispatcher, service_owner
+from optimizer.service.workers import (
+    JobRunner,
+    dispatch,
+    make_dispatcher,
+    reap_expired,
+    service_owner,
+)
 
 logger = logging.getLogger("optimizer.service")
 
@@ -121,8 +127,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatch(dispatcher, job_id)
     try:
         async with anyio.create_task_group() as tasks:
-            if dispatcher.mode == "celery":
-                tasks.start_soon(_redispatch_loop, store, dispatcher, settings.redispatch_seconds)
+            tasks.start_soon(_redispatch_loop, store, dispatcher, settings)
             try:
                 yield
             finally:
@@ -133,10 +138,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.close()
 
 
-async def _redispatch_loop(store: JobStore, dispatcher: Dispatcher, every: float) -> None:
-    """Celery mode: send again the jobs that have waited in the queue longer than `every`."""
+async def _redispatch_loop(store: JobStore, dispatcher: Dispatcher, settings: Settings) -> None:
+    """The service's periodic loop. Every `lease_seconds / 4`: the lease reaper re-queues (and
+    dispatches) or fails the running jobs whose worker stopped heart-beating. Celery mode, every
+    `redispatch_seconds`: send again the jobs that have waited in the queue that long (a broker
+    that lost its messages, or was down at submission; a duplicate delivery is a no-op)."""
+    every = settings.redispatch_seconds
+    tick = max(0.1, min(every, settings.lease_seconds / 4))
+    next_redispatch = time.monotonic() + every
     while True:
-        await anyio.sleep(every)
+        await anyio.sleep(tick)
+        try:
+            reaped = await anyio.to_thread.run_sync(reap_expired, store, settings.lease_seconds)
+            for job_id in reaped.requeued:
+                await anyio.to_thread.run_sync(dispatch, dispatcher, job_id)
+        except Exception:  # the store is down: try again next round
+            logger.exception("lease reaper failed")
+        if dispatcher.mode != "celery" or time.monotonic() < next_redispatch:
+            continue
+        next_redispatch = time.monotonic() + every
         try:
             stale = await anyio.to_thread.run_sync(store.queued_before, time.time() - every)
             for job_id in stale:

@@ -4,7 +4,9 @@ Both run the same `JobRunner.run(job_id)`: claim the queued row (a conditional U
 delivered twice runs once), solve or replan, and store the result through the attempt-guarded
 `finish`. The engine is not changed for the service: its `log` lines ("solution objective=X
 bound=Y") feed the progress, and the same callback stops a cancelled solve by raising, which
-unwinds out of CP-SAT's solution callback.
+unwinds out of CP-SAT's solution callback. While a job runs, a small thread beside the solve
+renews its lease every `lease_seconds / 4`; if the store says the attempt lost the job (its lease
+expired and the reaper took it), the solve stops at its next `should_stop` poll.
 
 Celery: `ORDER_OPTIMIZER_WORKERS=celery`, and on each worker machine (same settings, a shared
 PostgreSQL `ORDER_OPTIMIZER_DATABASE_URL`):
@@ -28,7 +30,7 @@ from typing import Any
 
 from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, OdooReplan, Settings
-from optimizer.service.jobs import CANCELLED, FAILED, Job, JobStore
+from optimizer.service.jobs import CANCELLED, FAILED, Job, JobStore, Recovery
 
 logger = logging.getLogger("optimizer.service")
 
@@ -38,12 +40,49 @@ _SOLUTION = re.compile(r"solution objective=(\S+) bound=(\S+)")
 _HEURISTIC = re.compile(r"heuristic objective=(\S+)")
 
 
+LEASE_LOST = "lease lost: the job was taken back after its lease expired"
+
+
 class JobCancelled(Exception):
     """Raised from the engine's log callback to stop a cancelled solve."""
 
 
 class JobReleased(Exception):
     """Raised to stop a solve because the service is shutting down, or the job was lost."""
+
+
+class _Lease:
+    """Renews a running attempt's lease from a daemon thread every `every` seconds, for as long
+    as the `with` block runs. `lost` is set when the store answers that the attempt no longer
+    owns the job; a store outage is logged and retried at the next beat."""
+
+    def __init__(self, store: JobStore, job_id: str, attempt: int, every: float) -> None:
+        self.store, self.job_id, self.attempt, self.every = store, job_id, attempt, every
+        self.lost = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{job_id[:8]}", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.every):
+            try:
+                owned = self.store.heartbeat(self.job_id, self.attempt)
+            except Exception as exc:  # the store is down: the lease may lapse, try again
+                logger.warning("job %s: heartbeat failed (%s)", self.job_id, exc)
+                continue
+            if not owned:
+                logger.warning(
+                    "job %s attempt %d: lease lost, stopping the solve", self.job_id, self.attempt
+                )
+                self.lost.set()
+                return
 
 
 class _ProgressLog:
@@ -57,9 +96,11 @@ class _ProgressLog:
         attempt: int,
         stopping: threading.Event,
         interval: float = 0.2,
+        lost: threading.Event | None = None,
     ) -> None:
         self.store, self.job_id, self.attempt = store, job_id, attempt
         self.stopping = stopping
+        self.lost = lost or threading.Event()
         self.interval = interval
         self.last_write = 0.0
         self.last_poll = 0.0
@@ -74,6 +115,9 @@ class _ProgressLog:
         if self.stopping.is_set():
             self.stop_reason = JobReleased("service shutting down")
             return True
+        if self.lost.is_set():
+            self.stop_reason = JobReleased(LEASE_LOST)
+            return True
         now = time.monotonic()
         if now - self.last_poll < self.interval:
             return False
@@ -86,6 +130,8 @@ class _ProgressLog:
     def __call__(self, line: str) -> None:
         if self.stopping.is_set():
             raise JobReleased("service shutting down")
+        if self.lost.is_set():
+            raise JobReleased(LEASE_LOST)
         if m := _SOLUTION.search(line):
             objective, bound = _number(m[1]), _number(m[2])
         elif m := _HEURISTIC.search(line):
@@ -146,12 +192,13 @@ class JobRunner:
         t0 = time.perf_counter()
         secrets = self._secrets()
         try:
-            if job.kind == PLAN:
-                result = self._solve(job, attempt)
-            elif job.kind == ODOO_REPLAN:
-                result = self._replan(job, odoo_replan or self.odoo_replan)
-            else:
-                raise ValueError(f"unknown job kind {job.kind!r}")
+            with _Lease(self.store, job_id, attempt, self.settings.heartbeat_seconds) as lease:
+                if job.kind == PLAN:
+                    result = self._solve(job, attempt, lease.lost)
+                elif job.kind == ODOO_REPLAN:
+                    result = self._replan(job, odoo_replan or self.odoo_replan)
+                else:
+                    raise ValueError(f"unknown job kind {job.kind!r}")
         except JobCancelled:
             self.store.fail(job_id, attempt, "cancelled while running", status=CANCELLED)
             final: str | None = CANCELLED
@@ -185,13 +232,13 @@ class JobRunner:
             return []
         return [secret.get_secret_value()] if secret else []
 
-    def _solve(self, job: Job, attempt: int) -> dict[str, Any]:
+    def _solve(self, job: Job, attempt: int, lost: threading.Event | None = None) -> dict[str, Any]:
         from optimizer.checker import check
         from optimizer.engine import solve
         from optimizer.floor.model import is_floor
         from optimizer.model import Problem
 
-        log = _ProgressLog(self.store, job.id, attempt, self.stopping)
+        log = _ProgressLog(self.store, job.id, attempt, self.stopping, lost=lost)
         if self.store.is_cancel_requested(job.id):
             raise JobCancelled()
         if is_floor(job.payload):
@@ -376,11 +423,13 @@ def make_celery(settings: Settings) -> Any:
 
     @signals.worker_ready.connect(weak=False)
     def _recover(sender: Any = None, **_: Any) -> None:
-        # This worker's jobs left running by a crash of a previous run under the same name.
+        # This worker's jobs left running by a crash of a previous run under the same name, and
+        # anybody's whose lease expired (a worker killed for good, a lost machine).
         hostname = getattr(sender, "hostname", None) or socket.gethostname()
         r = runner(hostname)
         report = r.store.recover(owner=r.owner)
-        for job_id in report.requeued:
+        reaped = reap_expired(r.store, settings.lease_seconds)
+        for job_id in report.requeued + reaped.requeued:
             app.send_task(RUN_JOB_TASK, args=[job_id], queue=settings.celery_queue)
 
     return app
@@ -393,6 +442,20 @@ def __getattr__(name: str) -> Any:
         globals()["celery_app"] = app
         return app
     raise AttributeError(name)
+
+
+def reap_expired(store: JobStore, lease_seconds: float) -> Recovery:
+    """The lease reaper: jobs whose worker stopped heart-beating go back to the queue (attempts
+    left) or end failed; the caller dispatches `requeued`."""
+    report = store.reap_expired(lease_seconds)
+    if report.requeued or report.failed or report.cancelled:
+        logger.warning(
+            "lease reaper: %d re-queued, %d failed, %d cancelled",
+            len(report.requeued),
+            len(report.failed),
+            len(report.cancelled),
+        )
+    return report
 
 
 def dispatch(dispatcher: Dispatcher, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
