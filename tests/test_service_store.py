@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
+from optimizer.portfolio import generate
+from optimizer.service.dependencies import Settings
 from optimizer.service.harness import (
     POSTGRES_HINT,
     ScratchPostgres,
     postgres_admin_url,
     truncate_jobs,
 )
-from optimizer.service.jobs import RESTART_REASON, JobStore
+from optimizer.service.jobs import LEASE_REASON, RESTART_REASON, JobStore
+from optimizer.service.workers import JobRunner
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +145,154 @@ def test_release_owned_requeues_only_that_owners_jobs(store):
     store.claim(theirs.id, "service:b")
     assert store.release_owned("service:a", "service shutting down") == [mine.id]
     assert store.get(mine.id).status == "queued" and store.get(theirs.id).status == "running"
+
+
+# ---------------------------------------------------------------------------- leases
+def _expire(lease: float = 0.2) -> None:
+    """Let more than `lease` seconds pass without a heartbeat."""
+    time.sleep(lease + 0.1)
+
+
+def test_an_expired_lease_is_requeued_with_the_reason_and_the_old_attempt_is_refused(store):
+    job = store.create("plan", {}, max_attempts=2)
+    assert store.claim(job.id, "celery:w1@host") == 1
+    running = store.get(job.id)
+    assert running.heartbeat_at is not None, "a claim starts the lease"
+    assert store.reap_expired(60).requeued == [], "a fresh lease is not reaped"
+    _expire()
+    report = store.reap_expired(0.2)
+    assert report.requeued == [job.id] and not report.failed
+    again = store.get(job.id)
+    assert again.status == "queued" and again.owner is None and again.attempts == 1
+    detail = store.events(job.id)[-1]["detail"]
+    assert detail.startswith(f"worker w1@host {LEASE_REASON} at 20"), detail
+    assert detail.endswith("attempt 1 of 2"), detail
+    assert store.reap_expired(0.2).requeued == [], "a queued job is not reaped again"
+
+    # The slow worker comes back: nothing it sends is accepted, before or after the re-run.
+    assert store.heartbeat(job.id, 1) is False
+    assert store.report_progress(job.id, 1, 5.0, 1.0) is None
+    assert store.claim(job.id, "celery:w2@host") == 2
+    assert store.heartbeat(job.id, 1) is False
+    assert store.report_progress(job.id, 1, 5.0, 1.0) is None
+    assert store.finish(job.id, 1, {"objective": 5.0}) is None
+    assert store.fail(job.id, 1, "late") is False
+    assert store.release(job.id, 1, "late") is False
+    assert store.get(job.id).status == "running"
+    assert store.heartbeat(job.id, 2) is True
+    assert store.finish(job.id, 2, {"objective": 4.0}) == "done"
+    assert store.finish(job.id, 1, {"objective": 5.0}) is None
+    done = [e for e in store.events(job.id) if e["event"] == "done"]
+    assert len(done) == 1 and done[0]["attempt"] == 2
+    assert store.get(job.id, result=True).result == {"objective": 4.0}
+
+
+def test_an_expired_lease_out_of_attempts_fails_saying_which_worker_stopped_and_when(store):
+    job = store.create("plan", {}, max_attempts=1)
+    cancelled = store.create("plan", {}, max_attempts=2)
+    store.claim(job.id, "celery:w1@host")
+    store.claim(cancelled.id, "celery:w1@host")
+    store.cancel(cancelled.id)
+    _expire()
+    report = store.reap_expired(0.2)
+    assert report.failed == [job.id] and report.cancelled == [cancelled.id]
+    failed = store.get(job.id)
+    assert failed.status == "failed" and failed.finished_at is not None
+    assert f"worker w1@host {LEASE_REASON} at " in failed.error, failed.error
+    assert failed.error.endswith("(lease 0.2 s); attempt 1 of 1"), failed.error
+    assert store.get(cancelled.id).status == "cancelled"
+    assert store.finish(job.id, 1, {"objective": 1.0}) is None, "the dead worker cannot finish"
+
+
+def test_heartbeats_and_progress_keep_the_lease(store):
+    beating, reporting, silent = (store.create("plan", {}) for _ in range(3))
+    for job in (beating, reporting, silent):
+        store.claim(job.id, "celery:w1@host")
+    for _ in range(3):
+        time.sleep(0.15)
+        assert store.heartbeat(beating.id, 1) is True
+        assert store.report_progress(reporting.id, 1, 3.0, 1.0) is False
+    report = store.reap_expired(0.3)
+    assert report.requeued == [silent.id], "only the silent worker's job is taken back"
+    assert store.get(beating.id).status == store.get(reporting.id).status == "running"
+
+
+def test_a_store_from_before_leases_gets_the_column_and_its_running_jobs_are_reaped(store):
+    job = store.create("plan", {"tasks": []}, max_attempts=2)
+    store.claim(job.id, "celery:old@host")
+    with store.engine.begin() as conn:  # the schema and the row as an older version left them
+        conn.execute(text("ALTER TABLE optimizer_job DROP COLUMN heartbeat_at"))
+    store.close()
+    # Several processes upgrading at once (a service and its workers): each start succeeds.
+    stores: list[JobStore] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            stores.append(JobStore(store.url))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for s in stores:
+        s.close()
+    assert not errors, errors
+    upgraded = JobStore(store.url)
+    try:
+        old = upgraded.get(job.id, payload=True)
+        assert old.status == "running" and old.heartbeat_at is None and old.payload == {"tasks": []}
+        assert upgraded.reap_expired(3600).requeued == [], "the start counts as the last beat"
+        time.sleep(0.3)
+        assert upgraded.reap_expired(0.2).requeued == [job.id]
+        assert upgraded.claim(job.id, "celery:new@host") == 2
+        assert upgraded.get(job.id).heartbeat_at is not None
+    finally:
+        upgraded.close()
+
+
+def _runner(store: JobStore, lease: float) -> JobRunner:
+    settings = Settings(database_url=store.url, lease_seconds=lease, solver_workers=1)
+    return JobRunner(store, settings, owner="service:test")
+
+
+def _wait_status(store: JobStore, job_id: str, status: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while store.get(job_id).status != status:
+        assert time.monotonic() < deadline, f"job {job_id} not {status} after {timeout}s"
+        time.sleep(0.05)
+
+
+def test_a_live_worker_heart_beats_beside_the_solve_so_its_lease_never_expires(store):
+    job = store.create("plan", generate(12, seed=3), {"time_limit": 2.0})
+    runner = _runner(store, lease=0.4)  # a heartbeat every 0.1 s
+    outcome: list[str | None] = []
+    thread = threading.Thread(target=lambda: outcome.append(runner.run(job.id)))
+    thread.start()
+    _wait_status(store, job.id, "running")
+    while thread.is_alive():  # the reaper runs all along the solve and finds nothing to take
+        assert store.reap_expired(0.4).requeued == [], "a live worker's lease expired"
+        time.sleep(0.1)
+    assert outcome == ["done"] and store.get(job.id).attempts == 1
+
+
+def test_a_worker_that_lost_its_lease_stops_solving_and_cannot_complete(store):
+    job = store.create("plan", generate(20, seed=1), {"time_limit": 60.0})
+    runner = _runner(store, lease=0.4)
+    outcome: list[str | None] = []
+    thread = threading.Thread(target=lambda: outcome.append(runner.run(job.id)))
+    thread.start()
+    _wait_status(store, job.id, "running")
+    time.sleep(0.5)  # the solve is under way
+    # As if the worker had stalled past its lease: the reaper takes the job back.
+    assert store.reap_expired(0.0).requeued == [job.id]
+    t0 = time.monotonic()
+    thread.join(20)
+    assert not thread.is_alive() and outcome == [None], "the 60 s solve must stop"
+    assert time.monotonic() - t0 < 10
+    again = store.get(job.id)
+    assert again.status == "queued" and again.attempts == 1, "the lost attempt changed nothing"
+    assert [e["event"] for e in store.events(job.id)] == ["queued", "running", "queued"]
