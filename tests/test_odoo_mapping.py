@@ -17,9 +17,15 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 
+from optimizer.floor.api import plan_floor
 from optimizer.floor.timeline import build_timeline
 from optimizer.model import ProblemError
-from optimizer.odoo.mapping import plan_to_payload, records_to_problem, task_hours
+from optimizer.odoo.mapping import (
+    explanation_to_failure,
+    plan_to_payload,
+    records_to_problem,
+    task_hours,
+)
 from optimizer.odoo.reader import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -515,7 +521,14 @@ def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
                 "critical": None,
             },
         ],
-        [{"id": "p1", "forecast_end": "2026-11-30T17:00:00+08:00", "late": False}],
+        [
+            {
+                "id": "p1",
+                "due": "2026-12-10T17:00:00+08:00",
+                "forecast_end": "2026-11-30T17:00:00+08:00",
+                "late": False,
+            }
+        ],
     )
     payload = plan_to_payload(plan, ctx, "odoo-prod-135", figures={"read_calls": 9})
     jsonschema.validate(payload, schema)
@@ -528,8 +541,12 @@ def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
     assert rows[2]["slack_hours"] == 3.0
     assert "user_ids" not in rows[3] and "slack_hours" not in rows[3]
     assert "employee 12" in payload["figures"]["people_without_user"]
-    assert payload["projects"] == [{"project_id": 1, "forecast_end": "2026-12-24 01:00:00"}], (
+    (only,) = payload["projects"]
+    assert (only["project_id"], only["forecast_end"]) == (1, "2026-12-24 01:00:00"), (
         "the pinned task ends the project"
+    )
+    assert only["late"] is True and only["lateness_hours"] == 328.0, (
+        "late measured on the forecast written to Odoo (the pinned end), not only the plan's"
     )
     assert payload["figures"]["read_calls"] == 9
     assert payload["figures"]["tasks_fixed"] == 1
@@ -570,3 +587,81 @@ def test_a_person_carries_one_started_task_the_others_wait_in_the_queue() -> Non
         "a qualified person nobody else holds"
     )
     assert ctx.started == {1, 4}
+
+
+def test_two_orders_share_one_welder_the_later_one_says_why(schema: dict) -> None:
+    """Two orders due the same evening each need 16 h of the only senior welder: one of them
+    ends late, and the payload says why in Odoo's words: its name, the welder's name and the
+    other order's task, with the critical chain as Odoo task ids."""
+    senior = {"skill_id": WELDING, "skill_level_id": [8, "Senior"]}
+    snap = floor_snapshot(
+        [task(1, 16.0, pid=1, **senior), task(2, 16.0, pid=2, **senior)],
+        projects=[project(1, "2026-12-01 09:00:00"), project(2, "2026-12-01 09:00:00")],
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    plan, timeline, violations = plan_floor(problem, time_limit=2)
+    assert violations == [] and plan.status != "INFEASIBLE"
+    payload = plan_to_payload(plan.to_dict(problem, timeline.clock), ctx, "odoo-two-orders")
+    jsonschema.validate(payload, schema)
+    projects = {p["project_id"]: p for p in payload["projects"]}
+    (late,) = [p for p in projects.values() if p["late"]]
+    (on_time,) = [p for p in projects.values() if not p["late"]]
+    mine, other = (1, 2) if late["project_id"] == 1 else (2, 1)
+    assert late["lateness_hours"] == 48.0, "two more working days of welding: Thursday 17:00"
+    assert late["bottleneck"] == {"name": "employee 10", "user_id": 100, "employee_id": 10}
+    assert late["critical_task_ids"] == [other, mine], "the other order's weld held the welder"
+    reason = late["reason"]
+    assert reason.startswith(f"S{mine:05d} - Acme ends "), reason
+    assert f"task {mine} waits for employee 10 (busy on task {other} (S{other:05d} - Acme)" in (
+        reason
+    ), "tasks and people by their Odoo names, the other order's task with its order"
+    assert not any(f" {key}" in reason for key in ("t1", "t2", "p1", "p2", "e10")), reason
+    assert on_time["lateness_hours"] == 0.0 and "on its due date" in on_time["reason"]
+    assert payload["summary"] == {
+        "late_orders": 1,
+        "orders": 2,
+        "weighted_tardiness": 48.0,
+        "bottlenecks": [{"name": "employee 10", "user_id": 100, "employee_id": 10, "orders": 1}],
+    }
+
+
+def test_infeasible_explanation_becomes_odoo_ids_and_names(schema: dict) -> None:
+    failure_schema = {**schema["$defs"]["failure"], "$defs": schema["$defs"]}
+    snap = floor_snapshot([task(1, 4.0, user_ids=[100]), task(2, 4.0, deps=(1,))])
+    problem, ctx = records_to_problem(snap, NOW)
+    explanation = {
+        "message": "No plan can keep every hard constraint: t1 (order p1) cannot end in time",
+        "conflicts": [
+            {
+                "kind": "deadline",
+                "order": "p1",
+                "tasks": ["t1", "t2"],
+                "resources": ["e10"],
+                "text": "task 't2' must end by 2026-12-01 17:00, but t1 → t2 cannot end before "
+                "2026-12-02 12:00 (e10 busy)",
+            }
+        ],
+    }
+    failure = explanation_to_failure(explanation, ctx)
+    jsonschema.validate({"plan_id": "odoo-x-1", **failure}, failure_schema)
+    assert failure["message"] == (
+        "No plan can keep every hard constraint: task 1 (S00001 - Acme) (order S00001 - Acme) "
+        "cannot end in time"
+    )
+    (conflict,) = failure["conflicts"]
+    assert conflict["kind"] == "deadline" and conflict["project_id"] == 1
+    assert conflict["order"] == "S00001 - Acme" and conflict["task_ids"] == [1, 2]
+    assert conflict["resources"] == ["employee 10"]
+    assert "'task 2 (S00001 - Acme)'" in conflict["text"] and "employee 10 busy" in conflict["text"]
+
+    # the explainer found nothing: the solver's own sentences stand in
+    fallback = explanation_to_failure(
+        None, ctx, ["task 't1' fits nowhere in the horizon (resources or calendars)"]
+    )
+    jsonschema.validate({"plan_id": "odoo-x-2", **fallback}, failure_schema)
+    assert fallback["message"] == (
+        "No plan keeps every hard constraint: task 'task 1 (S00001 - Acme)' fits nowhere in "
+        "the horizon (resources or calendars)"
+    )
+    assert fallback["conflicts"][0]["task_ids"] == [1]
+    assert fallback["conflicts"][0]["project_id"] == 1

@@ -383,3 +383,104 @@ def test_shipped_example_payload_is_valid_for_both_validators():
     jsonschema.validate(example, schema)
     clean = payload_mod.validate_payload(example)
     assert [task["task_id"] for task in clean["tasks"]] == [42, 43]
+
+
+def _explained(**overrides):
+    entry = {
+        "project_id": 3,
+        "forecast_end": "2026-12-03 09:00:00",
+        "lateness_hours": 48.0,
+        "late": True,
+        "reason": "S00003 ends 2026-12-03 17:00, 48 h after its due date: Weld waits for Li Wei",
+        "bottleneck": {"name": "Li Wei", "user_id": 7, "employee_id": None},
+        "critical_task_ids": [4, 5, 4],
+    }
+    entry.update(overrides)
+    return entry
+
+
+SUMMARY = {
+    "late_orders": 1,
+    "orders": 2,
+    "weighted_tardiness": 48.0,
+    "bottlenecks": [{"name": "Li Wei", "user_id": 7, "employee_id": None, "orders": 1}],
+}
+
+
+def test_order_explanations_and_summary_are_normalised():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ADDON / "schemas" / "apply_schedule.schema.json").read_text())
+    payload = _payload(
+        projects=[_explained(), {"project_id": 9, "forecast_end": "2026-12-01 09:00:00"}],
+        summary=SUMMARY,
+    )
+    jsonschema.validate(payload, schema)
+    clean = payload_mod.validate_payload(payload)
+    explained, plain = clean["projects"]
+    assert explained["critical_task_ids"] == [4, 5], "a chain names a task once"
+    assert explained["bottleneck"] == {"name": "Li Wei", "user_id": 7, "employee_id": None}
+    assert explained["late"] is True and explained["lateness_hours"] == 48.0
+    assert "late" not in plain, "without 'late' Odoo keeps the order's explanation as it is"
+    assert clean["summary"]["bottlenecks"][0]["orders"] == 1
+    assert payload_mod.validate_payload(_payload())["summary"] is None
+
+
+@pytest.mark.parametrize(
+    ("entry", "field"),
+    [
+        (_explained(late="yes"), "projects[0] (project 3).late"),
+        (_explained(lateness_hours=-1), "projects[0] (project 3).lateness_hours"),
+        (_explained(reason=7), "projects[0] (project 3).reason"),
+        (_explained(critical_task_ids=["t4"]), "projects[0] (project 3).critical_task_ids"),
+        (_explained(bottleneck={"name": ""}), "projects[0] (project 3).bottleneck.name"),
+        (
+            _explained(bottleneck={"name": "x", "user_id": 0}),
+            "projects[0] (project 3).bottleneck.user_id",
+        ),
+        (_explained(bottleneck={"name": "x", "login": "x"}), "projects[0] (project 3).bottleneck"),
+    ],
+)
+def test_invalid_explanations_name_the_field(entry, field):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ADDON / "schemas" / "apply_schedule.schema.json").read_text())
+    with pytest.raises(payload_mod.PayloadError) as error:
+        payload_mod.validate_payload(_payload(projects=[entry]))
+    assert error.value.field == field
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_payload(projects=[entry]), schema)
+
+
+def test_failure_report_agrees_with_the_schema():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ADDON / "schemas" / "apply_schedule.schema.json").read_text())
+    failure_schema = {**schema["$defs"]["failure"], "$defs": schema["$defs"]}
+    report = {
+        "plan_id": "odoo-db-12",
+        "message": "No plan can keep every hard constraint: Weld cannot end in time",
+        "conflicts": [
+            {
+                "kind": "deadline",
+                "project_id": 3,
+                "order": "S00003 - Acme",
+                "task_ids": [4, 5],
+                "resources": ["Li Wei"],
+                "text": "Weld must end by 2026-12-01 17:00",
+            }
+        ],
+    }
+    jsonschema.validate(report, failure_schema)
+    clean = payload_mod.validate_failure(**report)
+    assert clean["conflicts"][0]["task_ids"] == [4, 5]
+    assert payload_mod.validate_failure("p", "no plan", None)["conflicts"] == []
+    for bad, field in [
+        ({"message": ""}, "message"),
+        ({"plan_id": " "}, "plan_id"),
+        ({"conflicts": [{"kind": "x"}]}, "conflicts[0].text"),
+        ({"conflicts": [{"kind": "x", "text": "y", "tasks": [1]}]}, "conflicts[0]"),
+        ({"conflicts": [{"kind": "x", "text": "y", "task_ids": ["t1"]}]}, "conflicts[0].task_ids"),
+    ]:
+        with pytest.raises(payload_mod.PayloadError) as error:
+            payload_mod.validate_failure(**{**report, **bad})
+        assert error.value.field == field
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**report, **bad}, failure_schema)

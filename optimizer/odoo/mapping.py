@@ -70,7 +70,16 @@ Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
 - **Write-back.** Dates as UTC ``YYYY-MM-DD HH:MM:SS``; ``user_ids`` are the users of the
   people the plan chose (assignees stay); a task done by an employee without a user keeps
   its planned people unchanged (omitted ``user_ids``) and the figures say so; slack and
-  critical flag of the plan's annotation; each project's forecast end.
+  critical flag of the plan's annotation; each project's forecast end and why: lateness,
+  late flag, the reason sentence, the bottleneck person (name, user, employee) and the
+  critical chain as Odoo task ids; the run's summary (orders late, weighted tardiness, top
+  bottlenecks). The engine names tasks, orders and people by their floor ids (``t42``,
+  ``p7``, ``e3``); every sentence sent to Odoo names them as planners know them (task name,
+  with its project's name when it belongs to another order; project name; person's name).
+- **Failure.** `explanation_to_failure` turns an infeasible plan's explanation (or, when the
+  explainer finds nothing, the solver's own conflict sentences) into the arguments of
+  ``order.planning.run.mark_failed``: a message and conflicts with Odoo project, task ids and
+  people's names.
 
 Not modelled (known limitations): resources used by projects outside the scope, resource
 calendar validity periods (contract changes), per-company skill pools when a portfolio spans
@@ -79,6 +88,7 @@ several companies, and attendances of a single resource.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -812,7 +822,9 @@ def plan_to_payload(
 ) -> dict[str, Any]:
     """The ``apply_schedule`` payload of floor plan JSON `plan`: every planned task with its
     dates (UTC ``YYYY-MM-DD HH:MM:SS``), the ``write_date`` it had when read, its slack and
-    critical flag, the users of the people doing it, and each project's forecast end."""
+    critical flag, the users of the people doing it; each project's forecast end and, for the
+    orders the plan explains, why it ends then (lateness, late flag, reason, bottleneck,
+    critical chain as Odoo task ids); the run's summary."""
     rows = []
     without_user: dict[int, list[str]] = {}
     project_end: dict[int, datetime] = {}
@@ -849,10 +861,20 @@ def plan_to_payload(
         end = datetime.strptime(row["planned_end"], DATETIME_FORMAT)
         project_end[pid] = max(end, project_end.get(pid, end))
     rows.sort(key=lambda r: r["task_id"])
+    labels = _Labels(context)
+    plan_projects = {str(p.get("id")): p for p in plan.get("projects") or ()}
+    keys = {pid: key for key, pid in context.project_odoo_ids.items()}
     projects = []
     for pid in sorted(set(project_end) | set(context.fixed_ends)):
         candidates = [d for d in (project_end.get(pid), context.fixed_ends.get(pid)) if d]
-        projects.append({"project_id": pid, "forecast_end": format_datetime(max(candidates))})
+        entry: dict[str, Any] = {
+            "project_id": pid,
+            "forecast_end": format_datetime(max(candidates)),
+        }
+        info = plan_projects.get(keys.get(pid, ""))
+        if info is not None and info.get("forecast_end"):
+            entry.update(_project_why(info, max(candidates), labels))
+        projects.append(entry)
     late = [p for p in plan.get("projects") or () if p.get("late")]
     all_figures: dict[str, Any] = {
         "objective_kind": "weighted_tardiness_hours",
@@ -886,7 +908,164 @@ def plan_to_payload(
         "figures": {k: v for k, v in all_figures.items() if _figure(v)},
         "tasks": rows,
         "projects": projects,
+        "summary": _summary(plan, projects, labels),
     }
+
+
+_FLOOR_KEY = re.compile(r"\b(?:lag\d+-\d+|[tpeu]\d+)\b")
+
+
+class _Labels:
+    """Names planners know for the floor ids of a problem mapped from Odoo."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.projects = {
+            str(p["id"]): str(p.get("name") or p["id"]) for p in context.data.get("projects") or ()
+        }
+        self.tasks = {str(t["id"]): t for t in context.data.get("tasks") or ()}
+
+    def task(self, key: str, own: str | None = None) -> str:
+        """The task's name; with its project's name when it is not of order `own`."""
+        row = self.tasks.get(key)
+        if row is None:
+            return key
+        lag = re.fullmatch(r"lag(\d+)-(\d+)", key)
+        if lag:
+            pred = _task_key(int(lag.group(1)))
+            before = self.task(pred, own) if pred in self.tasks else f"task {lag.group(1)}"
+            return f"the lag after {before}"
+        name = str(row.get("name") or key)
+        project = str(row.get("project") or "")
+        return name if project == own else f"{name} ({self.projects.get(project, project)})"
+
+    def text(self, text: str, own: str | None = None) -> str:
+        """`text` with every known floor id replaced by its name (one pass: names inserted
+        are never read again)."""
+
+        def name(match: re.Match[str]) -> str:
+            key = match.group(0)
+            if key in self.tasks:
+                return self.task(key, own)
+            if key in self.projects:
+                return self.projects[key]
+            return self.context.resource_names.get(key, key)
+
+        return _FLOOR_KEY.sub(name, text)
+
+    def person(self, rid: Any) -> dict[str, Any] | None:
+        """A floor resource as ``{name, user_id, employee_id}`` (ids None when unknown)."""
+        if not rid:
+            return None
+        rid = str(rid)
+        employee = re.fullmatch(r"e(\d+)", rid)
+        return {
+            "name": self.context.resource_names.get(rid, rid),
+            "user_id": self.context.resource_users.get(rid) or None,
+            "employee_id": int(employee.group(1)) if employee else None,
+        }
+
+    def solver_conflict(self, text: str) -> dict[str, Any]:
+        """A solver conflict sentence as a ``mark_failed`` conflict: the tasks it names, the
+        order of the first one."""
+        keys = [k for k in _FLOOR_KEY.findall(text) if k in self.tasks]
+        order = str(self.tasks[keys[0]].get("project") or "") if keys else ""
+        return {
+            "kind": "solver",
+            "project_id": self.context.project_odoo_ids.get(order),
+            "order": self.projects.get(order, ""),
+            "task_ids": self.task_ids(keys),
+            "resources": [],
+            "text": self.text(text),
+        }
+
+    def task_ids(self, keys: Iterable[Any]) -> list[int]:
+        ids = (self.context.task_odoo_ids.get(str(k)) for k in keys)
+        return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+def _project_why(info: Mapping[str, Any], forecast: datetime, labels: _Labels) -> dict[str, Any]:
+    """Lateness, late flag, reason, bottleneck and critical chain of one planned order.
+
+    The forecast written to Odoo may be later than the plan's (a pinned task ends the
+    order), so lateness is measured on it as well and the larger one is kept."""
+    lateness = max(0.0, float(info.get("lateness_hours") or 0.0))
+    due = info.get("due")
+    if due:
+        due_utc = datetime.fromisoformat(str(due)).astimezone(UTC).replace(tzinfo=None)
+        lateness = max(lateness, (forecast - due_utc).total_seconds() / 3600.0)
+    why: dict[str, Any] = {
+        "lateness_hours": round(lateness, 2),
+        "late": bool(info.get("late")) or lateness > 1e-9,
+        "reason": labels.text(str(info.get("reason") or ""), own=str(info.get("id"))),
+        "bottleneck": labels.person(info.get("bottleneck")),
+        "critical_task_ids": labels.task_ids(info.get("critical_chain") or ()),
+    }
+    return why
+
+
+TOP_BOTTLENECKS = 3
+MAX_FAILURE_CONFLICTS = 10
+
+
+def _summary(
+    plan: Mapping[str, Any], projects: list[dict[str, Any]], labels: _Labels
+) -> dict[str, Any]:
+    """Orders late, weighted tardiness and the people most often the bottleneck (of the late
+    orders, else of all orders), most orders first."""
+    late = [p for p in projects if p.get("late")]
+    counts: dict[str, list[Any]] = {}
+    for entry in late or projects:
+        person = entry.get("bottleneck")
+        if person:
+            key = f"{person['employee_id']}/{person['user_id']}/{person['name']}"
+            counts.setdefault(key, [person, 0])[1] += 1
+    top = sorted(counts.values(), key=lambda pc: (-pc[1], pc[0]["name"]))[:TOP_BOTTLENECKS]
+    return {
+        "late_orders": len(late),
+        "orders": len(projects),
+        "weighted_tardiness": round(float(plan.get("weighted_tardiness") or 0.0), 2),
+        "bottlenecks": [{**person, "orders": n} for person, n in top],
+    }
+
+
+def explanation_to_failure(
+    explanation: Mapping[str, Any] | None,
+    context: Context | None,
+    solver_conflicts: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The ``mark_failed`` arguments (``message``, ``conflicts``) of an infeasible plan.
+
+    `explanation` is the floor explanation (``{message, conflicts: [{kind, order, tasks,
+    resources, text}]}``); without one, the solver's own conflict sentences stand in (kind
+    ``solver``). Floor ids become Odoo ids and names."""
+    if context is None:
+        message = str((explanation or {}).get("message") or "no feasible schedule")
+        return {"message": message, "conflicts": []}
+    labels = _Labels(context)
+    conflicts: list[dict[str, Any]] = []
+    for raw in list((explanation or {}).get("conflicts") or ())[:MAX_FAILURE_CONFLICTS]:
+        order = str(raw.get("order") or "")
+        conflicts.append(
+            {
+                "kind": str(raw.get("kind") or "conflict"),
+                "project_id": context.project_odoo_ids.get(order),
+                "order": labels.projects.get(order, order) if order else "",
+                "task_ids": labels.task_ids(raw.get("tasks") or ()),
+                "resources": [
+                    context.resource_names.get(str(r), str(r)) for r in raw.get("resources") or ()
+                ],
+                "text": labels.text(str(raw.get("text") or "")),
+            }
+        )
+    if explanation and explanation.get("message"):
+        message = labels.text(str(explanation["message"]))
+    else:
+        texts = [str(text) for text in solver_conflicts][:MAX_FAILURE_CONFLICTS]
+        conflicts = [labels.solver_conflict(text) for text in texts]
+        texts = [c["text"] for c in conflicts]
+        message = "No plan keeps every hard constraint" + (f": {texts[0]}" if texts else ".")
+    return {"message": message, "conflicts": conflicts}
 
 
 def _figure(value: Any) -> bool:

@@ -4,7 +4,9 @@ write back in ONE call.
 read (`read_snapshot`) -> map (`records_to_problem`) -> `plan_floor` (``solve_floor``, then
 ``annotate``, ``explain_infeasible`` for an infeasible plan, and the independent
 ``check_floor``) -> `plan_to_payload` -> one ``order.planning.run.apply_schedule`` call. Nothing
-is written when the plan is infeasible or fails the check: `ReplanError` says why.
+is written when the plan is infeasible or fails the check: `ReplanError` says why, and one
+``order.planning.run.mark_failed`` call ends the planning run Odoo queued in a failed state
+showing that explanation (best effort: a failure to report is logged, the error stands).
 """
 
 from __future__ import annotations
@@ -12,23 +14,40 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from optimizer.model import ProblemError
-from optimizer.odoo.mapping import plan_to_payload, records_to_problem
+from optimizer.odoo.mapping import explanation_to_failure, plan_to_payload, records_to_problem
 from optimizer.odoo.reader import read_snapshot
 from optimizer.odoo.transport import Transport
 
 logger = logging.getLogger(__name__)
 
 APPLY_MODEL, APPLY_METHOD = "order.planning.run", "apply_schedule"
+FAIL_METHOD = "mark_failed"
 
 
 class ReplanError(RuntimeError):
     """The plan could not be made (unmappable data, infeasible, or it failed the check);
-    nothing was written."""
+    nothing was written.
+
+    `explanation` is the floor explanation of an infeasible plan (``{message, conflicts}``,
+    floor ids) or None; `failure` the ``mark_failed`` arguments (``message``, ``conflicts``
+    in Odoo ids and names); `reported` whether Odoo recorded the failure."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        explanation: Mapping[str, Any] | None = None,
+        failure: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.explanation = explanation
+        self.failure = dict(failure or {"message": message, "conflicts": []})
+        self.reported = False
 
 
 def _solver_name() -> str:
@@ -83,11 +102,55 @@ def replan(
     applied, conflicts``) plus ``figures``. Raises `ReplanError` (nothing written) when the
     data cannot be planned, the plan is infeasible (with the explanation) or fails the check.
     """
+    plan_id = plan_id or f"optimizer-{uuid.uuid4()}"
+    try:
+        return _replan(
+            transport,
+            project_ids,
+            time_limit,
+            plan_id=plan_id,
+            start=start or _utc_now_hour(),
+            slot_minutes=slot_minutes,
+            seed=seed,
+            should_stop=should_stop,
+        )
+    except ReplanError as exc:
+        exc.reported = report_failure(transport, plan_id, exc.failure)
+        raise
+
+
+def report_failure(transport: Transport, plan_id: str, failure: Mapping[str, Any]) -> bool:
+    """Tell Odoo that plan `plan_id` failed (one ``mark_failed`` call); True when recorded.
+
+    Best effort: the caller raises the original error either way, so a failure to report
+    (Odoo unreachable, an addon without ``mark_failed``) is only logged."""
+    kwargs = {
+        "plan_id": plan_id,
+        "message": str(failure.get("message") or "no plan")[:4000],
+        "conflicts": list(failure.get("conflicts") or ()),
+    }
+    try:
+        transport.call(APPLY_MODEL, FAIL_METHOD, [], kwargs)
+    except Exception as exc:  # noqa: BLE001 - reporting must not hide the real error
+        logger.warning("plan %s: could not report the failure to Odoo: %s", plan_id, exc)
+        return False
+    return True
+
+
+def _replan(
+    transport: Transport,
+    project_ids: Sequence[int] | None,
+    time_limit: float,
+    *,
+    plan_id: str,
+    start: datetime,
+    slot_minutes: int,
+    seed: int,
+    should_stop: Callable[[], bool] | None,
+) -> dict[str, Any]:
     from optimizer.floor.api import plan_floor
 
     t0 = time.perf_counter()
-    plan_id = plan_id or f"optimizer-{uuid.uuid4()}"
-    start = start or _utc_now_hour()
     snapshot = read_snapshot(transport, project_ids, now=start)
     read_seconds = time.perf_counter() - t0
     try:
@@ -95,7 +158,7 @@ def replan(
             snapshot, start, slot_minutes=slot_minutes, name=f"odoo-{plan_id}"
         )
     except ProblemError as exc:
-        raise ReplanError(f"plan {plan_id}: {exc}") from exc
+        raise ReplanError(f"plan {plan_id}: {exc}", failure={"message": str(exc)}) from exc
     logger.info(
         "plan %s: %d projects, %d tasks, %d people read in %d calls (%.1fs); %d tasks to plan",
         plan_id,
@@ -113,14 +176,21 @@ def replan(
             problem, time_limit=time_limit, seed=seed, should_stop=should_stop
         )
     except ProblemError as exc:  # e.g. a calendar without any working time
-        raise ReplanError(f"plan {plan_id}: {exc}") from exc
+        raise ReplanError(f"plan {plan_id}: {exc}", failure={"message": str(exc)}) from exc
     if plan.status == "INFEASIBLE":
+        failure = explanation_to_failure(
+            plan.explanation, context, plan.stats.get("conflicts") or ()
+        )
         raise ReplanError(
-            f"plan {plan_id}: no feasible schedule: {explanation_text(plan.explanation)}"
+            f"plan {plan_id}: no feasible schedule: {explanation_text(failure)}",
+            explanation=plan.explanation,
+            failure=failure,
         )
     if violations:
+        found = "; ".join(violations[:5])
         raise ReplanError(
-            f"plan {plan_id} failed the independent check: {'; '.join(violations[:5])}"
+            f"plan {plan_id} failed the independent check: {found}",
+            failure={"message": f"The plan failed the independent check: {found}"},
         )
     figures = {"read_calls": snapshot.calls, "read_seconds": round(read_seconds, 3)}
     payload = plan_to_payload(

@@ -24,6 +24,7 @@ TOP_LEVEL_KEYS = {
     "figures",
     "tasks",
     "projects",
+    "summary",
 }
 TASK_KEYS = {
     "task_id",
@@ -34,7 +35,20 @@ TASK_KEYS = {
     "slack_hours",
     "critical",
 }
-PROJECT_KEYS = {"project_id", "forecast_end"}
+PROJECT_KEYS = {
+    "project_id",
+    "forecast_end",
+    "lateness_hours",
+    "late",
+    "reason",
+    "bottleneck",
+    "critical_task_ids",
+}
+PERSON_KEYS = {"name", "user_id", "employee_id"}
+SUMMARY_KEYS = {"late_orders", "orders", "weighted_tardiness", "bottlenecks"}
+FAILURE_CONFLICT_KEYS = {"kind", "project_id", "order", "task_ids", "resources", "text"}
+MAX_TEXT = 4000
+MAX_FAILURE_CONFLICTS = 50
 
 
 class PayloadError(ValueError):
@@ -113,10 +127,124 @@ def _validate_project(project: Any, field: str) -> dict[str, Any]:
         raise PayloadError(f"{field}.project_id", "must be a positive integer")
     if "forecast_end" not in project:
         raise PayloadError(f"{field}.forecast_end", "is required")
-    return {
+    result = {
         "project_id": project_id,
         "forecast_end": parse_datetime(project["forecast_end"], f"{field}.forecast_end"),
     }
+    if "late" in project:
+        result.update(_validate_explanation(project, f"{field} (project {project_id})"))
+    return result
+
+
+def _validate_explanation(project: Mapping[str, Any], field: str) -> dict[str, Any]:
+    """Why an order ends when it does: all keys present, empty when the optimizer sent none."""
+    if not isinstance(project["late"], bool):
+        raise PayloadError(f"{field}.late", "must be true or false")
+    lateness = project.get("lateness_hours", 0.0)
+    if not _is_number(lateness) or lateness < 0:
+        raise PayloadError(f"{field}.lateness_hours", "must be a number >= 0")
+    reason = project.get("reason") or ""
+    if not isinstance(reason, str) or len(reason) > MAX_TEXT:
+        raise PayloadError(f"{field}.reason", f"must be a string of at most {MAX_TEXT} characters")
+    task_ids = project.get("critical_task_ids") or []
+    if not isinstance(task_ids, list) or not all(_is_int(t) and t > 0 for t in task_ids):
+        raise PayloadError(f"{field}.critical_task_ids", "must be a list of positive integers")
+    bottleneck = project.get("bottleneck")
+    return {
+        "late": project["late"],
+        "lateness_hours": float(lateness),
+        "reason": reason,
+        "bottleneck": None
+        if bottleneck is None
+        else _validate_person(bottleneck, f"{field}.bottleneck", PERSON_KEYS),
+        "critical_task_ids": list(dict.fromkeys(task_ids)),
+    }
+
+
+def _validate_person(person: Any, field: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(person, Mapping):
+        raise PayloadError(field, "must be an object or null")
+    _check_keys(person, allowed, field)
+    if not isinstance(person.get("name"), str) or not person["name"]:
+        raise PayloadError(f"{field}.name", "is required: a non-empty string")
+    result = {"name": person["name"]}
+    for key in ("user_id", "employee_id"):
+        value = person.get(key)
+        if value is not None and (not _is_int(value) or value <= 0):
+            raise PayloadError(f"{field}.{key}", "must be a positive integer or null")
+        result[key] = value
+    return result
+
+
+def _validate_summary(summary: Any) -> dict[str, Any] | None:
+    if summary is None:
+        return None
+    if not isinstance(summary, Mapping):
+        raise PayloadError("summary", "must be an object")
+    _check_keys(summary, SUMMARY_KEYS, "summary")
+    for key in ("late_orders", "orders"):
+        value = summary.get(key, 0)
+        if not _is_int(value) or value < 0:
+            raise PayloadError(f"summary.{key}", "must be an integer >= 0")
+    tardiness = summary.get("weighted_tardiness")
+    if not _is_number(tardiness) or tardiness < 0:
+        raise PayloadError("summary.weighted_tardiness", "is required: a number >= 0")
+    bottlenecks = summary.get("bottlenecks") or []
+    if not isinstance(bottlenecks, list):
+        raise PayloadError("summary.bottlenecks", "must be a list")
+    people = []
+    for index, row in enumerate(bottlenecks):
+        where = f"summary.bottlenecks[{index}]"
+        person = _validate_person(row, where, PERSON_KEYS | {"orders"})
+        if not _is_int(row.get("orders")) or row["orders"] < 1:
+            raise PayloadError(f"{where}.orders", "must be an integer >= 1")
+        people.append(dict(person, orders=row["orders"]))
+    return {
+        "late_orders": summary.get("late_orders", 0),
+        "orders": summary.get("orders", 0),
+        "weighted_tardiness": float(tardiness),
+        "bottlenecks": people,
+    }
+
+
+def validate_failure(plan_id: Any, message: Any, conflicts: Any) -> dict[str, Any]:
+    """Check the arguments of ``mark_failed`` (``$defs/failure`` of the schema)."""
+    if not isinstance(plan_id, str) or not plan_id.strip() or len(plan_id) > 128:
+        raise PayloadError("plan_id", "is required: a non-empty string of at most 128 characters")
+    if not isinstance(message, str) or not message.strip() or len(message) > MAX_TEXT:
+        raise PayloadError("message", f"is required: a string of at most {MAX_TEXT} characters")
+    conflicts = conflicts or []
+    if not isinstance(conflicts, list) or len(conflicts) > MAX_FAILURE_CONFLICTS:
+        raise PayloadError("conflicts", f"must be a list of at most {MAX_FAILURE_CONFLICTS}")
+    clean = []
+    for index, conflict in enumerate(conflicts):
+        where = f"conflicts[{index}]"
+        if not isinstance(conflict, Mapping):
+            raise PayloadError(where, "must be an object")
+        _check_keys(conflict, FAILURE_CONFLICT_KEYS, where)
+        for key in ("kind", "text"):
+            if not isinstance(conflict.get(key), str):
+                raise PayloadError(f"{where}.{key}", "is required: a string")
+        project_id = conflict.get("project_id")
+        if project_id is not None and (not _is_int(project_id) or project_id <= 0):
+            raise PayloadError(f"{where}.project_id", "must be a positive integer or null")
+        task_ids = conflict.get("task_ids") or []
+        if not isinstance(task_ids, list) or not all(_is_int(t) and t > 0 for t in task_ids):
+            raise PayloadError(f"{where}.task_ids", "must be a list of positive integers")
+        resources = conflict.get("resources") or []
+        if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+            raise PayloadError(f"{where}.resources", "must be a list of names")
+        clean.append(
+            {
+                "kind": conflict["kind"],
+                "project_id": project_id,
+                "order": str(conflict.get("order") or ""),
+                "task_ids": task_ids,
+                "resources": resources,
+                "text": conflict["text"][:MAX_TEXT],
+            }
+        )
+    return {"plan_id": plan_id.strip(), "message": message.strip(), "conflicts": clean}
 
 
 def validate_payload(payload: Any) -> dict[str, Any]:
@@ -165,6 +293,7 @@ def validate_payload(payload: Any) -> dict[str, Any]:
         "figures": dict(figures),
         "tasks": clean_tasks,
         "projects": clean_projects,
+        "summary": _validate_summary(payload.get("summary")),
     }
 
 
