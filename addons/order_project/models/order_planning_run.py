@@ -71,6 +71,19 @@ class OrderPlanningRun(models.Model):
     applied_count = fields.Integer("Tasks Applied", readonly=True)
     job_id = fields.Char("Optimizer Job", readonly=True)
     message = fields.Text(readonly=True)
+    # the run's summary, as the optimizer sends it with the plan
+    late_order_count = fields.Integer("Late Orders", readonly=True)
+    order_count = fields.Integer("Orders Planned", readonly=True)
+    weighted_tardiness = fields.Float(
+        "Weighted Tardiness (Hours)",
+        readonly=True,
+        help="Sum over the orders of their priority weight times the hours they end late.",
+    )
+    bottlenecks = fields.Json("Raw Bottlenecks", readonly=True)
+    summary_text = fields.Text("Summary", compute="_compute_summary_text")
+    # why the optimizer could not make a plan (mark_failed)
+    failure_conflicts = fields.Json("Raw Failure Conflicts", readonly=True)
+    failure_text = fields.Text("Why It Failed", compute="_compute_failure_text")
 
     _sql_constraints = [
         ("plan_id_uniq", "unique(plan_id)", "A plan is recorded once per plan id."),
@@ -85,6 +98,35 @@ class OrderPlanningRun(models.Model):
             run.conflicts_text = "\n".join(
                 self.env._("Task %(task)s: %(reason)s", task=c["task_id"], reason=c["reason"])
                 for c in (run.conflicts or [])
+            )
+
+    @api.depends("state", "late_order_count", "order_count", "weighted_tardiness", "bottlenecks")
+    def _compute_summary_text(self):
+        for run in self:
+            if run.state != "done" or not (run.order_count or run.late_order_count):
+                run.summary_text = False
+                continue
+            lines = [
+                self.env._(
+                    "%(late)s of %(orders)s order(s) late, weighted tardiness %(hours)s h.",
+                    late=run.late_order_count,
+                    orders=run.order_count,
+                    hours=round(run.weighted_tardiness, 1),
+                )
+            ]
+            people = [
+                self.env._("%(name)s (%(orders)s order(s))", name=b["name"], orders=b["orders"])
+                for b in run.bottlenecks or []
+            ]
+            if people:
+                lines.append(self.env._("Bottlenecks: %s", ", ".join(people)))
+            run.summary_text = "\n".join(lines)
+
+    @api.depends("failure_conflicts")
+    def _compute_failure_text(self):
+        for run in self:
+            run.failure_text = "\n".join(
+                f"- {conflict['text']}" for conflict in run.failure_conflicts or []
             )
 
     @api.model_create_multi
@@ -227,14 +269,55 @@ class OrderPlanningRun(models.Model):
 
     @api.model
     def _write_plan_projects(self, plan, projects):
-        forecasts = {p["project_id"]: p["forecast_end"] for p in plan["projects"]}
+        entries = {p["project_id"]: p for p in plan["projects"]}
         from_tasks = projects._order_forecast_from_tasks()
+        known = self._get_existing_ids(plan["projects"])
         for project in projects.sudo():
-            forecast = forecasts.get(project.id) or from_tasks.get(project)
+            entry = entries.get(project.id, {})
+            values = {}
+            forecast = entry.get("forecast_end") or from_tasks.get(project)
             if forecast:
-                project.order_forecast_end = forecast
+                values["order_forecast_end"] = forecast
+            if "late" in entry:
+                values.update(self._prepare_project_explanation_values(entry, known))
+            if values:
+                project.write(values)
         projects.sudo()._update_phase_dates()
         projects.sudo()._update_milestone_deadlines()
+
+    @api.model
+    def _get_existing_ids(self, entries):
+        """Ids of the users, employees and tasks the explanations name that still exist (one
+        query per model): a person or task deleted since the optimizer read them is dropped,
+        not a reason to refuse the plan."""
+        wanted = {"res.users": set(), "hr.employee": set(), "project.task": set()}
+        for entry in entries:
+            person = entry.get("bottleneck") or {}
+            wanted["res.users"].add(person.get("user_id"))
+            wanted["hr.employee"].add(person.get("employee_id"))
+            wanted["project.task"].update(entry.get("critical_task_ids") or ())
+        return {
+            model: set(self.env[model].sudo().browse([i for i in ids if i]).exists().ids)
+            for model, ids in wanted.items()
+        }
+
+    @api.model
+    def _prepare_project_explanation_values(self, entry, known):
+        person = entry.get("bottleneck") or {}
+        user_id = person.get("user_id")
+        employee_id = person.get("employee_id")
+        task_ids = [t for t in entry["critical_task_ids"] if t in known["project.task"]]
+        return {
+            "order_is_late": entry["late"],
+            "order_lateness_hours": entry["lateness_hours"],
+            "order_delay_reason": entry["reason"] or False,
+            "order_bottleneck_name": person.get("name") or False,
+            "order_bottleneck_user_id": user_id if user_id in known["res.users"] else False,
+            "order_bottleneck_employee_id": (
+                employee_id if employee_id in known["hr.employee"] else False
+            ),
+            "order_critical_task_ids": [Command.set(task_ids)],
+        }
 
     def _record_applied_plan(self, plan, written, conflicts, projects):
         run = self.search([("plan_id", "=", plan["plan_id"])], limit=1)
@@ -253,6 +336,8 @@ class OrderPlanningRun(models.Model):
             "applied_by_id": self.env.uid,
             "date_applied": fields.Datetime.now(),
             "project_ids": [fields.Command.link(project.id) for project in projects],
+            "failure_conflicts": False,
+            **self._prepare_summary_values(plan.get("summary")),
         }
         if run:
             run.write(values)
@@ -260,6 +345,17 @@ class OrderPlanningRun(models.Model):
             run = self.create(dict(values, scope="projects" if len(projects) > 1 else "project"))
         run._post_project_messages(projects)
         return run
+
+    @api.model
+    def _prepare_summary_values(self, summary):
+        if not summary:
+            return {}
+        return {
+            "late_order_count": summary["late_orders"],
+            "order_count": summary["orders"],
+            "weighted_tardiness": summary["weighted_tardiness"],
+            "bottlenecks": summary["bottlenecks"],
+        }
 
     def _post_project_messages(self, projects):
         self.ensure_one()
@@ -283,6 +379,52 @@ class OrderPlanningRun(models.Model):
             "applied": 0 if already_applied else self.applied_count,
             "conflicts": self.conflicts or [],
         }
+
+    @api.model
+    def mark_failed(self, plan_id, message, conflicts=None):
+        """The optimizer could not make plan ``plan_id`` and wrote nothing: the run ends
+        failed, showing ``message`` and ``conflicts`` (``$defs/failure`` of
+        schemas/apply_schedule.schema.json). Idempotent; a run already applied is left as
+        it is, and a plan id Odoo never queued gets a failed run of its own.
+
+        Returns ``{"plan_id", "run_id", "state", "changed"}``.
+        """
+        self._check_planner_rights()
+        try:
+            failure = schedule_payload.validate_failure(plan_id, message, conflicts)
+        except schedule_payload.PayloadError as error:
+            raise ValidationError(self.env._("Invalid failure report: %s", error)) from None
+        run = self.sudo().search([("plan_id", "=", failure["plan_id"])], limit=1)
+        if run.state == "done":
+            return run._get_failure_result(changed=False)
+        values = {
+            "state": "failed",
+            "message": failure["message"],
+            "failure_conflicts": failure["conflicts"],
+        }
+        if run and all(run[key] == value for key, value in values.items()):
+            return run._get_failure_result(changed=False)
+        if not run:
+            project_ids = {c["project_id"] for c in failure["conflicts"] if c["project_id"]}
+            projects = self.env["project.project"].sudo().browse(list(project_ids)).exists()
+            run = self.sudo().create(
+                dict(
+                    values,
+                    plan_id=failure["plan_id"],
+                    project_ids=[Command.set(projects.ids)],
+                    scope="projects" if len(projects) != 1 else "project",
+                )
+            )
+        else:
+            run.write(values)
+        run.message_post(
+            body=self.env._("The optimizer could not make a plan: %s", failure["message"])
+        )
+        return run._get_failure_result(changed=True)
+
+    def _get_failure_result(self, changed):
+        self.ensure_one()
+        return {"plan_id": self.plan_id, "run_id": self.id, "state": self.state, "changed": changed}
 
     # ------------------------------------------------------------------ re-optimize
     @api.model
@@ -394,7 +536,9 @@ class OrderPlanningRun(models.Model):
 
     def action_retry(self):
         self._check_planner_rights()
-        self.filtered(lambda r: r.state == "failed").write({"state": "queued", "message": False})
+        self.filtered(lambda r: r.state == "failed").write(
+            {"state": "queued", "message": False, "failure_conflicts": False}
+        )
         self.env.ref("order_project.ir_cron_dispatch_planning_runs").sudo()._trigger()
         return True
 

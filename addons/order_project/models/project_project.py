@@ -47,6 +47,56 @@ class ProjectProject(models.Model):
         help="Forecast end against the order's committed delivery date: late when after it, "
         "at risk when within the margin set in Settings.",
     )
+    # Why the order ends when it does, as the last applied plan explains it. Internal: the
+    # reason names people and other customers' orders, so portal users never read it.
+    order_lateness_hours = fields.Float(
+        "Lateness (Hours)",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Hours the forecast end is after the order's due date in the last applied plan.",
+    )
+    order_is_late = fields.Boolean(
+        "Late Order",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="The last applied plan ends this order after its due date.",
+    )
+    order_delay_reason = fields.Text(
+        "Forecast Reason",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="Why the order ends when it does: what its last task waited for, and the chain "
+        "of tasks that sets its end.",
+    )
+    order_bottleneck_name = fields.Char(
+        "Bottleneck", copy=False, readonly=True, groups="base.group_user"
+    )
+    order_bottleneck_user_id = fields.Many2one(
+        "res.users", "Bottleneck User", copy=False, readonly=True, groups="base.group_user"
+    )
+    order_bottleneck_employee_id = fields.Many2one(
+        "hr.employee",
+        "Bottleneck Employee",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        groups="base.group_user",
+    )
+    order_critical_task_ids = fields.Many2many(
+        "project.task",
+        "order_project_critical_task_rel",
+        "project_id",
+        "task_id",
+        "Critical Chain",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="The tasks that set the order's end, first to last; a task of another order "
+        "appears when it kept a person busy.",
+    )
     planning_run_ids = fields.Many2many(
         "order.planning.run",
         "order_planning_run_project_rel",

@@ -1,0 +1,218 @@
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import OrderProjectCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWhyLate(OrderProjectCommon):
+    """Planners read in Odoo why an order cannot meet its date: the optimizer's reason,
+    bottleneck and critical chain on the project, the run's summary, and why a run failed."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.order = cls._create_order(commitment_date="2030-01-31 17:00:00")
+        cls.order.action_confirm()
+        cls.project = cls.order.delivery_project_ids
+        cls.tasks = cls.project.task_ids.filtered(lambda t: not t.is_wbs_phase).sorted("id")
+        cls.welder = cls.env["hr.employee"].create(
+            {"name": "Li Wei", "user_id": cls.engineer.id, "resource_calendar_id": cls.calendar.id}
+        )
+        cls.portal_user = new_test_user(cls.env, login="op_portal", groups="base.group_portal")
+        cls.Run = cls.env["order.planning.run"]
+
+    def _explained(self, late=True, **values):
+        return {
+            "project_id": self.project.id,
+            "forecast_end": "2030-02-02 09:00:00",
+            "late": late,
+            "lateness_hours": 40.0 if late else 0.0,
+            "reason": f"{self.project.name} ends 2030-02-02 09:00, 40 h after its due date: "
+            f"{self.tasks[-1].name} waits for Li Wei",
+            "bottleneck": {
+                "name": "Li Wei",
+                "user_id": self.engineer.id,
+                "employee_id": self.welder.id,
+            },
+            "critical_task_ids": self.tasks[-2:].ids,
+            **values,
+        }
+
+    def _payload(self, plan_id, projects, summary=None):
+        task = self.tasks[0]
+        payload = {
+            "plan_id": plan_id,
+            "status": "FEASIBLE",
+            "tasks": [
+                {
+                    "task_id": task.id,
+                    "write_date": self._fmt(task.write_date),
+                    "planned_start": self._fmt(task.planned_start),
+                    "planned_end": self._fmt(task.planned_end),
+                }
+            ],
+            "projects": projects,
+        }
+        if summary:
+            payload["summary"] = summary
+        return payload
+
+    def test_apply_schedule_stores_why_the_order_is_late(self):
+        summary = {
+            "late_orders": 1,
+            "orders": 1,
+            "weighted_tardiness": 80.0,
+            "bottlenecks": [
+                {
+                    "name": "Li Wei",
+                    "user_id": self.engineer.id,
+                    "employee_id": self.welder.id,
+                    "orders": 1,
+                }
+            ],
+        }
+        result = self.Run.with_user(self.bot).apply_schedule(
+            self._payload("why-1", [self._explained()], summary)
+        )
+        project = self.project
+        self.assertTrue(project.order_is_late, "The plan ends the order after its due date.")
+        self.assertEqual(project.order_lateness_hours, 40.0)
+        self.assertIn("waits for Li Wei", project.order_delay_reason)
+        self.assertEqual(project.order_bottleneck_user_id, self.engineer)
+        self.assertEqual(project.order_bottleneck_employee_id, self.welder)
+        self.assertEqual(project.order_bottleneck_name, "Li Wei")
+        self.assertEqual(project.order_critical_task_ids, self.tasks[-2:])
+        self.assertEqual(str(project.order_forecast_end), "2030-02-02 09:00:00")
+        self.assertEqual(project.order_health, "late")
+        self.assertIn(project, project.search([("order_is_late", "=", True)]))
+        run = self.Run.browse(result["run_id"])
+        self.assertEqual((run.late_order_count, run.order_count), (1, 1))
+        self.assertEqual(run.weighted_tardiness, 80.0)
+        self.assertIn("1 of 1 order(s) late", run.summary_text)
+        self.assertIn("Li Wei (1 order(s))", run.summary_text, "The top bottleneck is named.")
+
+        # The next plan finds the order on time: the explanation follows it.
+        on_time = self._explained(
+            late=False, reason="ends on time", bottleneck=None, critical_task_ids=[]
+        )
+        self.Run.with_user(self.bot).apply_schedule(self._payload("why-2", [on_time]))
+        self.assertFalse(project.order_is_late)
+        self.assertEqual(project.order_lateness_hours, 0.0)
+        self.assertFalse(project.order_bottleneck_user_id)
+        self.assertFalse(project.order_critical_task_ids)
+        self.assertEqual(project.order_delay_reason, "ends on time")
+
+        # An older optimizer sends no explanation: the last one is kept.
+        plain = {"project_id": project.id, "forecast_end": "2030-01-20 09:00:00"}
+        self.Run.with_user(self.bot).apply_schedule(self._payload("why-3", [plain]))
+        self.assertEqual(project.order_delay_reason, "ends on time")
+
+    def test_people_and_tasks_deleted_meanwhile_are_dropped_not_refused(self):
+        gone = self._explained(
+            bottleneck={"name": "Former Welder", "user_id": 999999, "employee_id": 999999},
+            critical_task_ids=[self.tasks[-1].id, 999999],
+        )
+        self.Run.with_user(self.bot).apply_schedule(self._payload("why-gone", [gone]))
+        self.assertEqual(self.project.order_bottleneck_name, "Former Welder")
+        self.assertFalse(self.project.order_bottleneck_user_id)
+        self.assertFalse(self.project.order_bottleneck_employee_id)
+        self.assertEqual(self.project.order_critical_task_ids, self.tasks[-1])
+
+    def test_invalid_explanation_is_refused_naming_the_field(self):
+        bad = self._explained(lateness_hours=-3)
+        with self.assertRaisesRegex(ValidationError, r"projects\[0\].*lateness_hours"):
+            self.Run.with_user(self.bot).apply_schedule(self._payload("why-bad", [bad]))
+        self.assertFalse(self.project.order_is_late, "Nothing was written.")
+
+    def _conflicts(self):
+        return [
+            {
+                "kind": "solver",
+                "project_id": self.project.id,
+                "order": self.project.name,
+                "task_ids": self.tasks[:1].ids,
+                "resources": ["Li Wei"],
+                "text": f"task '{self.tasks[0].name}' fits nowhere in the horizon",
+            }
+        ]
+
+    def test_failed_run_shows_the_explanation(self):
+        run = self.Run.sudo().create({"scope": "project", "state": "running"})
+        run.plan_id = "odoo-why-failed"
+        message = "No plan keeps every hard constraint: Li Wei is on leave"
+        Run = self.Run.with_user(self.bot)
+        result = Run.mark_failed(run.plan_id, message, self._conflicts())
+        self.assertEqual(result, {**result, "run_id": run.id, "state": "failed", "changed": True})
+        self.assertEqual(run.state, "failed", "The queued run ends failed, not running forever.")
+        self.assertEqual(run.message, message)
+        self.assertIn("fits nowhere in the horizon", run.failure_text)
+        self.assertEqual(run.failure_conflicts[0]["task_ids"], self.tasks[:1].ids)
+        messages = len(run.message_ids)
+        again = Run.mark_failed(run.plan_id, message, self._conflicts())
+        self.assertFalse(again["changed"], "Reporting the same failure twice changes nothing.")
+        self.assertEqual(len(run.message_ids), messages, "and posts nothing more.")
+        run.with_user(self.planner).action_retry()
+        self.assertEqual(run.state, "queued")
+        self.assertFalse(run.failure_conflicts, "A retried run forgets the old explanation.")
+
+    def test_failure_never_undoes_an_applied_plan(self):
+        result = self.Run.with_user(self.bot).apply_schedule(
+            self._payload("why-applied", [self._explained()])
+        )
+        late = self.Run.with_user(self.bot).mark_failed("why-applied", "too late to fail")
+        run = self.Run.browse(result["run_id"])
+        self.assertEqual((late["state"], late["changed"]), ("done", False))
+        self.assertEqual(run.state, "done")
+        self.assertFalse(run.failure_text)
+
+    def test_failure_of_a_plan_odoo_never_queued_gets_a_run(self):
+        result = self.Run.with_user(self.bot).mark_failed(
+            "optimizer-service-42", "no plan", self._conflicts()
+        )
+        run = self.Run.browse(result["run_id"])
+        self.assertEqual(run.state, "failed")
+        self.assertEqual(run.project_ids, self.project, "It lists the project in conflict.")
+        self.assertEqual(run.scope, "project")
+
+    def test_only_planners_and_the_bot_report_failures(self):
+        with self.assertRaises(AccessError):
+            self.Run.with_user(self.salesman).mark_failed("why-x", "no plan")
+        with self.assertRaisesRegex(ValidationError, "message"):
+            self.Run.with_user(self.bot).mark_failed("why-x", "  ")
+
+    def test_project_users_read_the_reasons_portal_users_do_not(self):
+        self.Run.with_user(self.bot).apply_schedule(self._payload("why-read", [self._explained()]))
+        fnames = [
+            "order_is_late",
+            "order_lateness_hours",
+            "order_delay_reason",
+            "order_bottleneck_user_id",
+            "order_bottleneck_employee_id",
+            "order_bottleneck_name",
+            "order_critical_task_ids",
+        ]
+        (row,) = self.project.with_user(self.engineer).read(fnames)
+        self.assertTrue(row["order_is_late"], "A project user reads why the order is late.")
+        self.assertEqual(row["order_bottleneck_employee_id"][1], "Li Wei")
+        (row,) = self.project.with_user(self.salesman).read(["order_delay_reason"])
+        self.assertIn("Li Wei", row["order_delay_reason"], "and so does the order's salesman.")
+        portal_projects = self.env["project.project"].with_user(self.portal_user)
+        with self.assertRaises(AccessError):
+            portal_projects.check_field_access_rights("read", ["order_delay_reason"])
+        self.assertFalse(
+            set(fnames) & set(portal_projects.fields_get()),
+            "Internal reasons name people and other customers' orders: portal users never "
+            "see them.",
+        )
+
+    def test_views_show_the_box_the_filter_and_the_columns(self):
+        Project = self.env["project.project"].with_user(self.planner)
+        views = Project.get_views([(False, "form"), (False, "list"), (False, "search")])
+        self.assertIn('name="order_why_late"', views["views"]["form"]["arch"])
+        self.assertIn("order_critical_task_ids", views["views"]["form"]["arch"])
+        self.assertIn("order_lateness_hours", views["views"]["list"]["arch"])
+        self.assertIn('name="order_late"', views["views"]["search"]["arch"])
+        run_form = self.Run.with_user(self.planner).get_views([(False, "form")])
+        self.assertIn("failure_text", run_form["views"]["form"]["arch"])
+        self.assertIn("summary_text", run_form["views"]["form"]["arch"])
