@@ -296,3 +296,37 @@ def test_a_worker_that_lost_its_lease_stops_solving_and_cannot_complete(store):
     again = store.get(job.id)
     assert again.status == "queued" and again.attempts == 1, "the lost attempt changed nothing"
     assert [e["event"] for e in store.events(job.id)] == ["queued", "running", "queued"]
+
+
+def test_a_replan_taken_back_mid_write_back_completes_once_and_odoo_applies_it_once(store):
+    """A replan cannot be stopped once it writes: if its lease lapses meanwhile, its result is
+    refused and the next attempt writes again under the same plan id, which Odoo applies once."""
+    applied: dict[str, int] = {}  # Odoo's side: plan id -> run id (apply_schedule is idempotent)
+    calls: list[str] = []
+    writing, resume = threading.Event(), threading.Event()
+
+    def odoo_replan(plan_id: str, project_ids: list[int] | None, time_limit: float) -> dict:
+        calls.append(plan_id)
+        if len(calls) == 1:  # the first worker stalls in the middle of its write-back
+            writing.set()
+            assert resume.wait(30)
+        already = plan_id in applied
+        applied.setdefault(plan_id, len(applied) + 1)
+        return {"plan_id": plan_id, "run_id": applied[plan_id], "already_applied": already}
+
+    job = store.create("odoo_replan", {"project_ids": [4]}, {"time_limit": 1}, max_attempts=2)
+    slow = JobRunner(store, Settings(database_url=store.url, lease_seconds=0.4), "celery:w1@h")
+    outcome: list[str | None] = []
+    thread = threading.Thread(target=lambda: outcome.append(slow.run(job.id, odoo_replan)))
+    thread.start()
+    assert writing.wait(30)
+    assert store.reap_expired(0.0).requeued == [job.id], "its lease lapsed: taken back"
+    other = JobRunner(store, Settings(database_url=store.url, lease_seconds=0.4), "celery:w2@h")
+    assert other.run(job.id, odoo_replan) == "done"
+    resume.set()
+    thread.join(30)
+    assert outcome == [None], "the slow attempt's result is refused"
+    assert calls == [job.id, job.id] and list(applied) == [job.id], "one write-back in Odoo"
+    done = store.get(job.id, result=True)
+    assert done.attempts == 2 and done.result["already_applied"] is False
+    assert [e["attempt"] for e in store.events(job.id) if e["event"] == "done"] == [2]
