@@ -68,7 +68,9 @@ class _Lease:
 
     def __exit__(self, *exc: object) -> None:
         self._done.set()
-        self._thread.join()
+        # Not waiting out a heartbeat stuck on an unreachable store: a late heartbeat only
+        # stamps `heartbeat_at` (of a row still running under this attempt number), no status.
+        self._thread.join(timeout=1.0)
 
     def _beat(self) -> None:
         while not self._done.wait(self.every):
