@@ -83,9 +83,9 @@ def check(p: FloorProblem, sol: FloorSolution) -> None:
             )
             assert works[lo:hi].sum() == p.slots(p.work_hours(task)), tp
     cap = np.array([r.capacity for r in p.resources])
-    if plan.status == "FEASIBLE":
+    if plan.status in ("FEASIBLE", "OPTIMAL"):
         assert (usage <= cap[:, None]).all()
-    if check_floor is not None and plan.status == "FEASIBLE":
+    if check_floor is not None and plan.status in ("FEASIBLE", "OPTIMAL"):
         assert check_floor(p, sol.to_dict(p)) == []  # the JSON form
         assert check_floor(p, plan, tl.clock) == []  # the slot form
 
@@ -108,7 +108,7 @@ def test_interruptible_task_pauses_over_the_weekend() -> None:
     )
     sol = solve(p)
     assert at(sol, "t") == ("2026-11-27 13:00", "2026-11-30 15:00", ("p1",))
-    assert sol.plan.status == "FEASIBLE"
+    assert sol.plan.status in ("FEASIBLE", "OPTIMAL")
 
 
 def test_non_interruptible_task_waits_for_a_long_enough_stretch() -> None:
@@ -254,7 +254,7 @@ def test_pinned_task_kept_and_successors_after_it() -> None:
     assert at(sol, "after")[0] == "2026-11-25 08:00"
     # 12 h of p1 fit exactly before the pin: Monday and Tuesday morning.
     assert at(sol, "other")[:2] == ("2026-11-23 08:00", "2026-11-24 12:00")
-    assert sol.plan.status == "FEASIBLE"
+    assert sol.plan.status in ("FEASIBLE", "OPTIMAL")
 
 
 def test_pinned_tasks_overlapping_on_a_person_are_infeasible() -> None:
@@ -288,7 +288,7 @@ def test_deadline_is_met_before_tardiness_is_reduced() -> None:
         {"id": "B", "due": "2026-11-23T17:00:00", "weight": 10},
     ]
     sol = solve(problem(tasks, projects=projects), time_limit=0.5)
-    assert sol.plan.status == "FEASIBLE"
+    assert sol.plan.status in ("FEASIBLE", "OPTIMAL")
     assert at(sol, "a")[0] == "2026-11-23 08:00"
     assert sol.plan.weighted_tardiness == pytest.approx(10 * 24)  # B ends Tuesday 17:00
 

@@ -1,5 +1,16 @@
 """The shop-floor scheduler: priority rules decoded by the compiled serial SGS (`sgs.py`), then an
-iterated local search on the priority keys until the time limit.
+iterated local search on the priority keys until the time limit, with a CP-SAT phase (`cpsat.py`):
+
+- small problems (few free tasks, small start/end tables): after a short local search the whole
+  problem goes to CP-SAT with the plan's resource assignment; its proof and bound are reported in
+  `plan.stats["cpsat"]` (optimal *for that assignment*; the plan is called OPTIMAL only when no
+  task has a choice of people);
+- large problems: large-neighbourhood search, alternating with the local search: the tasks of a
+  few late orders and the tasks sharing their resources inside a window of a few weeks are
+  re-placed by CP-SAT for a second or two, the rest fixed; a better plan is re-verified
+  (capacity, dependencies, calendars, deadlines) before it is kept.
+
+`FLOOR_CPSAT=0` in the environment (or `cpsat=False`) turns the phase off.
 
 Objective (README "Objective"): weighted tardiness hours + stability weight x moved tasks, then the
 latest end. During the search hard-date violations (task or order deadlines) weigh far above
@@ -10,6 +21,7 @@ violates one, or pinned / frozen work conflicts, the plan is returned with statu
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -18,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.floor import cpsat as cps
 from optimizer.floor import sgs
 from optimizer.floor.compiled import (
     DONE,
@@ -35,6 +48,13 @@ from optimizer.floor.timeline import Timeline, build_timeline
 MIN_RULES = 3  # priority rules tried even past the time limit (not past should_stop)
 MAX_GROWTH = 3  # horizon doublings before tasks that still do not fit are forced and flagged
 EPS = 1e-9
+CPSAT_ENV = "FLOOR_CPSAT"  # "0", "off", "false", "no": no CP-SAT phase
+SMALL_TASKS = 200  # free tasks of a problem CP-SAT takes whole
+SMALL_ENTRIES = 40_000  # ... when its start/end tables stay this small
+LNS_TASKS = (120, 220)  # free tasks of a neighbourhood (range drawn from)
+LNS_WEEKS = (2, 5)  # window length in weeks (range drawn from)
+LNS_SECONDS = 2.0  # CP-SAT time per neighbourhood
+ILS_SLICE = 3.0  # local search seconds between two neighbourhoods
 
 
 @dataclass
@@ -310,9 +330,12 @@ def solve_floor(
     log: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_solution: Callable[[float, float], None] | None = None,
+    cpsat: bool | None = None,
+    cpsat_workers: int = 2,
 ) -> FloorSolution:
     """Plan `problem`: the best of the priority rules, improved until `time_limit` seconds or
-    `should_stop()`; always returns a complete plan (see the module docstring for the status)."""
+    `should_stop()`; always returns a complete plan (see the module docstring for the status).
+    `cpsat`: run the CP-SAT phase (default: unless `FLOOR_CPSAT=0`), with `cpsat_workers`."""
     t0 = time.perf_counter()
 
     def elapsed() -> float:
@@ -351,6 +374,7 @@ def solve_floor(
     watcher = threading.Thread(target=watch, name="floor-solver-stop", daemon=True)
     watcher.start()
     best: _Result | None = None
+    phase: _CpSatPhase | None = None
     first_seconds: float | None = None
     rule_objectives: dict[str, float] = {}
     try:
@@ -369,14 +393,29 @@ def solve_floor(
                 _report(say, on_solution, elapsed(), res, f"rule {name}")
         assert best is not None
         heuristic = best
-        best, iterations, improvements = _improve(engine, best, seed, lambda r: _report(
-            say, on_solution, elapsed(), r, "improved"
+        search = _Improver(engine, best, seed, lambda r, what="improved": _report(
+            say, on_solution, elapsed(), r, what
         ))  # fmt: skip
+        if cpsat is None:
+            cpsat = os.environ.get(CPSAT_ENV, "1").strip().lower() not in (
+                "0",
+                "off",
+                "false",
+                "no",
+            )
+        phase = _CpSatPhase(engine, search, seed, cpsat_workers, deadline, say) if cpsat else None
+        if phase is None:
+            search.ils(float("inf"))
+        else:
+            phase.run()
+        best, iterations, improvements = search.best, search.iterations, search.improvements
     finally:
         stop_event.set()
         watcher.join(timeout=1.0)
 
     plan = _build_plan(engine, best)
+    if phase is not None:
+        phase.annotate(plan, best)
     plan.solve_seconds = elapsed()
     plan.first_solution_seconds = first_seconds
     plan.stats.update(
@@ -402,37 +441,278 @@ def solve_floor(
     return FloorSolution(plan=plan, timeline=engine.timeline)
 
 
-def _improve(
-    engine: _Engine, best: _Result, seed: int, report: Callable[[_Result], None]
-) -> tuple[_Result, int, int]:
-    """The local search from `best` until `engine.stop`: (best, iterations, improvements)."""
-    iterations = improvements = 0
-    if not engine.cf.n or engine.stop[0]:
-        return best, 0, 0
-    search = _Search(engine, np.random.default_rng(seed))
-    cur = best
-    stale = 0
-    while not engine.stop[0]:
-        res = engine.decode("ils", search.perturb(cur), cur.sticky, cur.resv, engine.stop)
-        if res is None:
-            break
-        iterations += 1
-        if res.not_worse_than(cur):
-            stale = 0 if res.better_than(cur) else stale + 1
-            cur = res
-        else:
-            stale += 1
-        if res.better_than(best):
-            res.rule = f"{best.rule.split('+')[0]}+ils"
-            best = res
-            improvements += 1
-            report(res)
-        if stale >= 60:
-            cur = best
-            stale = 0
-        if best.objective <= EPS and best.viol <= EPS and stale >= 30:
-            break  # nothing late, nothing moved: only the latest end could still drop
-    return best, iterations, improvements
+class _Improver:
+    """The local search from a plan (iterated local search on keys), run in slices; also takes
+    plans found elsewhere (CP-SAT) as its best and current plan."""
+
+    def __init__(
+        self, engine: _Engine, best: _Result, seed: int, report: Callable[..., None]
+    ) -> None:
+        self.engine = engine
+        self.best = best
+        self.cur = best
+        self.report = report
+        self.iterations = 0
+        self.improvements = 0
+        self.stale = 0
+        self.finished = False  # nothing late, nothing moved, nothing left to find
+        self.search = _Search(engine, np.random.default_rng(seed)) if engine.cf.n else None
+
+    def ils(self, until: float) -> None:
+        """Local search until `engine.stop` or `until` (perf_counter seconds)."""
+        engine = self.engine
+        if self.search is None or engine.stop[0] or self.finished:
+            return
+        while not engine.stop[0] and time.perf_counter() < until:
+            cur = self.cur
+            res = engine.decode("ils", self.search.perturb(cur), cur.sticky, cur.resv, engine.stop)
+            if res is None:
+                break
+            self.iterations += 1
+            if res.not_worse_than(cur):
+                self.stale = 0 if res.better_than(cur) else self.stale + 1
+                self.cur = res
+            else:
+                self.stale += 1
+            if res.better_than(self.best):
+                res.rule = f"{self.best.rule.split('+')[0]}+ils"
+                self.best = res
+                self.improvements += 1
+                self.report(res)
+            if self.stale >= 60:
+                self.cur = self.best
+                self.stale = 0
+            if self.done():
+                self.finished = True
+                break  # nothing late, nothing moved: only the latest end could still drop
+
+    def done(self) -> bool:
+        best = self.best
+        return best.objective <= EPS and best.viol <= EPS and self.stale >= 30
+
+    def take(self, res: _Result, what: str) -> None:
+        """`res` (better than the best) becomes the best and the current plan."""
+        self.best = self.cur = res
+        self.stale = 0
+        self.improvements += 1
+        self.report(res, what)
+
+
+class _CpSatPhase:
+    """CP-SAT on the whole problem (small ones) or on neighbourhoods (large ones), alternating
+    with the local search; see the module docstring."""
+
+    def __init__(
+        self,
+        engine: _Engine,
+        search: _Improver,
+        seed: int,
+        workers: int,
+        deadline: float,
+        say: Callable[[str], None],
+    ) -> None:
+        self.engine = engine
+        self.search = search
+        self.seed = seed
+        self.workers = max(1, workers)
+        self.deadline = deadline
+        self.say = say
+        self.rng = np.random.default_rng(seed + 7919)
+        self.heads_of: tuple[CompiledFloor, np.ndarray] | None = None
+        self.whole: dict[str, Any] | None = None
+        self.steps = 0
+        self.step_gains = 0
+        self.lns_seconds = 0.0
+        self.lns_free = 0
+        self.rejected = 0
+        self.lower_bound: float | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def heads(self) -> np.ndarray:
+        cf = self.engine.cf
+        if self.heads_of is None or self.heads_of[0] is not cf:
+            best = self.search.best
+            self.heads_of = (cf, cps.relaxed_heads(cf, best.start, best.end)[0])
+        return self.heads_of[1]
+
+    def incumbent(self, res: _Result) -> cps.Incumbent:
+        return cps.Incumbent(res.start, res.end, res.out_res, res.out_n, res.forced)
+
+    def candidate(self, base: _Result, sub: cps.SubsetResult, rule: str) -> _Result | None:
+        """The plan of `sub` as a result when it is valid and better than `base`, else None."""
+        engine = self.engine
+        cf = engine.cf
+        if sub.objective is None or len(base.start) != cf.n:
+            return None
+        changed = np.flatnonzero((sub.start != base.start) | (sub.end != base.end))
+        if not len(changed):
+            return None
+        start, end = sub.start.astype(np.int64), sub.end.astype(np.int64)
+        inc = self.incumbent(base)
+        for i in changed.tolist():
+            rows, _units = cps.task_set(cf, inc, i)
+            if not cps.span_ok(cf, i, rows, int(start[i]), int(end[i])):
+                self.rejected += 1
+                return None
+        pscore = np.zeros_like(base.pscore)
+        viol, wt, moved, makespan = sgs.evaluate(
+            engine.g, start, end, base.out_res, base.out_n, base.forced, pscore
+        )
+        objective = float(wt) + engine.problem.stability_weight * int(moved)
+        key = start.astype(np.float64) + 1e-6 * np.argsort(np.argsort(base.key))
+        res = _Result(
+            rule, base.sticky, base.resv, start, end, base.out_res.copy(), base.out_n.copy(),
+            base.forced.copy(), pscore, float(viol), float(wt), int(moved), int(makespan),
+            objective, key,
+        )  # fmt: skip
+        if not res.better_than(base):
+            return None
+        if len(_conflicts(engine, res)) > len(_conflicts(engine, base)):
+            self.rejected += 1
+            return None
+        return res
+
+    # ------------------------------------------------------------------ phases
+    def run(self) -> None:
+        engine, search = self.engine, self.search
+        cf = engine.cf
+        free = np.flatnonzero((cf.fix == FREE) & (search.best.forced == 0))
+        self.lower_bound = cps.relaxed_lower_bound(cf, search.best.start, search.best.end)
+        if len(free) <= SMALL_TASKS:
+            # a little local search first: a better incumbent narrows CP-SAT's tables
+            search.ils(time.perf_counter() + min(1.0, 0.2 * max(0.0, self.remaining())))
+            if not engine.stop[0] and not search.finished and search.best.objective > EPS:
+                self.solve_whole(free)
+        while not engine.stop[0] and not search.finished:
+            search.ils(time.perf_counter() + ILS_SLICE)
+            if engine.stop[0] or search.finished:
+                break
+            if self.whole is not None and self.whole["status"] == "OPTIMAL":
+                continue  # neighbourhoods of a proven plan keep the same resources: no gain
+            if self.remaining() < 0.3 or search.best.objective <= EPS:
+                continue
+            self.lns_step()
+
+    def solve_whole(self, free: np.ndarray) -> None:
+        engine, search = self.engine, self.search
+        cf = engine.cf
+        base = search.best
+        t0 = time.perf_counter()
+        sub = cps.solve_subset(
+            cf, self.incumbent(base), free, None, time_limit=max(0.05, self.remaining()),
+            workers=self.workers, seed=self.seed, stop=engine.stop, heads=self.heads(),
+            max_entries=SMALL_ENTRIES, log=self.say,
+        )  # fmt: skip
+        self.whole = {
+            "status": sub.status,
+            "free_tasks": int(len(sub.free)),
+            "table_entries": int(sub.stats.get("table_entries", 0)),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "objective": None if sub.objective is None else round(sub.objective, 6),
+            "bound": None if sub.bound is None else round(sub.bound, 6),
+        }
+        res = self.candidate(base, sub, f"{base.rule.split('+')[0]}+cpsat")
+        if res is not None:
+            search.take(res, "cp-sat")
+        if sub.status == "OPTIMAL" and len(sub.free) == int((cf.fix == FREE).sum()):
+            self.whole["proven"] = "optimal for the plan's resource assignment"
+        elif sub.status == "OPTIMAL":
+            self.whole["proven"] = "optimal for the resource assignment, other tasks fixed"
+
+    def lns_step(self) -> None:
+        engine, search = self.engine, self.search
+        cf = engine.cf
+        base = search.best
+        free, window = self.neighbourhood(base)
+        if len(free) < 2:
+            return
+        t0 = time.perf_counter()
+        sub = cps.solve_subset(
+            cf, self.incumbent(base), free, window,
+            time_limit=min(LNS_SECONDS, max(0.05, self.remaining())), workers=self.workers,
+            seed=self.seed + self.steps, stop=engine.stop, heads=self.heads(),
+        )  # fmt: skip
+        self.steps += 1
+        self.lns_seconds += time.perf_counter() - t0
+        self.lns_free += len(sub.free)
+        if sub.improved:
+            res = self.candidate(base, sub, f"{base.rule.split('+')[0]}+lns")
+            if res is not None:
+                self.step_gains += 1
+                search.take(res, "cp-sat neighbourhood")
+
+    def neighbourhood(self, res: _Result) -> tuple[np.ndarray, tuple[int, int]]:
+        """Free tasks of 2-5 late orders and of the tasks sharing their resources inside a
+        window of a few weeks ending at the first order's latest end."""
+        cf = self.engine.cf
+        rng = self.rng
+        late = np.flatnonzero(res.pscore[: len(cf.problem.projects)] > EPS)
+        if not len(late):
+            return np.zeros(0, dtype=np.int64), (0, 0)
+        movable = (cf.fix == FREE) & (res.forced == 0)
+        k = min(len(late), int(rng.integers(2, 6)))
+        weights = res.pscore[late] / res.pscore[late].sum()
+        chosen = late[rng.choice(len(late), size=k, replace=False, p=weights)]
+        first = int(chosen[0])
+        members = np.flatnonzero((cf.project == first) & movable)
+        if not len(members):
+            return np.zeros(0, dtype=np.int64), (0, 0)
+        week = int(round(7 * 24 / cf.slot_hours))
+        hi = int(res.end[members].max()) + int(rng.integers(0, 2)) * week // 7
+        lo = max(0, hi - int(rng.integers(LNS_WEEKS[0], LNS_WEEKS[1] + 1)) * week)
+        inside = movable & (res.start >= lo) & (res.end <= hi)
+        seeds = inside & np.isin(cf.project, chosen)
+        if not seeds.any():
+            return np.zeros(0, dtype=np.int64), (lo, hi)
+        inc = self.incumbent(res)
+        used: set[int] = set()
+        for i in np.flatnonzero(seeds).tolist():
+            used.update(cps.task_set(cf, inc, i)[0])
+        others = []
+        for i in np.flatnonzero(inside & ~seeds).tolist():
+            if used.intersection(cps.task_set(cf, inc, i)[0]):
+                others.append(i)
+        cap = int(rng.integers(LNS_TASKS[0], LNS_TASKS[1] + 1))
+        seed_idx = np.flatnonzero(seeds)
+        room = max(0, cap - len(seed_idx))
+        if len(others) > room:
+            others = rng.choice(others, size=room, replace=False).tolist()
+        return np.concatenate((seed_idx, np.array(others, dtype=np.int64))), (lo, hi)
+
+    def annotate(self, plan: FloorPlan, best: _Result) -> None:
+        """CP-SAT figures in `plan.stats`; OPTIMAL when the whole problem was proven and no task
+        had a choice of people."""
+        cf = self.engine.cf
+        info: dict[str, Any] = {
+            "whole": self.whole,
+            "lns_steps": self.steps,
+            "lns_improvements": self.step_gains,
+            "lns_seconds": round(self.lns_seconds, 3),
+            "lns_free_tasks_avg": round(self.lns_free / self.steps, 1) if self.steps else 0,
+            "rejected": self.rejected,
+        }
+        plan.stats["cpsat"] = info
+        bound = self.lower_bound if self.lower_bound is not None else 0.0
+        scope = "capacity relaxed"
+        whole = self.whole
+        if (
+            whole is not None
+            and whole["bound"] is not None
+            and cps.assignment_is_given(cf)
+            and whole["free_tasks"] == int((cf.fix == FREE).sum())
+        ):
+            if whole["bound"] > bound:
+                bound, scope = whole["bound"], "cp-sat, no choice of people, within the horizon"
+            if whole["status"] == "OPTIMAL" and plan.status == "FEASIBLE":
+                if abs(best.objective - whole["objective"]) <= 1e-6 and best.viol <= EPS:
+                    plan.status = "OPTIMAL"
+        if whole is not None and whole["bound"] is not None:
+            plan.stats["lower_bound_fixed_assignment"] = whole["bound"]
+        plan.stats["lower_bound"] = round(bound, 6)
+        plan.stats["lower_bound_scope"] = scope
 
 
 def _report(

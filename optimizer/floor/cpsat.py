@@ -1,0 +1,666 @@
+"""CP-SAT over a subset of a floor plan's tasks: improves a plan and proves bounds.
+
+Given the compiled problem (`compiled.py`) and an incumbent plan (start, end and resource layout
+per task), `solve_subset` builds a CP-SAT model in which the chosen *free* tasks may move inside a
+time window `[lo, hi)` while every other task stays where the incumbent put it:
+
+- A free task keeps the incumbent's resource set. Its start is one of the progress slots of that
+  set (every member works; a task without demands: its calendar) inside the window, and its end a
+  function of the start given by a table (`add_element` on a start index): for an interruptible
+  task the edge after the `work`-th progress slot from the start, for a non-interruptible one only
+  starts followed by `work` consecutive progress slots, end = start + work.
+- Capacity: per resource used by a free task, the free tasks' intervals `[start, end)` (units of a
+  named demand, 1 for a chosen person) plus the occupation of all other not-done tasks over the
+  window, as fixed intervals of constant usage; capacity 1 uses `add_no_overlap`, otherwise
+  `add_cumulative`.
+- Precedences between free tasks are constraints; to or from a fixed task they become bounds.
+  Dates: `now`, release, `not_before`, hard deadlines (a deadline the incumbent already misses is
+  relaxed to the incumbent's end and its violation costs 1e4 per hour, as in the heuristic).
+- Objective: weighted tardiness of the orders having a free task (their other tasks' ends count as
+  constants) + stability weight x free tasks moved from the previous plan, in the README's units
+  (hours), scaled to integers. Constants of untouched orders are left out: `objective` and
+  `incumbent_objective` of the result compare on the same terms.
+
+The incumbent is given as a complete hint. Parameters are set explicitly (workers, time limit,
+seed); a `stop` flag array (`stop[0] != 0`) is polled every 50 ms and stops the search.
+
+What a proof means: the model fixes each free task's resources to the incumbent's and ends every
+free task by `hi`; OPTIMAL is optimal *for that resource assignment within that window*, and the
+bound is a lower bound of the objective under those restrictions only.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from optimizer.floor.compiled import DONE, FREE, IN_PROGRESS, CompiledFloor
+
+SCALE = 100  # objective integer units per hour of weighted tardiness
+VIOLATION_WEIGHT = 1e4  # per hour past a hard deadline, as the heuristic's evaluation
+
+
+@dataclass
+class Incumbent:
+    """A complete plan in slot form: per task start, end and resource layout (`out_res` rows
+    `lay_ptr[i]:lay_ptr[i] + out_n[i]`), and the tasks laid down against the rules (`forced`)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    out_res: np.ndarray
+    out_n: np.ndarray
+    forced: np.ndarray | None = None
+
+
+@dataclass
+class SubsetResult:
+    status: str  # OPTIMAL | FEASIBLE | UNKNOWN | INFEASIBLE | MODEL_INVALID | EMPTY
+    start: np.ndarray  # complete arrays: the incumbent's, free tasks updated when solved
+    end: np.ndarray
+    free: np.ndarray  # the tasks actually modelled as free
+    objective: float | None  # sub-objective (hours) of the solution, None without one
+    bound: float | None  # lower bound of the sub-objective under the model's restrictions
+    incumbent_objective: float  # the same sub-objective on the incumbent
+    window: tuple[int, int]
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def improved(self) -> bool:
+        return self.objective is not None and self.objective < self.incumbent_objective - 1e-9
+
+
+def task_set(cf: CompiledFloor, inc: Incumbent, i: int) -> tuple[list[int], list[int]]:
+    """Resources and units of task `i` in the incumbent (named demands first with their units,
+    then chosen people with 1; a fixed task's given units)."""
+    lo = int(cf.lay_ptr[i])
+    rows = [int(r) for r in inc.out_res[lo : lo + int(inc.out_n[i])]]
+    given = int(cf.given_ptr[i + 1] - cf.given_ptr[i])
+    n_named = int(cf.nd_ptr[i + 1] - cf.nd_ptr[i])
+    units = []
+    for k in range(len(rows)):
+        if given and cf.fix[i] != FREE:
+            units.append(int(cf.given_units[cf.given_ptr[i] + k]) if k < given else 1)
+        else:
+            units.append(int(cf.nd_units[cf.nd_ptr[i] + k]) if k < n_named else 1)
+    return rows, units
+
+
+def progress_mask(cf: CompiledFloor, i: int, rows: list[int], lo: int, hi: int) -> np.ndarray:
+    """Slots [lo, hi) where task `i` on resources `rows` progresses."""
+    if rows:
+        mask = cf.res_work[rows[0], lo:hi].astype(bool)
+        for r in rows[1:]:
+            mask &= cf.res_work[r, lo:hi].astype(bool)
+        return mask
+    return cf.cal_work[int(cf.calendar[i]), lo:hi].astype(bool)
+
+
+def start_end_table(
+    cf: CompiledFloor, i: int, rows: list[int], lo: int, hi: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every feasible (start, end) of task `i` on `rows` with lo <= start and end <= hi: starts on
+    progress slots, the end right after the `work`-th progress slot (interruptible) or only
+    starts followed by `work` consecutive progress slots (non-interruptible)."""
+    w = int(cf.work[i])
+    pos = np.flatnonzero(progress_mask(cf, i, rows, lo, hi)) + lo
+    if w <= 0:
+        raise ValueError("a task without work has no table")
+    if len(pos) < w:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = pos[: len(pos) - w + 1]
+    last = pos[w - 1 :]
+    if not cf.interruptible[i]:
+        ok = last - starts == w - 1
+        starts, last = starts[ok], last[ok]
+    return starts.astype(np.int64), (last + 1).astype(np.int64)
+
+
+def span_ok(cf: CompiledFloor, i: int, rows: list[int], s: int, e: int) -> bool:
+    """Task `i` on `rows` may run exactly over [s, e): `work` progress slots, starting and ending
+    on one, without a pause when not interruptible (a task without work: s == e)."""
+    w = int(cf.work[i])
+    if w <= 0:
+        return s == e
+    if s < 0 or e > cf.n_slots or e - s < w:
+        return False
+    mask = progress_mask(cf, i, rows, s, e)
+    if int(mask.sum()) != w or not mask[0] or not mask[-1]:
+        return False
+    return bool(cf.interruptible[i]) or e - s == w
+
+
+def occupation(
+    cf: CompiledFloor, inc: Incumbent, skip: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(resource, start, end, units) rows of every not-done task with work outside `skip`, its
+    units as `task_set` gives them."""
+    n_out = inc.out_n.astype(np.int64)
+    task = np.repeat(np.arange(cf.n, dtype=np.int64), n_out)
+    first = np.repeat(np.cumsum(n_out) - n_out, n_out)
+    k = np.arange(len(task), dtype=np.int64) - first
+    res = inc.out_res[cf.lay_ptr[task] + k].astype(np.int64)
+    units = np.ones(len(task), dtype=np.int64)
+    n_named = (cf.nd_ptr[1:] - cf.nd_ptr[:-1])[task]
+    n_given = (cf.given_ptr[1:] - cf.given_ptr[:-1])[task]
+    use_given = (n_given > 0) & (cf.fix[task] != FREE)
+    named = ~use_given & (k < n_named)
+    units[named] = cf.nd_units[cf.nd_ptr[task[named]] + k[named]]
+    given = use_given & (k < n_given)
+    units[given] = cf.given_units[cf.given_ptr[task[given]] + k[given]]
+    s = np.maximum(inc.start[task].astype(np.int64), 0)
+    e = inc.end[task].astype(np.int64)
+    keep = ~skip[task] & (cf.fix[task] != DONE) & (cf.work[task] > 0) & (e > s)
+    return res[keep], s[keep], e[keep], units[keep]
+
+
+def _segments(profile: np.ndarray, lo: int) -> list[tuple[int, int, int]]:
+    """(start, end, usage) of the maximal stretches of constant positive usage."""
+    if not len(profile):
+        return []
+    change = np.flatnonzero(np.diff(profile)) + 1
+    bounds = np.concatenate(([0], change, [len(profile)]))
+    out = []
+    for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        u = int(profile[a])
+        if u > 0:
+            out.append((lo + a, lo + b, u))
+    return out
+
+
+class _StopWatch:
+    """Stops `solver` when `stop[0]` is raised (polled every 50 ms) while the block runs."""
+
+    def __init__(self, solver: cp_model.CpSolver, stop: np.ndarray | None) -> None:
+        self.solver = solver
+        self.stop = stop
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> _StopWatch:
+        if self.stop is not None:
+
+            def watch() -> None:
+                while not self.done.wait(0.05):
+                    if self.stop is not None and self.stop[0]:
+                        self.solver.stop_search()
+                        return
+
+            self.thread = threading.Thread(target=watch, name="floor-cpsat-stop", daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+_STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.UNKNOWN: "UNKNOWN",
+}
+
+
+def solve_subset(  # noqa: C901 - one model, built in one pass
+    cf: CompiledFloor,
+    inc: Incumbent,
+    free: np.ndarray | list[int],
+    window: tuple[int, int] | None = None,
+    *,
+    time_limit: float = 2.0,
+    workers: int = 2,
+    seed: int = 0,
+    stop: np.ndarray | None = None,
+    stability_weight: float | None = None,
+    heads: np.ndarray | None = None,
+    max_entries: int | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SubsetResult:
+    """Re-place the tasks `free` (other tasks fixed as in `inc`) inside `window` (default the
+    whole horizon) with CP-SAT; see the module docstring. Tasks that cannot be free (fixed by the
+    problem, forced, or whose incumbent span is not a feasible entry of their table inside the
+    window) stay fixed. `heads`: earliest starts valid in every plan (`relaxed_heads`), used to
+    narrow the tables; the objective narrows them too: a plan better than the incumbent ends each
+    order by its due date + the incumbent's sub-objective / its weight (less the work of the free
+    successors). With more than `max_entries` table entries in all, nothing is solved (status
+    TOO_LARGE)."""
+    t0 = time.perf_counter()
+    problem = cf.problem
+    T = cf.n_slots
+    lo, hi = window if window is not None else (0, T)
+    lo, hi = max(0, int(lo)), min(T, int(hi))
+    stab = problem.stability_weight if stability_weight is None else stability_weight
+    start0 = inc.start.astype(np.int64)
+    end0 = inc.end.astype(np.int64)
+
+    # ---- which tasks are free, with their tables
+    is_free = np.zeros(cf.n, dtype=bool)
+    tables: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    sets: dict[int, tuple[list[int], list[int]]] = {}
+    for i in sorted({int(x) for x in free}):
+        if cf.fix[i] != FREE or (inc.forced is not None and inc.forced[i]):
+            continue
+        s, e = int(start0[i]), int(end0[i])
+        if s < lo or e > hi:
+            continue
+        rows, units = task_set(cf, inc, i)
+        if cf.work[i] > 0:
+            starts, ends = start_end_table(cf, i, rows, lo, hi)
+            k = int(np.searchsorted(starts, s))
+            if k >= len(starts) or starts[k] != s or ends[k] != e:
+                continue  # the incumbent is not an entry of the table: leave the task alone
+            tables[i] = (starts, ends)
+        elif e != s:
+            continue
+        sets[i] = (rows, units)
+        is_free[i] = True
+    free_idx = np.flatnonzero(is_free)
+
+    def sub_objective(start: np.ndarray, end: np.ndarray) -> float:
+        return _sub_objective(cf, free_idx, start, end, inc, stab)
+
+    base = sub_objective(start0, end0)
+    if not len(free_idx):
+        return SubsetResult(
+            "EMPTY", start0.copy(), end0.copy(), free_idx, base, base, base, (lo, hi),
+            time.perf_counter() - t0,
+        )  # fmt: skip
+
+    # ---- bounds from fixed neighbours, dates, the objective
+    s_lb = {i: max(int(cf.est[i]), lo, 0) for i in free_idx.tolist()}
+    if heads is not None:
+        for i in free_idx.tolist():
+            s_lb[i] = max(s_lb[i], int(heads[i]))
+    s_ub = {i: hi for i in free_idx.tolist()}
+    e_ub = {i: hi for i in free_idx.tolist()}
+    over_dl: list[int] = []
+    for i in free_idx.tolist():
+        dl = int(min(cf.deadline[i], 1 << 40))
+        if end0[i] > dl:
+            over_dl.append(i)  # relaxed to the incumbent's end below, violation penalised
+        else:
+            e_ub[i] = min(e_ub[i], dl)
+        for k in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
+            p = int(cf.pred_idx[k])
+            if is_free[p]:
+                continue
+            ref = start0[p] if cf.pred_ss[k] else end0[p]
+            s_lb[i] = max(s_lb[i], int(ref + cf.pred_lag[k]))
+        for k in range(cf.succ_ptr[i], cf.succ_ptr[i + 1]):
+            j = int(cf.succ_idx[k])
+            if is_free[j] or cf.fix[j] in (DONE, IN_PROGRESS):
+                continue  # the checker does not hold history to its predecessors
+            for m in range(cf.pred_ptr[j], cf.pred_ptr[j + 1]):
+                if cf.pred_idx[m] != i:
+                    continue
+                limit = int(start0[j] - cf.pred_lag[m])
+                if cf.pred_ss[m]:
+                    s_ub[i] = min(s_ub[i], limit)
+                else:
+                    e_ub[i] = min(e_ub[i], limit)
+    _objective_cuts(cf, free_idx, is_free, base, e_ub)
+    for i in free_idx.tolist():
+        # never exclude the incumbent (a rule it already breaks stays as broken, not worse)
+        s_lb[i] = min(s_lb[i], int(start0[i]))
+        s_ub[i] = max(s_ub[i], int(start0[i]))
+        e_ub[i] = max(e_ub[i], int(end0[i]))
+
+    # ---- the tables, narrowed
+    for i in list(tables):
+        starts, ends = tables[i]
+        keep = (starts >= s_lb[i]) & (starts <= s_ub[i]) & (ends <= e_ub[i])
+        tables[i] = (starts[keep], ends[keep])
+    n_entries = sum(len(t[0]) for t in tables.values())
+    if max_entries is not None and n_entries > max_entries:
+        return SubsetResult(
+            "TOO_LARGE", start0.copy(), end0.copy(), free_idx, None, None, base, (lo, hi),
+            time.perf_counter() - t0, 0.0, {"free": int(len(free_idx)), "table_entries": n_entries},
+        )  # fmt: skip
+
+    # ---- the model
+    model = cp_model.CpModel()
+    sv: dict[int, cp_model.IntVar] = {}
+    ev: dict[int, cp_model.IntVar] = {}
+    hint: list[tuple[cp_model.IntVar, int]] = []
+    by_res: dict[int, list[tuple[cp_model.IntervalVar, int]]] = {}
+    for i in free_idx.tolist():
+        s, e = int(start0[i]), int(end0[i])
+        if i in tables:
+            starts, ends = tables[i]
+            k = int(np.searchsorted(starts, s))  # the incumbent is kept by the bounds above
+            start = model.new_int_var_from_domain(
+                cp_model.Domain.from_values(starts.tolist()), f"s{i}"
+            )
+            end = model.new_int_var_from_domain(
+                cp_model.Domain.from_values(np.unique(ends).tolist()), f"e{i}"
+            )
+            if len(starts) > 1:
+                idx = model.new_int_var(0, len(starts) - 1, f"k{i}")
+                model.add_element(idx, starts.tolist(), start)
+                model.add_element(idx, ends.tolist(), end)
+                hint.append((idx, k))
+            sizes = ends - starts
+            size = model.new_int_var(int(sizes.min()), int(sizes.max()), f"d{i}")
+            hint.append((size, e - s))
+            interval = model.new_interval_var(start, size, end, f"x{i}")
+            rows, units = sets[i]
+            for r, u in zip(rows, units, strict=True):
+                by_res.setdefault(r, []).append((interval, u))
+        else:  # a milestone: no work, holds nothing
+            start = model.new_int_var(s_lb[i], min(s_ub[i], e_ub[i]), f"s{i}")
+            end = start
+        sv[i], ev[i] = start, end
+        hint.append((start, s))
+        if end is not start:
+            hint.append((end, e))
+        if stop is not None and stop[0]:
+            break
+
+    for i in free_idx.tolist():
+        for k in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
+            p = int(cf.pred_idx[k])
+            if is_free[p]:
+                ref = sv[p] if cf.pred_ss[k] else ev[p]
+                model.add(sv[i] >= ref + int(cf.pred_lag[k]))
+
+    # fixed occupation of the other tasks over the window, per resource a free task uses
+    rr, ss, ee, uu = occupation(cf, inc, is_free)
+    keep = (ee > lo) & (ss < hi)
+    rr, ss, ee, uu = rr[keep], np.maximum(ss[keep], lo), np.minimum(ee[keep], hi), uu[keep]
+    used = np.array(sorted(by_res), dtype=np.int64)
+    width = hi - lo
+    n_fixed = 0
+    for r in used.tolist():
+        sel = rr == r
+        diff = np.zeros(width + 1, dtype=np.int64)
+        np.add.at(diff, ss[sel] - lo, uu[sel])
+        np.add.at(diff, ee[sel] - lo, -uu[sel])
+        cap = int(cf.cap[r])
+        profile = np.minimum(np.cumsum(diff)[:width], cap)
+        items = list(by_res[r])
+        for a, b, u in _segments(profile, lo):
+            items.append((model.new_fixed_size_interval_var(a, b - a, f"f{r}_{a}"), u))
+            n_fixed += 1
+        if cap == 1:
+            model.add_no_overlap([x for x, _u in items])
+        else:
+            model.add_cumulative([x for x, _u in items], [u for _x, u in items], cap)
+
+    # ---- objective (integer: SCALE per hour)
+    terms: list[tuple[cp_model.LinearExprT, int]] = []
+    sh = cf.slot_hours
+    projects = sorted({int(cf.project[i]) for i in free_idx.tolist()})
+    fixed_end = _fixed_project_ends(cf, is_free, end0)
+    frac = any(
+        cf.has_due[p] and abs(cf.due[p] - round(cf.due[p])) > 1e-9 for p in projects
+    )  # fmt: skip
+    sub = 60 if frac else 1  # due dates off the grid: tardiness in 1/60 slot
+    for p in projects:
+        if not cf.has_due[p]:
+            continue
+        members = [i for i in free_idx.tolist() if cf.project[i] == p]
+        due = int(round(cf.due[p] * sub))
+        ub = max(int(cf.n_slots), int(end0.max()) + 1) * sub
+        tard = model.new_int_var(0, max(0, ub - due), f"t{p}")
+        for i in members:
+            model.add(tard >= sub * ev[i] - due)
+        if fixed_end[p] > -(1 << 60):
+            model.add(tard >= sub * int(fixed_end[p]) - due)
+        pend0 = max([int(end0[i]) for i in members] + [int(fixed_end[p])])
+        hint.append((tard, max(0, sub * pend0 - due)))
+        terms.append((tard, _coef(cf.weight[p] * sh * SCALE / sub)))
+    for i in over_dl:
+        dl = int(cf.deadline[i])
+        v = model.new_int_var(0, max(0, int(end0[i]) - dl), f"v{i}")
+        model.add(v >= ev[i] - dl)
+        hint.append((v, int(end0[i]) - dl))
+        terms.append((v, _coef(VIOLATION_WEIGHT * sh * SCALE)))
+    constant = 0
+    if stab > 0:
+        for i in free_idx.tolist():
+            if not cf.has_prev[i]:
+                continue
+            if not _same_resources(cf, inc, i):
+                constant += 1
+                continue
+            moved = model.new_bool_var(f"m{i}")
+            model.add(sv[i] == int(cf.prev_start[i])).only_enforce_if(~moved)
+            hint.append((moved, int(start0[i] != cf.prev_start[i])))
+            terms.append((moved, _coef(stab * SCALE)))
+    model.minimize(sum(c * v for v, c in terms) + _coef(stab * SCALE) * constant)
+    for var, value in hint:
+        model.add_hint(var, value)
+    build = time.perf_counter() - t0
+
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.max_time_in_seconds = max(0.01, time_limit)
+    params.num_workers = max(1, workers)
+    params.random_seed = seed
+    params.log_search_progress = False
+    if stop is not None and stop[0]:
+        status = cp_model.UNKNOWN
+        solve_s = 0.0
+    else:
+        t1 = time.perf_counter()
+        with _StopWatch(solver, stop):
+            status = solver.solve(model)
+        solve_s = time.perf_counter() - t1
+    name = _STATUS.get(status, "UNKNOWN")
+    start, end = start0.copy(), end0.copy()
+    objective = bound = None
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for i in free_idx.tolist():
+            start[i] = solver.value(sv[i])
+            end[i] = solver.value(ev[i])
+        objective = sub_objective(start, end)
+        bound = solver.best_objective_bound / SCALE
+    stats = {
+        "free": int(len(free_idx)),
+        "table_entries": n_entries,
+        "fixed_intervals": n_fixed,
+        "resources": int(len(used)),
+    }
+    if log is not None:
+        log(
+            f"cp-sat {name}: {len(free_idx)} free tasks in [{lo}, {hi}), objective "
+            f"{base:.2f} -> {objective if objective is not None else float('nan'):.2f}, bound "
+            f"{bound if bound is not None else float('nan'):.2f} (build {build:.2f}s, solve "
+            f"{solve_s:.2f}s)"
+        )
+    return SubsetResult(
+        name, start, end, free_idx, objective, bound, base, (lo, hi), build, solve_s, stats
+    )
+
+
+def _objective_cuts(
+    cf: CompiledFloor, free_idx: np.ndarray, is_free: np.ndarray, ub: float, e_ub: dict[int, int]
+) -> None:
+    """Tighten `e_ub` to what a plan of sub-objective <= `ub` allows: an order's tasks end by
+    due + ub / (weight x slot hours); a task ends early enough for its free FS successors."""
+    for i in free_idx.tolist():
+        p = int(cf.project[i])
+        if cf.has_due[p] and cf.weight[p] > 0:
+            limit = math.floor(cf.due[p] + ub / (cf.weight[p] * cf.slot_hours) + 1e-9)
+            e_ub[i] = min(e_ub[i], limit)
+    for i in reversed(topological_order(cf)):
+        if not is_free[i]:
+            continue
+        for k in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
+            p = int(cf.pred_idx[k])
+            if is_free[p] and not cf.pred_ss[k]:
+                e_ub[p] = min(e_ub[p], e_ub[i] - int(cf.work[i]) - int(cf.pred_lag[k]))
+
+
+def _coef(x: float) -> int:
+    return int(round(x))
+
+
+def _fixed_project_ends(cf: CompiledFloor, is_free: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Per project the latest end of its tasks that are not free (-2^60 when none)."""
+    out = np.full(max(1, len(cf.problem.projects)), -(1 << 60), dtype=np.int64)
+    fixed = ~is_free
+    np.maximum.at(out, cf.project[fixed], end[fixed])
+    return out
+
+
+def _same_resources(cf: CompiledFloor, inc: Incumbent, i: int) -> bool:
+    """The incumbent's resources of task `i` are its previous plan's (as `sgs.evaluate`)."""
+    prev = set(cf.prev_res[cf.prev_ptr[i] : cf.prev_ptr[i + 1]].tolist())
+    n_prev = int(cf.prev_ptr[i + 1] - cf.prev_ptr[i])
+    lo = int(cf.lay_ptr[i])
+    mine = inc.out_res[lo : lo + int(inc.out_n[i])].tolist()
+    return n_prev == len(mine) and all(r in prev for r in mine)
+
+
+def _sub_objective(
+    cf: CompiledFloor, free_idx: np.ndarray, start: np.ndarray, end: np.ndarray,
+    inc: Incumbent, stab: float,
+) -> float:  # fmt: skip
+    """Weighted tardiness of the orders of `free_idx` + deadline violations and stability of the
+    free tasks, in hours (the model's objective, unscaled; rounded to the model's integers)."""
+    if not len(free_idx):
+        return 0.0
+    sh = cf.slot_hours
+    total = 0
+    projects = sorted({int(cf.project[i]) for i in free_idx.tolist()})
+    frac = any(cf.has_due[p] and abs(cf.due[p] - round(cf.due[p])) > 1e-9 for p in projects)
+    sub = 60 if frac else 1
+    for p in projects:
+        if not cf.has_due[p]:
+            continue
+        pend = int(end[cf.project == p].max())
+        late = max(0, sub * pend - int(round(cf.due[p] * sub)))
+        total += late * _coef(cf.weight[p] * sh * SCALE / sub)
+    for i in free_idx.tolist():
+        dl = int(min(cf.deadline[i], 1 << 40))
+        if end[i] > dl:
+            total += (int(end[i]) - dl) * _coef(VIOLATION_WEIGHT * sh * SCALE)
+        if stab > 0 and cf.has_prev[i]:
+            if not _same_resources(cf, inc, i) or start[i] != cf.prev_start[i]:
+                total += _coef(stab * SCALE)
+    return total / SCALE
+
+
+def relaxed_lower_bound(cf: CompiledFloor, start: np.ndarray, end: np.ndarray) -> float:
+    """A lower bound of the weighted tardiness of every plan of the problem: the orders' latest
+    earliest ends of `relaxed_heads`. Moved tasks count 0."""
+    _est, eft = relaxed_heads(cf, start, end)
+    total = 0.0
+    for p in range(len(cf.problem.projects)):
+        members = np.flatnonzero(cf.project == p)
+        if not cf.has_due[p] or not len(members):
+            continue
+        late = float(eft[members].max()) - float(cf.due[p])
+        if late > 0:
+            total += late * cf.slot_hours * float(cf.weight[p])
+    return total
+
+
+def topological_order(cf: CompiledFloor) -> list[int]:
+    """The problem's topological order (computed once per compiled problem)."""
+    order = cf.__dict__.get("_cpsat_topo")
+    if order is None:
+        order = cf.__dict__["_cpsat_topo"] = cf.problem.topological_order()
+    return order
+
+
+def relaxed_heads(
+    cf: CompiledFloor, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest start and earliest end of each task in every plan of the problem (resources
+    free, capacity ignored): along the dependencies, a task ending no earlier than the `work`-th
+    working slot of each named resource and of the `count`-th earliest candidate of each skill
+    group (its calendar's without demands). Tasks with a kept start (in progress, pinned, frozen)
+    and done tasks take `start`/`end` when their resources are given, else the same bound from
+    their kept start."""
+    T = cf.n_slots
+    order = topological_order(cf)
+    est = np.zeros(cf.n, dtype=np.int64)
+    eft = np.zeros(cf.n, dtype=np.int64)
+
+    def nth_end(cum: np.ndarray, pos: np.ndarray, row: int, t: int, w: int) -> int:
+        if t >= T:
+            return t + w
+        k = int(cum[row, t]) + w - 1
+        if k >= pos.shape[1] or pos[row, k] >= T:
+            return T + 1  # beyond the horizon: at least this late
+        return int(pos[row, k]) + 1
+
+    for i in order:
+        w = int(cf.work[i])
+        if cf.fix[i] == DONE or (
+            cf.fix[i] != FREE and int(cf.given_ptr[i + 1] - cf.given_ptr[i]) > 0
+        ):
+            est[i], eft[i] = int(start[i]), int(end[i])
+            continue
+        if cf.fix[i] != FREE:
+            t = int(cf.fix_start[i])
+        else:
+            t = int(cf.est[i])
+            for k in range(cf.pred_ptr[i], cf.pred_ptr[i + 1]):
+                p = int(cf.pred_idx[k])
+                ref = est[p] if cf.pred_ss[k] else eft[p]
+                t = max(t, int(ref + cf.pred_lag[k]))
+        t = max(t, 0)
+        est[i] = t
+        if w == 0:
+            eft[i] = t
+            continue
+        lb = t + w
+        n_named = int(cf.nd_ptr[i + 1] - cf.nd_ptr[i])
+        for k in range(cf.nd_ptr[i], cf.nd_ptr[i + 1]):
+            lb = max(lb, nth_end(cf.res_cum, cf.res_pos, int(cf.nd_res[k]), t, w))
+        for g in range(cf.grp_ptr[i], cf.grp_ptr[i + 1]):
+            cands = cf.cand[cf.cand_ptr[g] : cf.cand_ptr[g + 1]]
+            ends = sorted(nth_end(cf.res_cum, cf.res_pos, int(r), t, w) for r in cands)
+            c = int(cf.grp_count[g])
+            lb = max(lb, ends[c - 1] if len(ends) >= c else T + 1)
+        if n_named == 0 and cf.grp_ptr[i] == cf.grp_ptr[i + 1]:
+            lb = max(lb, nth_end(cf.cal_cum, cf.cal_pos, int(cf.calendar[i]), t, w))
+        eft[i] = lb
+    return est, eft
+
+
+def whole_problem_tasks(cf: CompiledFloor) -> np.ndarray:
+    """The tasks a whole-problem model frees: every task the problem leaves to the planner."""
+    return np.flatnonzero(cf.fix == FREE)
+
+
+def assignment_is_given(cf: CompiledFloor) -> bool:
+    """No task has a choice of people: every skill group has exactly as many candidates as
+    seats and every kept-start task without given resources has no group."""
+    for i in range(cf.n):
+        if cf.fix[i] == DONE:
+            continue
+        for g in range(cf.grp_ptr[i], cf.grp_ptr[i + 1]):
+            n_cands = int(cf.cand_ptr[g + 1] - cf.cand_ptr[g])
+            if n_cands != int(cf.grp_count[g]):
+                return False
+    return True
+
+
+__all__ = [
+    "Incumbent",
+    "SubsetResult",
+    "solve_subset",
+    "start_end_table",
+    "span_ok",
+    "task_set",
+    "relaxed_lower_bound",
+    "relaxed_heads",
+    "assignment_is_given",
+    "whole_problem_tasks",
+    "occupation",
+]
