@@ -31,6 +31,7 @@ from optimizer.odoo import (
     OdooAccessError,
     OdooNotFoundError,
     OdooValidationError,
+    ReplanError,
     plan_to_payload,
     read_snapshot,
     records_to_problem,
@@ -669,3 +670,195 @@ def test_plan_keeps_calendars_holidays_leaves_and_skills(
         {"domain": [["plan_id", "=", "e2e-floor-plan"]], "fields": ["figures", "state"]},
     )
     assert run["state"] == "done" and "Asia/Shanghai" in run["figures"]["clock"]
+
+
+def single_task_order(
+    admin: JsonRpcTransport, customer: str, commitment: str, values: dict[str, Any]
+) -> tuple[int, int]:
+    """A confirmed order whose delivery project is left with one open task: the template's
+    first leaf task with `values`; the other tasks are done. Returns (project id, task id)."""
+    partner = create(admin, "res.partner", {"name": customer})
+    product = create(
+        admin,
+        "product.product",
+        {
+            "name": f"Frame for {customer}",
+            "type": "service",
+            "list_price": 5000.0,
+            "order_wbs_template_id": xmlid(admin, "order_project", "wbs_template_software"),
+        },
+    )
+    order = create(
+        admin,
+        "sale.order",
+        {
+            "partner_id": partner,
+            "commitment_date": commitment,
+            "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]],
+        },
+    )
+    admin.call("sale.order", "action_confirm", [[order]])
+    (project,) = admin.call(
+        "project.project",
+        "search_read",
+        [],
+        {"domain": [["order_sale_order_id", "=", order]], "fields": ["id"]},
+    )
+    leaves = sorted(t for t, r in read_tasks(admin, project["id"]).items() if not r["is_wbs_phase"])
+    keep, done = leaves[0], leaves[1:]
+    admin.call("project.task", "write", [done, {"state": "1_done"}])
+    admin.call("project.task", "write", [[keep], {"depend_on_ids": [[5, 0, 0]], **values}])
+    return project["id"], keep
+
+
+def person(
+    odoo: OdooServer, admin: JsonRpcTransport, login: str, name: str
+) -> tuple[int, int, int, JsonRpcTransport]:
+    """A user with an employee on the company calendar: (user, employee, resource, their
+    own transport)."""
+    user = create(admin, "res.users", {"name": name, "login": login, "password": BOT_PASSWORD})
+    employee = create(admin, "hr.employee", {"name": name, "user_id": user})
+    (row,) = admin.call("hr.employee", "read", [[employee], ["resource_id"]])
+    own = JsonRpcTransport(odoo.url, odoo.db, login, BOT_PASSWORD, retries=0)
+    return user, employee, row["resource_id"][0], own
+
+
+def monday_start(admin: JsonRpcTransport, weeks: int) -> tuple[datetime, WorkingTime]:
+    """Monday `weeks` weeks ahead at the company calendar's first working hour, naive UTC."""
+    work = WorkingTime(admin)
+    today = datetime.now(work.tz).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    monday = today + timedelta(days=7 * weeks + (7 - today.weekday()) % 7)
+    first = min(start for day, start, _ in work.hours if day == 0)
+    local = monday + timedelta(hours=first)
+    return local.replace(tzinfo=work.tz).astimezone(timezone.utc).replace(tzinfo=None), work
+
+
+def test_one_welder_two_orders_due_the_same_day_the_late_one_says_why(
+    odoo: OdooServer, admin: JsonRpcTransport, bot: JsonRpcTransport
+) -> None:
+    """Zhang Wei is the only welder; two orders due Thursday morning each need two days of
+    welding. One of them cannot make it, and its project says why: late, by how much, the
+    welder named in the reason and as the bottleneck, and the chain that ends it."""
+    skill_type = create(
+        admin,
+        "hr.skill.type",
+        {
+            "name": "Fabrication (e2e)",
+            "skill_ids": [[0, 0, {"name": "Frame welding"}]],
+            "skill_level_ids": [[0, 0, {"name": "Certified", "level_progress": 100}]],
+        },
+    )
+    (skill,) = admin.call("hr.skill", "search", [[["skill_type_id", "=", skill_type]]], {})
+    (level,) = admin.call("hr.skill.level", "search", [[["skill_type_id", "=", skill_type]]], {})
+    welder_user, welder, _resource, _own = person(odoo, admin, "zhang.wei", "Zhang Wei")
+    create(
+        admin,
+        "hr.employee.skill",
+        {
+            "employee_id": welder,
+            "skill_type_id": skill_type,
+            "skill_id": skill,
+            "skill_level_id": level,
+        },
+    )
+    start, _work = monday_start(admin, weeks=3)
+    due = (start + timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S")  # Thursday, first hour
+    weld = {"skill_id": skill, "skill_level_id": level, "headcount": 1, "duration_hours": 16}
+    first = single_task_order(admin, "E2E Frames North", due, {**weld, "name": "Weld frame"})
+    second = single_task_order(admin, "E2E Frames South", due, {**weld, "name": "Weld frame"})
+    projects = [first[0], second[0]]
+
+    result = replan(bot, projects, time_limit=5, plan_id="e2e-why-late", start=start)
+    assert result["applied"] == 2 and result["conflicts"] == []
+    fnames = ["name", "order_is_late", "order_lateness_hours", "order_delay_reason"]
+    fnames += ["order_bottleneck_user_id", "order_bottleneck_employee_id"]
+    fnames += ["order_bottleneck_name", "order_critical_task_ids", "order_health"]
+    rows = {r["id"]: r for r in admin.call("project.project", "read", [projects, fnames])}
+    late = [r for r in rows.values() if r["order_is_late"]]
+    assert len(late) == 1, "one welder, two orders due the same morning: one is late"
+    (late,) = late
+    (on_time,) = [r for r in rows.values() if not r["order_is_late"]]
+    other_task = first[1] if late["id"] == second[0] else second[1]
+    own_task = first[1] if late["id"] == first[0] else second[1]
+    assert late["order_lateness_hours"] > 0 and late["order_health"] == "late"
+    reason = late["order_delay_reason"]
+    assert "Zhang Wei" in reason, f"the reason names the welder: {reason}"
+    assert reason.startswith(late["name"]) and on_time["name"] in reason, (
+        "in Odoo's names: this order, and the other order whose weld kept him busy"
+    )
+    assert late["order_bottleneck_user_id"][0] == welder_user
+    assert late["order_bottleneck_employee_id"][0] == welder
+    assert late["order_bottleneck_name"] == "Zhang Wei"
+    # a many2many lists tasks in the task order; the reason tells the chain's sequence
+    assert set(late["order_critical_task_ids"]) == {other_task, own_task}
+    assert on_time["order_lateness_hours"] == 0.0
+    (run,) = admin.call(
+        "order.planning.run",
+        "search_read",
+        [],
+        {
+            "domain": [["plan_id", "=", "e2e-why-late"]],
+            "fields": ["late_order_count", "weighted_tardiness", "summary_text", "bottlenecks"],
+        },
+    )
+    assert run["late_order_count"] == 1 and run["weighted_tardiness"] > 0
+    assert "Zhang Wei (1 order(s))" in run["summary_text"]
+    late_ids = admin.call("project.project", "search", [[["order_is_late", "=", True]]], {})
+    assert late["id"] in late_ids and on_time["id"] not in late_ids, "the Late Orders filter"
+
+
+def test_infeasible_plan_fails_the_queued_run_with_its_explanation(
+    odoo: OdooServer, admin: JsonRpcTransport, bot: JsonRpcTransport
+) -> None:
+    """The Odoo mapping makes no hard deadline, pin or frozen start (dates are soft, pinned
+    tasks are busy time), so what Odoo data can make infeasible is work that fits nowhere:
+    here the only assignee of a task is on leave for three years. Nothing is written and the
+    run the planner queued ends failed, showing why."""
+    user, _employee, resource, own = person(odoo, admin, "sun.li", "Sun Li")
+    start, _work = monday_start(admin, weeks=4)
+    leave_end = (start + timedelta(days=3 * 365)).strftime("%Y-%m-%d %H:%M:%S")
+    create(
+        own,
+        "resource.calendar.leaves",
+        {
+            "name": "Long leave (e2e)",
+            "resource_id": resource,
+            "date_from": (start - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
+            "date_to": leave_end,
+            "time_type": "leave",
+        },
+    )
+    due = (start + timedelta(days=10)).strftime("%Y-%m-%d %H:%M:%S")
+    project, task = single_task_order(
+        admin,
+        "E2E Frames East",
+        due,
+        {"name": "Inspect frame", "user_ids": [[6, 0, [user]]], "duration_hours": 8},
+    )
+    before = read_tasks(admin, project)[task]
+    run = create(
+        admin,
+        "order.planning.run",
+        {"scope": "project", "project_ids": [[6, 0, [project]]], "state": "running"},
+    )
+    admin.call("order.planning.run", "write", [[run], {"plan_id": "e2e-infeasible"}])
+
+    with pytest.raises(ReplanError, match="no feasible schedule") as info:
+        replan(bot, [project], time_limit=3, plan_id="e2e-infeasible", start=start)
+    assert info.value.reported, "Odoo recorded the failure"
+    (row,) = admin.call(
+        "order.planning.run",
+        "read",
+        [[run], ["state", "message", "failure_text", "failure_conflicts", "applied_count"]],
+    )
+    assert row["state"] == "failed", "the queued run ends failed, not running forever"
+    assert "Inspect frame" in row["message"] and "fits nowhere" in row["message"], row
+    assert f"'t{task}'" not in row["message"], "Odoo's names, not the engine's ids"
+    assert row["failure_conflicts"][0]["task_ids"] == [task]
+    assert row["failure_conflicts"][0]["project_id"] == project
+    assert "Inspect frame" in row["failure_text"]
+    after = read_tasks(admin, project)[task]
+    assert (after["planned_start"], after["write_date"]) == (
+        before["planned_start"],
+        before["write_date"],
+    ), "an infeasible plan writes nothing"
