@@ -225,6 +225,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     stability_weight: float | None = None,
     heads: np.ndarray | None = None,
     max_entries: int | None = None,
+    tie_break: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> SubsetResult:
     """Re-place the tasks `free` (other tasks fixed as in `inc`) inside `window` (default the
@@ -234,7 +235,8 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     narrow the tables; the objective narrows them too: a plan better than the incumbent ends each
     order by its due date + the incumbent's sub-objective / its weight (less the work of the free
     successors). With more than `max_entries` table entries in all, nothing is solved (status
-    TOO_LARGE)."""
+    TOO_LARGE). `tie_break`: the latest end of the plan as a second, lexicographic objective (the
+    README's tie-break); the bound stays one of the first."""
     t0 = time.perf_counter()
     problem = cf.problem
     T = cf.n_slots
@@ -265,6 +267,8 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
             continue
         sets[i] = (rows, units)
         is_free[i] = True
+        if stop is not None and stop[0]:
+            break
     free_idx = np.flatnonzero(is_free)
 
     def sub_objective(start: np.ndarray, end: np.ndarray) -> float:
@@ -438,7 +442,19 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
             model.add(sv[i] == int(cf.prev_start[i])).only_enforce_if(~moved)
             hint.append((moved, int(start0[i] != cf.prev_start[i])))
             terms.append((moved, _coef(stab * SCALE)))
-    model.minimize(sum(c * v for v, c in terms) + _coef(stab * SCALE) * constant)
+    primary = sum(c * v for v, c in terms) + _coef(stab * SCALE) * constant
+    factor = 1
+    if tie_break:
+        others = end0[~is_free]
+        floor = int(others.max()) if len(others) else 0
+        top = max(hi, int(end0.max()))
+        makespan = model.new_int_var(floor, max(floor, top), "makespan")
+        model.add_max_equality(makespan, [ev[i] for i in free_idx.tolist()] + [floor])
+        hint.append((makespan, max(floor, int(end0[free_idx].max()))))
+        factor = top + 1
+        model.minimize(factor * primary + makespan)
+    else:
+        model.minimize(primary)
     for var, value in hint:
         model.add_hint(var, value)
     build = time.perf_counter() - t0
@@ -465,7 +481,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
             start[i] = solver.value(sv[i])
             end[i] = solver.value(ev[i])
         objective = sub_objective(start, end)
-        bound = solver.best_objective_bound / SCALE
+        bound = math.floor(solver.best_objective_bound / factor + 1e-9) / SCALE
     stats = {
         "free": int(len(free_idx)),
         "table_entries": n_entries,

@@ -604,7 +604,7 @@ class _CpSatPhase:
         sub = cps.solve_subset(
             cf, self.incumbent(base), free, None, time_limit=max(0.05, self.remaining()),
             workers=self.workers, seed=self.seed, stop=engine.stop, heads=self.heads(),
-            max_entries=SMALL_ENTRIES, log=self.say,
+            max_entries=SMALL_ENTRIES, tie_break=True, log=self.say,
         )  # fmt: skip
         self.whole = {
             "status": sub.status,
@@ -713,6 +713,7 @@ class _CpSatPhase:
             plan.stats["lower_bound_fixed_assignment"] = whole["bound"]
         plan.stats["lower_bound"] = round(bound, 6)
         plan.stats["lower_bound_scope"] = scope
+        plan.stats["gap"] = round(max(0.0, best.objective - bound), 6)
 
 
 def _report(
