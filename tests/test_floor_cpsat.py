@@ -316,7 +316,7 @@ def test_stop_is_responsive() -> None:
         return False
 
     t1 = time.perf_counter()
-    sol = solve_floor(p, time_limit=60.0, should_stop=should_stop, cpsat=True)
+    sol = solve_floor(p, time_limit=60.0, should_stop=should_stop, cpsat=True, lns=True)
     done = time.perf_counter()
     assert asked and done - asked[0] < 0.5, done - asked[0]
     assert check_floor(p, sol.to_dict(p)) == []
@@ -328,7 +328,9 @@ def test_neighbourhood_search_never_makes_the_plan_worse(monkeypatch: pytest.Mon
     monkeypatch.setattr(floor_solver, "LNS_SECONDS", 0.5)
     p = portfolio()
     seen: list[float] = []
-    sol = solve_floor(p, time_limit=6.0, on_solution=lambda _t, o: seen.append(o), cpsat=True)
+    sol = solve_floor(
+        p, time_limit=6.0, on_solution=lambda _t, o: seen.append(o), cpsat=True, lns=True
+    )
     assert seen == sorted(seen, reverse=True)
     assert sol.plan.objective == pytest.approx(seen[-1])
     assert sol.plan.objective <= sol.plan.stats["heuristic_objective"] + 1e-9

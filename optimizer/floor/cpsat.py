@@ -71,6 +71,7 @@ class SubsetResult:
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     stats: dict[str, float] = field(default_factory=dict)
+    people: dict[int, int] = field(default_factory=dict)  # task -> person chosen (choose > 0)
 
     @property
     def improved(self) -> bool:
@@ -226,6 +227,8 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     heads: np.ndarray | None = None,
     max_entries: int | None = None,
     tie_break: bool = False,
+    choose: int = 0,
+    light_presolve: bool = False,
     log: Callable[[str], None] | None = None,
 ) -> SubsetResult:
     """Re-place the tasks `free` (other tasks fixed as in `inc`) inside `window` (default the
@@ -236,7 +239,10 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     order by its due date + the incumbent's sub-objective / its weight (less the work of the free
     successors). With more than `max_entries` table entries in all, nothing is solved (status
     TOO_LARGE). `tie_break`: the latest end of the plan as a second, lexicographic objective (the
-    README's tie-break); the bound stays one of the first."""
+    README's tie-break); the bound stays one of the first. `choose` > 0: a free task whose only
+    skill group seats one person may take any of up to `choose` qualified people (the plan's
+    first, the others drawn at random): one optional interval per person with that person's
+    calendar table, exactly one present (`SubsetResult.people` gives the choices)."""
     t0 = time.perf_counter()
     problem = cf.problem
     T = cf.n_slots
@@ -325,7 +331,36 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         starts, ends = tables[i]
         keep = (starts >= s_lb[i]) & (starts <= s_ub[i]) & (ends <= e_ub[i])
         tables[i] = (starts[keep], ends[keep])
+    options: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+    if choose > 1:
+        rng = np.random.default_rng(seed)
+        for i in list(tables):
+            if int(cf.grp_ptr[i + 1] - cf.grp_ptr[i]) != 1 or cf.grp_count[cf.grp_ptr[i]] != 1:
+                continue
+            rows, _units = sets[i]
+            n_named = int(cf.nd_ptr[i + 1] - cf.nd_ptr[i])
+            if len(rows) != n_named + 1:
+                continue
+            g = int(cf.grp_ptr[i])
+            mine = rows[n_named]
+            others = [
+                int(r) for r in cf.cand[cf.cand_ptr[g] : cf.cand_ptr[g + 1]]
+                if int(r) != mine and int(r) not in rows[:n_named]
+            ]  # fmt: skip
+            if not others:
+                continue
+            if len(others) > choose - 1:
+                others = rng.choice(others, size=choose - 1, replace=False).tolist()
+            opts = [(mine, *tables[i])]
+            for r in others:
+                st, en = start_end_table(cf, i, rows[:n_named] + [r], lo, hi)
+                ok = (st >= s_lb[i]) & (st <= s_ub[i]) & (en <= e_ub[i])
+                if ok.any():
+                    opts.append((r, st[ok], en[ok]))
+            if len(opts) > 1:
+                options[i] = opts
     n_entries = sum(len(t[0]) for t in tables.values())
+    n_entries += sum(len(o[1]) for opts in options.values() for o in opts[1:])
     if max_entries is not None and n_entries > max_entries:
         return SubsetResult(
             "TOO_LARGE", start0.copy(), end0.copy(), free_idx, None, None, base, (lo, hi),
@@ -338,9 +373,12 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     ev: dict[int, cp_model.IntVar] = {}
     hint: list[tuple[cp_model.IntVar, int]] = []
     by_res: dict[int, list[tuple[cp_model.IntervalVar, int]]] = {}
+    lits: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
     for i in free_idx.tolist():
         s, e = int(start0[i]), int(end0[i])
-        if i in tables:
+        if i in options:
+            start, end = _add_options(model, i, options[i], sets[i], s, e, by_res, lits, hint)
+        elif i in tables:
             starts, ends = tables[i]
             k = int(np.searchsorted(starts, s))  # the incumbent is kept by the bounds above
             start = model.new_int_var_from_domain(
@@ -435,12 +473,24 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         for i in free_idx.tolist():
             if not cf.has_prev[i]:
                 continue
-            if not _same_resources(cf, inc, i):
+            if i in lits:
+                n_named = int(cf.nd_ptr[i + 1] - cf.nd_ptr[i])
+                named = sets[i][0][:n_named]
+                same = [lit for r, lit in lits[i] if _same_set(cf, i, named + [r])]
+                if not same:
+                    constant += 1
+                    continue
+                moved = model.new_bool_var(f"m{i}")
+                model.add_bool_or([moved, *same])
+            elif not _same_resources(cf, inc, i):
                 constant += 1
                 continue
-            moved = model.new_bool_var(f"m{i}")
+            else:
+                moved = model.new_bool_var(f"m{i}")
             model.add(sv[i] == int(cf.prev_start[i])).only_enforce_if(~moved)
-            hint.append((moved, int(start0[i] != cf.prev_start[i])))
+            hint.append(
+                (moved, int(start0[i] != cf.prev_start[i] or not _same_resources(cf, inc, i)))
+            )
             terms.append((moved, _coef(stab * SCALE)))
     primary = sum(c * v for v, c in terms) + _coef(stab * SCALE) * constant
     factor = 1
@@ -465,6 +515,10 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     params.num_workers = max(1, workers)
     params.random_seed = seed
     params.log_search_progress = False
+    if light_presolve:  # a neighbourhood: a long presolve would eat its second or two
+        params.max_presolve_iterations = 1
+        params.cp_model_probing_level = 0
+        params.symmetry_level = 0
     if stop is not None and stop[0]:
         status = cp_model.UNKNOWN
         solve_s = 0.0
@@ -476,11 +530,16 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     name = _STATUS.get(status, "UNKNOWN")
     start, end = start0.copy(), end0.copy()
     objective = bound = None
+    people: dict[int, int] = {}
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         for i in free_idx.tolist():
             start[i] = solver.value(sv[i])
             end[i] = solver.value(ev[i])
-        objective = sub_objective(start, end)
+        for i, opts in lits.items():
+            chosen = next(r for r, lit in opts if solver.boolean_value(lit))
+            if chosen != sets[i][0][-1]:
+                people[i] = chosen
+        objective = _sub_objective(cf, free_idx, start, end, with_people(cf, inc, people), stab)
         bound = math.floor(solver.best_objective_bound / factor + 1e-9) / SCALE
     stats = {
         "free": int(len(free_idx)),
@@ -495,8 +554,9 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
             f"{bound if bound is not None else float('nan'):.2f} (build {build:.2f}s, solve "
             f"{solve_s:.2f}s)"
         )
+    stats["choices"] = len(options)
     return SubsetResult(
-        name, start, end, free_idx, objective, bound, base, (lo, hi), build, solve_s, stats
+        name, start, end, free_idx, objective, bound, base, (lo, hi), build, solve_s, stats, people
     )
 
 
@@ -517,6 +577,74 @@ def _objective_cuts(
             p = int(cf.pred_idx[k])
             if is_free[p] and not cf.pred_ss[k]:
                 e_ub[p] = min(e_ub[p], e_ub[i] - int(cf.work[i]) - int(cf.pred_lag[k]))
+
+
+def _add_options(
+    model: cp_model.CpModel,
+    i: int,
+    opts: list[tuple[int, np.ndarray, np.ndarray]],
+    rows_units: tuple[list[int], list[int]],
+    s: int,
+    e: int,
+    by_res: dict[int, list[tuple[cp_model.IntervalVar, int]]],
+    lits: dict[int, list[tuple[int, cp_model.IntVar]]],
+    hint: list[tuple[cp_model.IntVar, int]],
+) -> tuple[cp_model.IntVar, cp_model.IntVar]:
+    """Task `i` with a choice of person: start/end over all options, the named resources on the
+    task's interval, each person on an optional interval of their own table."""
+    all_s = np.unique(np.concatenate([o[1] for o in opts]))
+    all_e = np.unique(np.concatenate([o[2] for o in opts]))
+    start = model.new_int_var_from_domain(cp_model.Domain.from_values(all_s.tolist()), f"s{i}")
+    end = model.new_int_var_from_domain(cp_model.Domain.from_values(all_e.tolist()), f"e{i}")
+    sizes = np.concatenate([o[2] - o[1] for o in opts])
+    size = model.new_int_var(int(sizes.min()), int(sizes.max()), f"d{i}")
+    interval = model.new_interval_var(start, size, end, f"x{i}")
+    hint.append((size, e - s))
+    rows, units = rows_units
+    n_named = len(rows) - 1
+    for r, u in zip(rows[:n_named], units[:n_named], strict=True):
+        by_res.setdefault(r, []).append((interval, u))
+    mine: list[tuple[int, cp_model.IntVar]] = []
+    for k, (r, st, en) in enumerate(opts):
+        lit = model.new_bool_var(f"c{i}_{r}")
+        hint.append((lit, int(k == 0)))
+        if len(st) > 1:
+            idx = model.new_int_var(0, len(st) - 1, f"k{i}_{r}")
+            s_c = model.new_int_var_from_domain(cp_model.Domain.from_values(st.tolist()), "")
+            e_c = model.new_int_var_from_domain(
+                cp_model.Domain.from_values(np.unique(en).tolist()), ""
+            )
+            model.add_element(idx, st.tolist(), s_c)
+            model.add_element(idx, en.tolist(), e_c)
+            at = int(np.searchsorted(st, s)) if k == 0 else 0
+            hint += [(idx, at), (s_c, int(st[at])), (e_c, int(en[at]))]
+            model.add(start == s_c).only_enforce_if(lit)
+            model.add(end == e_c).only_enforce_if(lit)
+        else:
+            model.add(start == int(st[0])).only_enforce_if(lit)
+            model.add(end == int(en[0])).only_enforce_if(lit)
+        opt = model.new_optional_interval_var(start, size, end, lit, f"o{i}_{r}")
+        by_res.setdefault(r, []).append((opt, 1))
+        mine.append((r, lit))
+    model.add_exactly_one([lit for _r, lit in mine])
+    lits[i] = mine
+    return start, end
+
+
+def with_people(cf: CompiledFloor, inc: Incumbent, people: dict[int, int]) -> Incumbent:
+    """`inc` with the chosen person of each task of `people` in its layout (the last seat)."""
+    if not people:
+        return inc
+    out_res = inc.out_res.copy()
+    for i, r in people.items():
+        out_res[int(cf.lay_ptr[i]) + int(inc.out_n[i]) - 1] = r
+    return Incumbent(inc.start, inc.end, out_res, inc.out_n, inc.forced)
+
+
+def _same_set(cf: CompiledFloor, i: int, rows: list[int]) -> bool:
+    prev = set(cf.prev_res[cf.prev_ptr[i] : cf.prev_ptr[i + 1]].tolist())
+    n_prev = int(cf.prev_ptr[i + 1] - cf.prev_ptr[i])
+    return n_prev == len(rows) and all(r in prev for r in rows)
 
 
 def _coef(x: float) -> int:
@@ -673,6 +801,7 @@ __all__ = [
     "solve_subset",
     "start_end_table",
     "span_ok",
+    "with_people",
     "task_set",
     "relaxed_lower_bound",
     "relaxed_heads",

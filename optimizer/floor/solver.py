@@ -5,10 +5,14 @@ iterated local search on the priority keys until the time limit, with a CP-SAT p
   problem goes to CP-SAT with the plan's resource assignment; its proof and bound are reported in
   `plan.stats["cpsat"]` (optimal *for that assignment*; the plan is called OPTIMAL only when no
   task has a choice of people);
-- large problems: large-neighbourhood search, alternating with the local search: the tasks of a
-  few late orders and the tasks sharing their resources inside a window of a few weeks are
-  re-placed by CP-SAT for a second or two, the rest fixed; a better plan is re-verified
-  (capacity, dependencies, calendars, deadlines) before it is kept.
+- large problems, only on request (`FLOOR_CPSAT=lns` or `lns=True`): large-neighbourhood search
+  alternating with the local search: the tasks of a few late orders and the tasks sharing their
+  resources inside a window of a few weeks are re-placed by CP-SAT for a second or two (a task
+  whose skill group seats one person may change person among a few), the rest fixed; a better
+  plan is re-verified (capacity, dependencies, calendars, deadlines) before it is kept. On the
+  300-order portfolio most neighbourhoods are proven optimal as they stand (an order's lateness
+  comes from its chain before the window) and the time is better spent in the key search, so
+  it is off by default.
 
 `FLOOR_CPSAT=0` in the environment (or `cpsat=False`) turns the phase off.
 
@@ -55,6 +59,7 @@ LNS_TASKS = (120, 220)  # free tasks of a neighbourhood (range drawn from)
 LNS_WEEKS = (2, 5)  # window length in weeks (range drawn from)
 LNS_SECONDS = 2.0  # CP-SAT time per neighbourhood
 ILS_SLICE = 3.0  # local search seconds between two neighbourhoods
+LNS_CHOICES = 4  # people a one-person skill group may choose from in a neighbourhood
 
 
 @dataclass
@@ -332,10 +337,13 @@ def solve_floor(
     on_solution: Callable[[float, float], None] | None = None,
     cpsat: bool | None = None,
     cpsat_workers: int = 2,
+    lns: bool | None = None,
 ) -> FloorSolution:
     """Plan `problem`: the best of the priority rules, improved until `time_limit` seconds or
     `should_stop()`; always returns a complete plan (see the module docstring for the status).
-    `cpsat`: run the CP-SAT phase (default: unless `FLOOR_CPSAT=0`), with `cpsat_workers`."""
+    `cpsat`: run the CP-SAT phase (default: unless `FLOOR_CPSAT=0`), with `cpsat_workers`;
+    `lns`: its neighbourhood search on large problems (default: only with `FLOOR_CPSAT=lns`;
+    measured no gain on the 300-order portfolio, see the module docstring)."""
     t0 = time.perf_counter()
 
     def elapsed() -> float:
@@ -396,14 +404,12 @@ def solve_floor(
         search = _Improver(engine, best, seed, lambda r, what="improved": _report(
             say, on_solution, elapsed(), r, what
         ))  # fmt: skip
+        mode = os.environ.get(CPSAT_ENV, "1").strip().lower()
         if cpsat is None:
-            cpsat = os.environ.get(CPSAT_ENV, "1").strip().lower() not in (
-                "0",
-                "off",
-                "false",
-                "no",
-            )
-        phase = _CpSatPhase(engine, search, seed, cpsat_workers, deadline, say) if cpsat else None
+            cpsat = mode not in ("0", "off", "false", "no")
+        if cpsat:
+            phase = _CpSatPhase(engine, search, seed, cpsat_workers, deadline, say)
+            phase.lns = lns if lns is not None else mode == "lns"
         if phase is None:
             search.ils(float("inf"))
         else:
@@ -526,6 +532,7 @@ class _CpSatPhase:
         self.lns_free = 0
         self.rejected = 0
         self.lower_bound: float | None = None
+        self.lns = False  # neighbourhoods (large problems) too
 
     # ------------------------------------------------------------------ helpers
     def remaining(self) -> float:
@@ -547,25 +554,28 @@ class _CpSatPhase:
         cf = engine.cf
         if sub.objective is None or len(base.start) != cf.n:
             return None
-        changed = np.flatnonzero((sub.start != base.start) | (sub.end != base.end))
+        moved = (sub.start != base.start) | (sub.end != base.end)
+        moved[list(sub.people)] = True
+        changed = np.flatnonzero(moved)
         if not len(changed):
             return None
         start, end = sub.start.astype(np.int64), sub.end.astype(np.int64)
-        inc = self.incumbent(base)
+        inc = cps.with_people(cf, self.incumbent(base), sub.people)
         for i in changed.tolist():
             rows, _units = cps.task_set(cf, inc, i)
             if not cps.span_ok(cf, i, rows, int(start[i]), int(end[i])):
                 self.rejected += 1
                 return None
         pscore = np.zeros_like(base.pscore)
-        viol, wt, moved, makespan = sgs.evaluate(
-            engine.g, start, end, base.out_res, base.out_n, base.forced, pscore
+        out_res = inc.out_res.copy()
+        viol, wt, n_moved, makespan = sgs.evaluate(
+            engine.g, start, end, out_res, base.out_n, base.forced, pscore
         )
-        objective = float(wt) + engine.problem.stability_weight * int(moved)
+        objective = float(wt) + engine.problem.stability_weight * int(n_moved)
         key = start.astype(np.float64) + 1e-6 * np.argsort(np.argsort(base.key))
         res = _Result(
-            rule, base.sticky, base.resv, start, end, base.out_res.copy(), base.out_n.copy(),
-            base.forced.copy(), pscore, float(viol), float(wt), int(moved), int(makespan),
+            rule, base.sticky, base.resv, start, end, out_res, base.out_n.copy(),
+            base.forced.copy(), pscore, float(viol), float(wt), int(n_moved), int(makespan),
             objective, key,
         )  # fmt: skip
         if not res.better_than(base):
@@ -592,6 +602,9 @@ class _CpSatPhase:
                 break
             if self.whole is not None and self.whole["status"] == "OPTIMAL":
                 continue  # neighbourhoods of a proven plan keep the same resources: no gain
+            if not self.lns:
+                search.ils(float("inf"))  # the local search alone from here
+                break
             if self.remaining() < 0.3 or search.best.objective <= EPS:
                 continue
             self.lns_step()
@@ -634,6 +647,7 @@ class _CpSatPhase:
             cf, self.incumbent(base), free, window,
             time_limit=min(LNS_SECONDS, max(0.05, self.remaining())), workers=self.workers,
             seed=self.seed + self.steps, stop=engine.stop, heads=self.heads(),
+            choose=LNS_CHOICES, light_presolve=True,
         )  # fmt: skip
         self.steps += 1
         self.lns_seconds += time.perf_counter() - t0
