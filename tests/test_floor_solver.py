@@ -418,6 +418,75 @@ def test_replanning_repairs_unless_moving_is_free() -> None:
     assert {"previous", "edd", "wlst"} <= set(free.plan.stats["rules"])
 
 
+def _grown_order(stability_weight: float, hours: int = 12) -> FloorProblem:
+    """One person booked solid for two and a half weeks by the previous plan: D (Mon), A (Tue,
+    urgent, due Wednesday evening), B (Wed), then ten days of C; B, C and D are due at the end of
+    the year. A's work has grown from 8 to `hours`: it no longer fits its Tuesday."""
+    days = ["2026-11-23", "2026-11-24", "2026-11-25"]
+    days += [f"2026-11-{d}" for d in (26, 27, 30)] + [f"2026-12-0{d}" for d in range(1, 10)]
+    days = [d for d in days if d not in ("2026-12-05", "2026-12-06")]
+    names = ["D/d", "A/a", "B/b"] + [f"C/c{k}" for k in range(len(days) - 3)]
+    tasks = [
+        {"id": tid, "project": tid.split("/")[0], "hours": hours if tid == "A/a" else 8,
+         "demands": [{"resource": "p1"}]}
+        for tid in names
+    ]  # fmt: skip
+    previous = {
+        "kind": "floor_plan",
+        "tasks": [
+            {"id": tid, "start": f"{day}T08:00:00+08:00", "end": f"{day}T17:00:00+08:00",
+             "resources": ["p1"], "status": "todo"}
+            for tid, day in zip(names, days, strict=True)
+        ],
+    }  # fmt: skip
+    late = "2026-12-31T17:00:00"
+    projects = [{"id": "A", "due": "2026-11-25T17:00:00", "weight": 4.0}]
+    projects += [{"id": k, "due": late} for k in ("B", "C", "D")]
+    data: dict[str, Any] = {
+        "kind": "floor", "name": "grown", "timezone": TZ, "now": NOW,
+        "default_calendar": "std", "calendars": [std()], "resources": [{"id": "p1"}],
+        "projects": projects, "tasks": tasks, "previous_plan": previous,
+        "stability": {"weight": stability_weight, "frozen_working_days": 0},
+    }  # fmt: skip
+    return FloorProblem.from_dict(data)
+
+
+def _moved_ids(p: FloorProblem, sol: FloorSolution) -> set[str]:
+    from optimizer.floor.results import annotate
+
+    annotate(p, sol.timeline, sol.plan)
+    return {m["id"] for m in sol.plan.moved}
+
+
+def test_replan_repair_bumps_one_task_of_another_order_for_a_grown_late_order() -> None:
+    p = _grown_order(stability_weight=1.0)
+    for cpsat in (False, True):
+        sol = solve(p, time_limit=1.0, cpsat=cpsat)
+        # A keeps its Tuesday and runs into Wednesday morning; B's day goes after the C days
+        assert at(sol, "A/a")[:2] == ("2026-11-24 08:00", "2026-11-25 12:00")
+        assert _moved_ids(p, sol) == {"B/b"}
+        assert sol.plan.weighted_tardiness == 0.0
+        assert sol.plan.objective == 1.0
+        assert sol.plan.stats["repair"]["accepted"] == 1
+        if not cpsat:
+            assert sol.plan.stats["rule"].endswith("+repair")
+
+
+def test_replan_repair_moves_nothing_else_when_moving_costs_more_than_the_delay() -> None:
+    # 20 hours: keeping A's Tuesday would bump B and the first C day (2 x 5000) while moving A
+    # costs 5000 + its lateness (about 19 days x 4)
+    p = _grown_order(stability_weight=5000.0, hours=20)
+    sol = solve(p, time_limit=1.0)
+    # A goes to the first free day after the C days; no task of another order moves
+    assert at(sol, "A/a")[0] == "2026-12-10 08:00"
+    assert _moved_ids(p, sol) == {"A/a"}
+    assert sol.plan.moved_count == 1
+    assert sol.plan.weighted_tardiness > 0
+    tried = sol.plan.stats["repair"]
+    assert tried["accepted"] == 0 and tried["orders"][0]["order"] == "A"
+    assert tried["orders"][0]["objective"] > sol.plan.objective
+
+
 def test_frozen_window_keeps_the_previous_start_even_when_earlier_is_possible() -> None:
     people = [{"id": "p1"}, {"id": "p2"}]
     tasks = [

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -60,6 +61,8 @@ LNS_WEEKS = (2, 5)  # window length in weeks (range drawn from)
 LNS_SECONDS = 2.0  # CP-SAT time per neighbourhood
 ILS_SLICE = 3.0  # local search seconds between two neighbourhoods
 LNS_CHOICES = 4  # people a one-person skill group may choose from in a neighbourhood
+REPAIR_SHARE = 0.5  # re-planning: the repair of changed orders stops at this share of the limit
+REPAIR_ORDERS = 20  # changed late orders repaired at most
 
 
 @dataclass
@@ -157,11 +160,22 @@ class _Engine:
         self._setup(build_timeline(self.problem, 2 * self.cf.n_slots))
 
     def decode(
-        self, rule: str, key: np.ndarray, sticky: bool, resv: bool, stop: np.ndarray | None = None
+        self,
+        rule: str,
+        key: np.ndarray,
+        sticky: bool,
+        resv: bool,
+        stop: np.ndarray | None = None,
+        prev_ok: np.ndarray | None = None,
     ) -> _Result | None:
-        """Decode `key`; None when `stop[0]` is raised meanwhile (None: not stoppable)."""
+        """Decode `key`; None when `stop[0]` is raised meanwhile (None: not stoppable).
+        `prev_ok`: replaces the compiled problem's (0: the task neither keeps nor reserves its
+        previous place in this decode; the evaluation still counts it as moved)."""
         stop = stop if stop is not None else np.zeros(1, dtype=np.uint8)
         while True:
+            g = self.g
+            if prev_ok is not None and len(prev_ok) == self.cf.n:
+                g = tuple(prev_ok if a is self.cf.prev_ok else a for a in g)
             t0 = time.perf_counter()
             self.usage.fill(0)
             if resv:
@@ -170,7 +184,7 @@ class _Engine:
             self.forced.fill(0)
             self.out_n.fill(0)
             code = sgs.decode(
-                key, self.g, self.usage, self.resv, self.parent, self.start, self.end,
+                key, g, self.usage, self.resv, self.parent, self.start, self.end,
                 self.out_res, self.out_n, self.forced, int(sticky), int(resv),
                 int(self.force or self.growths >= MAX_GROWTH), stop,
             )  # fmt: skip
@@ -385,6 +399,7 @@ def solve_floor(
     phase: _CpSatPhase | None = None
     first_seconds: float | None = None
     rule_objectives: dict[str, float] = {}
+    held: _Result | None = None  # the best plan of the variants holding previous places
     try:
         for k, (name, key, sticky, resv) in enumerate(variants):
             # The first rule always completes; the next ones until MIN_RULES stop only on
@@ -399,17 +414,20 @@ def solve_floor(
             if res.better_than(best):
                 best = res
                 _report(say, on_solution, elapsed(), res, f"rule {name}")
+            if resv and res.better_than(held):
+                held = res
         assert best is not None
         heuristic = best
+        best, repair = _repair(engine, best, held, t0 + REPAIR_SHARE * time_limit, say)
+        if best is not heuristic:
+            _report(say, on_solution, elapsed(), best, f"repair {best.rule}")
         search = _Improver(engine, best, seed, lambda r, what="improved": _report(
             say, on_solution, elapsed(), r, what
         ))  # fmt: skip
-        mode = os.environ.get(CPSAT_ENV, "1").strip().lower()
-        if cpsat is None:
-            cpsat = mode not in ("0", "off", "false", "no")
+        cpsat, lns = _cpsat_modes(cpsat, lns)
         if cpsat:
             phase = _CpSatPhase(engine, search, seed, cpsat_workers, deadline, say)
-            phase.lns = lns if lns is not None else mode == "lns"
+            phase.lns = lns
         if phase is None:
             search.ils(float("inf"))
         else:
@@ -440,11 +458,191 @@ def solve_floor(
             "frozen_edge_slot": engine.cf.frozen_edge,
         }
     )
+    if repair is not None:
+        plan.stats["repair"] = repair
     say(
         f"{elapsed():7.2f}s done: objective {plan.objective:.2f}, weighted tardiness "
         f"{plan.weighted_tardiness:.2f} h, moved {plan.moved_count}, status {plan.status}"
     )
     return FloorSolution(plan=plan, timeline=engine.timeline)
+
+
+def _repair(
+    engine: _Engine,
+    best: _Result,
+    held: _Result | None,
+    until: float,
+    say: Callable[[str], None],
+) -> tuple[_Result, dict[str, Any] | None]:
+    """Re-planning with a stability weight: `_Repair` from `held`, the best plan of the variants
+    holding the previous places (reservations); its plan replaces `best` when better."""
+    if (
+        held is None
+        or not engine.cf.previous
+        or engine.problem.stability_weight <= 0
+        or engine.stop[0]
+    ):
+        return best, None
+    fixer = _Repair(engine, held, until, say)
+    repaired = fixer.run()
+    if repaired is not held and repaired.better_than(best):
+        return repaired, fixer.stats
+    return best, fixer.stats
+
+
+class _Repair:
+    """Re-planning: the sticky decodes keep every task of the other orders in its previous place,
+    so an order whose work grew goes around all of them, often months later. For each late order
+    with a changed task (work no longer fitting its previous span, a new task, or an end later
+    than before), latest first: decode it first with only the fixed work in the way (its tasks
+    keep their previous places when they still fit), release the other orders' tasks whose places
+    its new spans overlap on a shared resource, and decode again, every other task keeping its
+    place and reservation; the plan is kept when the whole objective (stability included) drops
+    and it breaks no more hard rules."""
+
+    def __init__(
+        self,
+        engine: _Engine,
+        best: _Result,
+        until: float,
+        say: Callable[[str], None],
+    ) -> None:
+        self.engine = engine
+        self.best = best
+        self.until = until
+        self.say = say
+        self.stats: dict[str, Any] = {"orders": [], "accepted": 0, "seconds": 0.0}
+        self.prev_end = np.zeros(0, dtype=np.int64)
+
+    def previous_ends(self) -> np.ndarray:
+        """End slot of each task in the previous plan (-1: unknown)."""
+        cf = self.engine.cf
+        problem = cf.problem
+        clock = self.engine.timeline.clock
+        ends = np.full(cf.n, -1, dtype=np.int64)
+        for t in (problem.previous_plan or {}).get("tasks") or []:
+            try:
+                i = problem.task_index[str(t["id"])]
+                dt = datetime.fromisoformat(str(t["end"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=clock.tz)
+            ends[i] = clock.ceil(dt)
+        return ends
+
+    def changed_orders(self, res: _Result) -> list[int]:
+        """Late orders having a changed task, latest (weighted) first."""
+        cf = self.engine.cf
+        prev_end = self.prev_end
+        changed = set()
+        for i in np.flatnonzero(cf.fix == FREE).tolist():
+            p = int(cf.project[i])
+            if p in changed:
+                continue
+            if not cf.has_prev[i] or not cf.prev_ok[i] or prev_end[i] < 0:
+                changed.add(p)
+                continue
+            if res.end[i] > prev_end[i]:
+                changed.add(p)
+                continue
+            lo = int(cf.lay_ptr[i])
+            rows = [int(r) for r in cf.prev_asg[lo : int(cf.lay_ptr[i + 1])] if r >= 0]
+            if not cps.span_ok(cf, i, rows, int(cf.prev_start[i]), int(prev_end[i])):
+                changed.add(p)
+        late = [p for p in changed if res.pscore[p] > EPS]
+        return sorted(late, key=lambda p: -float(res.pscore[p]))
+
+    def run(self) -> _Result:
+        t0 = time.perf_counter()
+        engine = self.engine
+        try:
+            self.prev_end = self.previous_ends()
+            for p in self.changed_orders(self.best)[:REPAIR_ORDERS]:
+                if engine.stop[0] or time.perf_counter() >= self.until:
+                    break
+                self.repair_order(p)
+        finally:
+            self.stats["seconds"] = round(time.perf_counter() - t0, 3)
+        return self.best
+
+    def repair_order(self, p: int) -> None:
+        engine = self.engine
+        cf = engine.cf
+        n, growths = cf.n, engine.growths
+        base = self.best
+        mine = (cf.project == p) & (cf.fix == FREE) & (base.forced == 0)
+        if not mine.any():
+            return
+        spread = float(np.ptp(base.key)) + 1.0
+        key = base.key.copy()
+        key[mine] -= 2.0 * spread + 1.0  # the order first, in its own order
+        # 1. the order alone, only fixed work (and its own previous places) in the way
+        alone = np.where(mine, cf.prev_ok, 0).astype(cf.prev_ok.dtype)
+        first = engine.decode("repair", key, True, True, engine.stop, prev_ok=alone)
+        if first is None or engine.growths != growths or engine.cf.n != n:
+            return
+        # 2. the other orders' tasks its new places collide with lose theirs (they go around
+        # the places still held), every other task keeps its place
+        hit = self.collisions(first, base, mine)
+        released = cf.prev_ok.copy()
+        released[hit] = 0
+        res = engine.decode("repair", key, True, True, engine.stop, prev_ok=released)
+        if res is None or engine.growths != growths:
+            return
+        info = {
+            "order": cf.problem.projects[p].id,
+            "released": int(len(hit)),
+            "objective": round(res.objective, 3),
+            "before": round(base.objective, 3),
+        }
+        self.stats["orders"].append(info)
+        if res.better_than(base) and len(_conflicts(engine, res)) <= len(_conflicts(engine, base)):
+            res.rule = f"{base.rule.split('+')[0]}+repair"
+            self.best = res
+            self.stats["accepted"] += 1
+            info["accepted"] = True
+        self.say(
+            f"repair {info['order']}: {len(hit)} tasks of other orders released, objective "
+            f"{base.objective:.2f} -> {res.objective:.2f}"
+        )
+
+    def collisions(self, first: _Result, base: _Result, mine: np.ndarray) -> np.ndarray:
+        """Free tasks of other orders whose span in `base` overlaps, on a shared resource, a
+        span of the order's tasks in `first`."""
+        cf = self.engine.cf
+        spans: dict[int, list[tuple[int, int]]] = {}
+        for i in np.flatnonzero(mine).tolist():
+            s, e = int(first.start[i]), int(first.end[i])
+            if e <= s:
+                continue
+            lo = int(cf.lay_ptr[i])
+            for r in first.out_res[lo : lo + int(first.out_n[i])].tolist():
+                spans.setdefault(int(r), []).append((s, e))
+        if not spans:
+            return np.zeros(0, dtype=np.int64)
+        bounds = {r: (min(a for a, _ in v), max(b for _, b in v)) for r, v in spans.items()}
+        hit = []
+        others = np.flatnonzero((cf.fix == FREE) & ~mine & (base.end > base.start))
+        for j in others.tolist():
+            s, e = int(base.start[j]), int(base.end[j])
+            lo = int(cf.lay_ptr[j])
+            for r in base.out_res[lo : lo + int(base.out_n[j])].tolist():
+                b = bounds.get(int(r))
+                if b is None or e <= b[0] or s >= b[1]:
+                    continue
+                if any(s < y and x < e for x, y in spans[int(r)]):
+                    hit.append(j)
+                    break
+        return np.array(hit, dtype=np.int64)
+
+
+def _cpsat_modes(cpsat: bool | None, lns: bool | None) -> tuple[bool, bool]:
+    """(CP-SAT phase, its neighbourhood search): the arguments, else from `FLOOR_CPSAT`."""
+    mode = os.environ.get(CPSAT_ENV, "1").strip().lower()
+    if cpsat is None:
+        cpsat = mode not in ("0", "off", "false", "no")
+    return cpsat, lns if lns is not None else mode == "lns"
 
 
 class _Improver:
@@ -550,39 +748,8 @@ class _CpSatPhase:
 
     def candidate(self, base: _Result, sub: cps.SubsetResult, rule: str) -> _Result | None:
         """The plan of `sub` as a result when it is valid and better than `base`, else None."""
-        engine = self.engine
-        cf = engine.cf
-        if sub.objective is None or len(base.start) != cf.n:
-            return None
-        moved = (sub.start != base.start) | (sub.end != base.end)
-        moved[list(sub.people)] = True
-        changed = np.flatnonzero(moved)
-        if not len(changed):
-            return None
-        start, end = sub.start.astype(np.int64), sub.end.astype(np.int64)
-        inc = cps.with_people(cf, self.incumbent(base), sub.people)
-        for i in changed.tolist():
-            rows, _units = cps.task_set(cf, inc, i)
-            if not cps.span_ok(cf, i, rows, int(start[i]), int(end[i])):
-                self.rejected += 1
-                return None
-        pscore = np.zeros_like(base.pscore)
-        out_res = inc.out_res.copy()
-        viol, wt, n_moved, makespan = sgs.evaluate(
-            engine.g, start, end, out_res, base.out_n, base.forced, pscore
-        )
-        objective = float(wt) + engine.problem.stability_weight * int(n_moved)
-        key = start.astype(np.float64) + 1e-6 * np.argsort(np.argsort(base.key))
-        res = _Result(
-            rule, base.sticky, base.resv, start, end, out_res, base.out_n.copy(),
-            base.forced.copy(), pscore, float(viol), float(wt), int(n_moved), int(makespan),
-            objective, key,
-        )  # fmt: skip
-        if not res.better_than(base):
-            return None
-        if len(_conflicts(engine, res)) > len(_conflicts(engine, base)):
-            self.rejected += 1
-            return None
+        res, rejected = _subset_candidate(self.engine, base, self.incumbent(base), sub, rule)
+        self.rejected += int(rejected)
         return res
 
     # ------------------------------------------------------------------ phases
@@ -728,6 +895,52 @@ class _CpSatPhase:
         plan.stats["lower_bound"] = round(bound, 6)
         plan.stats["lower_bound_scope"] = scope
         plan.stats["gap"] = round(max(0.0, best.objective - bound), 6)
+
+
+def _subset_candidate(
+    engine: _Engine,
+    base: _Result,
+    inc: cps.Incumbent,
+    sub: cps.SubsetResult,
+    rule: str,
+    also: np.ndarray | None = None,
+) -> tuple[_Result | None, bool]:
+    """(the plan of `sub` as a result when it is valid and better than `base`, else None;
+    whether it was rejected as invalid). `inc`: the incumbent `sub` was solved from (`base`'s
+    resources, or others for the tasks `also`, which are re-verified wherever they are)."""
+    cf = engine.cf
+    if sub.objective is None or len(base.start) != cf.n:
+        return None, False
+    moved = (sub.start != base.start) | (sub.end != base.end)
+    moved[list(sub.people)] = True
+    if also is not None:
+        moved[also] = True
+    changed = np.flatnonzero(moved)
+    if not len(changed):
+        return None, False
+    start, end = sub.start.astype(np.int64), sub.end.astype(np.int64)
+    inc = cps.with_people(cf, inc, sub.people)
+    for i in changed.tolist():
+        rows, _units = cps.task_set(cf, inc, i)
+        if not cps.span_ok(cf, i, rows, int(start[i]), int(end[i])):
+            return None, True
+    pscore = np.zeros_like(base.pscore)
+    out_res = inc.out_res.copy()
+    viol, wt, n_moved, makespan = sgs.evaluate(
+        engine.g, start, end, out_res, base.out_n, base.forced, pscore
+    )
+    objective = float(wt) + engine.problem.stability_weight * int(n_moved)
+    key = start.astype(np.float64) + 1e-6 * np.argsort(np.argsort(base.key))
+    res = _Result(
+        rule, base.sticky, base.resv, start, end, out_res, base.out_n.copy(),
+        base.forced.copy(), pscore, float(viol), float(wt), int(n_moved), int(makespan),
+        objective, key,
+    )  # fmt: skip
+    if not res.better_than(base):
+        return None, False
+    if len(_conflicts(engine, res)) > len(_conflicts(engine, base)):
+        return None, True
+    return res, False
 
 
 def _report(
