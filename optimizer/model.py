@@ -201,23 +201,10 @@ class Problem:
     # ------------------------------------------------------------------ graph helpers
     def topological_order(self) -> list[int]:
         """Task indexes in a topological order of the precedence graph (Kahn, stable)."""
-        n = len(self.tasks)
-        indeg = [0] * n
-        succ: list[list[int]] = [[] for _ in range(n)]
-        for prec in self.precedences:
-            a, b = self.task_index[prec.before], self.task_index[prec.after]
-            succ[a].append(b)
-            indeg[b] += 1
-        stack = [i for i in range(n - 1, -1, -1) if indeg[i] == 0]
-        order: list[int] = []
-        while stack:
-            i = stack.pop()
-            order.append(i)
-            for j in reversed(succ[i]):
-                indeg[j] -= 1
-                if indeg[j] == 0:
-                    stack.append(j)
-        return order
+        return topological_order(
+            len(self.tasks),
+            ((self.task_index[p.before], self.task_index[p.after]) for p in self.precedences),
+        )
 
     def release_of(self, task_idx: int) -> int:
         return self.projects[self.project_index[self.tasks[task_idx].project]].release
@@ -328,6 +315,26 @@ def _task_from_dict(t: dict[str, Any]) -> Task:
     return Task(
         id=str(t["id"]), project=str(t["project"]), modes=modes, name=str(t.get("name", ""))
     )
+
+
+def topological_order(n: int, edges: Iterable[tuple[int, int]]) -> list[int]:
+    """Indexes 0..n-1 in a topological order of `edges` (Kahn, stable: ties by index); shorter
+    than n when the edges hold a cycle."""
+    indeg = [0] * n
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for a, b in edges:
+        succ[a].append(b)
+        indeg[b] += 1
+    stack = [i for i in range(n - 1, -1, -1) if indeg[i] == 0]
+    order: list[int] = []
+    while stack:
+        i = stack.pop()
+        order.append(i)
+        for j in reversed(succ[i]):
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                stack.append(j)
+    return order
 
 
 def _unique_ids(items: Iterable[Any], path: str) -> dict[str, int]:

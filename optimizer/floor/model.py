@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimizer.model import Precedence as _Prec
-from optimizer.model import ProblemError, _find_cycle
+from optimizer.model import ProblemError, _find_cycle, topological_order
 
 KIND = "floor"
 PLAN_KIND = "floor_plan"
@@ -150,23 +150,10 @@ class FloorProblem:
         return task.hours
 
     def topological_order(self) -> list[int]:
-        n = len(self.tasks)
-        indeg = [0] * n
-        succ: list[list[int]] = [[] for _ in range(n)]
-        for p in self.precedences:
-            a, b = self.task_index[p.before], self.task_index[p.after]
-            succ[a].append(b)
-            indeg[b] += 1
-        stack = [i for i in range(n - 1, -1, -1) if indeg[i] == 0]
-        order: list[int] = []
-        while stack:
-            i = stack.pop()
-            order.append(i)
-            for j in reversed(succ[i]):
-                indeg[j] -= 1
-                if indeg[j] == 0:
-                    stack.append(j)
-        return order
+        return topological_order(
+            len(self.tasks),
+            ((self.task_index[p.before], self.task_index[p.after]) for p in self.precedences),
+        )
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:

@@ -18,53 +18,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from optimizer.fastsgs import _heap_pop as _pop
+from optimizer.fastsgs import _heap_push as _push
 from optimizer.floor.compiled import DONE, FREE, FROZEN, IN_PROGRESS, PINNED
 
 BIG = 1 << 60
 ZERO = np.int64(0)  # typed constants: a literal argument would compile another version
 ONE = np.int64(1)
 OK, STOPPED = 0, 1
-
-
-@njit(cache=True)
-def _less(hk, hi, a, b):  # pragma: no cover - compiled
-    return hk[a] < hk[b] or (hk[a] == hk[b] and hi[a] < hi[b])
-
-
-@njit(cache=True)
-def _push(hk, hi, size, key, item):  # pragma: no cover - compiled
-    pos = size
-    hk[pos] = key
-    hi[pos] = item
-    while pos > 0:
-        up = (pos - 1) // 2
-        if not _less(hk, hi, pos, up):
-            break
-        hk[up], hk[pos] = hk[pos], hk[up]
-        hi[up], hi[pos] = hi[pos], hi[up]
-        pos = up
-    return size + 1
-
-
-@njit(cache=True)
-def _pop(hk, hi, size):  # pragma: no cover - compiled
-    item = hi[0]
-    size -= 1
-    hk[0] = hk[size]
-    hi[0] = hi[size]
-    pos = 0
-    while True:
-        best = 2 * pos + 1
-        if best >= size:
-            break
-        if best + 1 < size and _less(hk, hi, best + 1, best):
-            best += 1
-        if not _less(hk, hi, best, pos):
-            break
-        hk[best], hk[pos] = hk[pos], hk[best]
-        hi[best], hi[pos] = hi[pos], hi[best]
-        pos = best
-    return item, size
 
 
 @njit(cache=True)
