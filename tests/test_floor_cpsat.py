@@ -21,40 +21,7 @@ from optimizer.floor.model import FloorProblem
 from optimizer.floor.solver import _build_plan, _Engine, _rule_keys, solve_floor
 from optimizer.floor.timeline import build_timeline
 
-TZ = "Asia/Shanghai"
-NOW = "2026-11-23T08:00:00"  # a Monday
-
-
-def std(cid: str = "std") -> dict[str, Any]:
-    return {
-        "id": cid,
-        "attendances": [
-            {"dayofweek": d, "hour_from": a, "hour_to": b} for d in range(5) for a, b in ((8, 12), (13, 17))
-        ],
-    }  # fmt: skip
-
-
-def problem(
-    tasks: list[dict[str, Any]],
-    resources: list[dict[str, Any]] | None = None,
-    projects: list[dict[str, Any]] | None = None,
-    precedences: list[dict[str, Any]] | None = None,
-    **extra: Any,
-) -> FloorProblem:
-    data: dict[str, Any] = {
-        "kind": "floor",
-        "name": "cpsat",
-        "timezone": TZ,
-        "now": NOW,
-        "default_calendar": "std",
-        "calendars": [std()],
-        "resources": resources if resources is not None else [{"id": "p1"}],
-        "projects": projects if projects is not None else [{"id": "A"}],
-        "tasks": [{"project": "A", **t} for t in tasks],
-        "precedences": precedences or [],
-    }
-    data.update(extra)
-    return FloorProblem.from_dict(data)
+from .test_floor_solver import NOW, problem
 
 
 def rules_plan(p: FloorProblem, rule: str = "edd") -> tuple[_Engine, Any]:

@@ -11,14 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from optimizer.floor.checker import check_floor
 from optimizer.floor.model import FloorProblem
 from optimizer.floor.plan import FloorPlan
 from optimizer.floor.solver import FloorSolution, hours_late, solve_floor
-
-try:  # the independent checker (another module); its absence only skips that cross-check
-    from optimizer.floor.checker import check_floor
-except ImportError:  # pragma: no cover
-    check_floor = None
 
 TZ = "Asia/Shanghai"
 NOW = "2026-11-23T08:00:00"  # a Monday
@@ -85,7 +81,7 @@ def check(p: FloorProblem, sol: FloorSolution) -> None:
     cap = np.array([r.capacity for r in p.resources])
     if plan.status in ("FEASIBLE", "OPTIMAL"):
         assert (usage <= cap[:, None]).all()
-    if check_floor is not None and plan.status in ("FEASIBLE", "OPTIMAL"):
+    if plan.status in ("FEASIBLE", "OPTIMAL"):
         assert check_floor(p, sol.to_dict(p)) == []  # the JSON form
         assert check_floor(p, plan, tl.clock) == []  # the slot form
 
