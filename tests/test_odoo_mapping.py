@@ -119,6 +119,8 @@ def task(tid: int, hours: float = 4.0, deps: tuple[int, ...] = (), pid: int = 1,
         "depend_on_ids": list(deps),
         "user_ids": [],
         "planning_pinned": False,
+        "planning_non_interruptible": False,
+        "planning_not_before": False,
         "planned_start": False,
         "planned_end": False,
         "state": "01_in_progress",
@@ -363,6 +365,50 @@ def test_started_work_keeps_its_start_and_has_the_rest_to_do() -> None:
     links = {(p.before, p.after) for p in problem.precedences}
     assert links == {("t1", "t3")}, "no dependency into work that has begun"
     assert ctx.started == {1, 2, 5}
+
+
+def test_one_stretch_and_not_before_reach_the_floor_tasks() -> None:
+    snap = floor_snapshot(
+        [
+            # ready at 10:00 after task 3: 10-12 and 13-14 would straddle lunch
+            task(1, 3.0, deps=(3,), planning_non_interruptible=True),
+            # material arrives Tuesday 1 December, 10:00 in Shanghai
+            task(2, 4.0, planning_not_before="2026-12-01 02:00:00"),
+            task(3, 2.0),
+            task(
+                4,
+                8.0,
+                planning_not_before="2026-12-03 02:00:00",
+                planned_start="2026-11-27 01:00:00",
+                effective_hours=2.0,
+            ),
+        ]
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    tasks = by_id(problem.tasks)
+    assert not tasks["t1"].interruptible, "run in one stretch"
+    assert tasks["t2"].interruptible and tasks["t3"].interruptible
+    assert tasks["t2"].not_before == datetime(2026, 12, 1, 2, tzinfo=ZoneInfo("UTC"))
+    assert tasks["t3"].not_before is None
+    assert tasks["t4"].status == "in_progress" and tasks["t4"].not_before is None, (
+        "work that has begun is not held back by its not-before date"
+    )
+    plan, _, violations = plan_floor(problem, time_limit=2)
+    assert plan.status in ("OPTIMAL", "FEASIBLE") and violations == []
+    by_task = by_id(plan.tasks)
+    start, end = local(problem, by_task["t1"].start), local(problem, by_task["t1"].end)
+    assert (start, end) == (
+        datetime(2026, 11, 30, 13, tzinfo=SHANGHAI),
+        datetime(2026, 11, 30, 16, tzinfo=SHANGHAI),
+    ), "three hours without a pause: after lunch, not 10:00-14:00 across it"
+    assert local(problem, by_task["t2"].start) >= datetime(2026, 12, 1, 10, tzinfo=SHANGHAI)
+
+
+def test_a_task_longer_than_any_stretch_of_working_time_is_infeasible() -> None:
+    snap = floor_snapshot([task(1, 6.0, planning_non_interruptible=True)])
+    problem, _ = records_to_problem(snap, NOW)
+    plan, _, _ = plan_floor(problem, time_limit=2)
+    assert plan.status == "INFEASIBLE", "6 h in one stretch never fit a 4 h half-day"
 
 
 def test_pinned_task_is_busy_time_of_its_people_and_bounds_its_successors() -> None:

@@ -53,6 +53,14 @@ Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
   queue with its remaining hours. Dependencies *into* a started task are dropped: the work
   has begun, whatever its predecessors say. Time spent on a task that has not started by
   these rules only shortens it.
+- **Timing of a task** (``order_project`` fields): ``planning_non_interruptible`` (copied
+  from the WBS line's "Run in one stretch" when the order's project is created) becomes
+  ``interruptible: false``: the task runs in one stretch of the joint working time of its
+  people (or of its company calendar), so it cannot straddle a night, a weekend or a lunch
+  break; work longer than the longest such stretch (6 h on an 8-12/13-17 calendar) makes
+  the plan infeasible, with the engine's explanation. ``planning_not_before`` (e.g. the
+  material's arrival, UTC) becomes ``not_before``, a hard earliest start of a task still to
+  do; a started task keeps its start whatever its not-before date says.
 - **Pinned tasks** keep their dates in Odoo (the addon never moves them), so they are not
   planned: ``[planned_start, planned_end)`` is busy time (a leave) of their assignees and
   their successors start after ``planned_end`` (SS: ``planned_start``) plus the lag, as
@@ -525,6 +533,8 @@ def records_to_problem(
     if understaffed:
         raise ProblemError("tasks", "cannot staff: " + "; ".join(understaffed))
     started = _one_started_task_per_person(tasks_out, people, task_odoo_ids)
+    for row in tasks_out:
+        _timing(row, schedulable[task_odoo_ids[row["id"]]])
     fixed, fixed_ends = _fixed(pinned, snapshot.external_tasks, people, company_of, now)
 
     # ---- dependencies
@@ -655,6 +665,16 @@ def _progress(
     if effective > 0:
         row["hours"] = remaining
     return False
+
+
+def _timing(row: dict[str, Any], task: Mapping[str, Any]) -> None:
+    """The task's own timing rules: one stretch of work, and its not-before date (which no
+    longer binds work that has begun)."""
+    if task.get("planning_non_interruptible"):
+        row["interruptible"] = False
+    not_before = _aware(task.get("planning_not_before"))
+    if not_before is not None and row.get("status") != "in_progress":
+        row["not_before"] = _iso(not_before)
 
 
 def _one_started_task_per_person(

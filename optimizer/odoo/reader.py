@@ -52,6 +52,8 @@ TASK_FIELDS = [
     "depend_on_ids",
     "user_ids",
     "planning_pinned",
+    "planning_non_interruptible",
+    "planning_not_before",
     "planned_start",
     "planned_end",
     "state",
