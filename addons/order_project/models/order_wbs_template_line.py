@@ -28,6 +28,11 @@ class OrderWbsTemplateLine(models.Model):
         "Duration (h)", help="Working hours from start to end of this task (not effort)."
     )
     headcount = fields.Integer(default=1, help="People working on the task at the same time.")
+    non_interruptible = fields.Boolean(
+        "Run in one stretch",
+        help="Once started the task runs without a pause (no night, weekend or break in "
+        "between), e.g. a heat treatment or a concrete pour.",
+    )
     skill_id = fields.Many2one("hr.skill", "Required Skill")
     skill_type_id = fields.Many2one(related="skill_id.skill_type_id")
     skill_level_id = fields.Many2one(

@@ -140,6 +140,7 @@ class ProjectProject(models.Model):
             "duration_hours": 0.0 if line.child_ids else line.duration_hours,
             "allocated_hours": 0.0 if line.child_ids else line.duration_hours * line.headcount,
             "headcount": line.headcount,
+            "planning_non_interruptible": line.non_interruptible,
             "skill_id": line.skill_id.id,
             "skill_level_id": line.skill_level_id.id,
             "job_id": line.job_id.id,

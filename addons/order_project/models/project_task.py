@@ -30,6 +30,15 @@ class ProjectTask(models.Model):
         tracking=True,
         help="The optimizer never moves a pinned task; its dates are a planner's decision.",
     )
+    planning_non_interruptible = fields.Boolean(
+        "Run in one stretch",
+        help="The optimizer plans the task in one stretch of working time, without a pause.",
+    )
+    planning_not_before = fields.Datetime(
+        "Not before",
+        copy=False,
+        help="The optimizer never starts the task earlier, e.g. before its material arrives.",
+    )
     wbs_code = fields.Char("WBS", copy=False, index="btree_not_null")
     wbs_template_line_id = fields.Many2one("order.wbs.template.line", "WBS Line", copy=False)
     is_wbs_phase = fields.Boolean(

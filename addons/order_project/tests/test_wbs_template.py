@@ -83,3 +83,25 @@ class TestWbsTemplate(OrderProjectCommon):
             "A task of phase B waits for every task of phase A, with the phase link's lag.",
         )
         self.assertEqual((a1 | a2 | b1).mapped("wbs_code"), ["1.1", "1.2", "2.1"])
+
+    def test_run_in_one_stretch_reaches_the_order_tasks(self):
+        kickoff = self.env.ref("order_project.wbs_line_eto_kickoff")
+        kickoff.non_interruptible = True
+        order = self._create_order()
+        order.action_confirm()
+        tasks = order.delivery_project_ids.task_ids
+        self.assertEqual(len(tasks), len(self.tpl_eto.line_ids))
+        in_one_stretch = tasks.filtered("planning_non_interruptible")
+        self.assertEqual(
+            in_one_stretch.wbs_template_line_id,
+            kickoff,
+            "Only the task of the line that must run in one stretch is planned that way.",
+        )
+        self.assertFalse(
+            any(tasks.mapped("planning_not_before")),
+            "A not-before date is a planner's fact about one order, never a template's.",
+        )
+        in_one_stretch.planning_not_before = "2030-01-07 09:00:00"
+        copied = in_one_stretch.copy()
+        self.assertTrue(copied.planning_non_interruptible, "How the work runs is kept on copy.")
+        self.assertFalse(copied.planning_not_before, "A material date is not copied.")
