@@ -862,3 +862,68 @@ def test_infeasible_plan_fails_the_queued_run_with_its_explanation(
         before["planned_start"],
         before["write_date"],
     ), "an infeasible plan writes nothing"
+
+
+def test_not_before_and_one_stretch_are_kept_by_the_written_plan(
+    odoo: OdooServer, admin: JsonRpcTransport, bot: JsonRpcTransport
+) -> None:
+    """Two orders planned from a Monday's first working hour on the company calendar (8-12
+    and 13-17 with a lunch break). The steel of the first arrives on Tuesday at 10:30: its
+    4 h of work start no earlier. The second is a 3 h heat treatment that must run in one
+    stretch and whose furnace is free from Monday 10:00: 10:00-12:00 and 13:00-14:00 would
+    straddle lunch, so it lies inside one attendance block (13:00-16:00). (6 h in one
+    stretch would never fit a 4 h half-day: the plan would be infeasible.)"""
+    start, work = monday_start(admin, weeks=6)
+    monday = start.replace(tzinfo=timezone.utc).astimezone(work.tz)
+    morning = min((s, e) for day, s, e in work.hours if day == 0)
+    assert morning[1] - morning[0] >= 3, "a half-day of at least 3 h"
+    free_at = monday + timedelta(hours=morning[1] - morning[0] - 2)  # 2 h before the break
+    steel_at = monday + timedelta(days=1, hours=2.5)
+    due = (start + timedelta(days=14)).strftime("%Y-%m-%d %H:%M:%S")
+
+    def utc(moment: datetime) -> str:
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+    steel_project, steel_task = single_task_order(
+        admin,
+        "E2E Steel Works",
+        due,
+        {"name": "Cut beams", "duration_hours": 4, "headcount": 1, "user_ids": [[5, 0, 0]]}
+        | {"skill_id": False, "planning_not_before": utc(steel_at)},
+    )
+    heat_project, heat_task = single_task_order(
+        admin,
+        "E2E Furnace Co",
+        due,
+        {"name": "Heat treatment", "duration_hours": 3, "headcount": 1, "user_ids": [[5, 0, 0]]}
+        | {"skill_id": False, "planning_non_interruptible": True},
+    )
+    admin.call("project.task", "write", [[heat_task], {"planning_not_before": utc(free_at)}])
+    fields = ["planned_start", "planned_end", "planning_not_before", "planning_non_interruptible"]
+    (heat_row,) = admin.call("project.task", "read", [[heat_task], fields])
+    assert heat_row["planning_non_interruptible"] and heat_row["planning_not_before"]
+
+    result = replan(
+        bot, [steel_project, heat_project], time_limit=5, plan_id="e2e-timing", start=start
+    )
+    assert result["applied"] == 2 and result["conflicts"] == []
+    rows = {
+        r["id"]: r for r in admin.call("project.task", "read", [[steel_task, heat_task], fields])
+    }
+
+    steel = rows[steel_task]
+    steel_start = work.local(steel["planned_start"])
+    assert steel_start >= steel_at, f"no cutting before the steel arrives: {steel_start}"
+    assert steel_start - steel_at < timedelta(hours=1), "cut as soon as the steel is there"
+    assert work.works_from(steel["planned_start"]) and work.works_until(steel["planned_end"])
+
+    heat = rows[heat_task]
+    heat_start, heat_end = work.local(heat["planned_start"]), work.local(heat["planned_end"])
+    assert heat_start >= free_at, "not before the furnace is free"
+    assert heat_end - heat_start == timedelta(hours=3), "three hours without a pause"
+    hour_from = heat_start.hour + heat_start.minute / 60
+    hour_to = hour_from + 3
+    assert any(
+        day == heat_start.weekday() and s <= hour_from and hour_to <= e for day, s, e in work.hours
+    ), f"inside one attendance block, not across the break: {heat_start}-{heat_end}"
+    assert heat_start.date() == monday.date(), "the same Monday, after the break"
