@@ -10,3 +10,4 @@ from . import project_project
 from . import project_task
 from . import sale_order
 from . import res_config_settings
+from . import resource_calendar

@@ -33,6 +33,7 @@ class OrderWbsTemplateLine(models.Model):
         help="Once started the task runs without a pause (no night, weekend or break in "
         "between), e.g. a heat treatment or a concrete pour.",
     )
+    stretch_warning = fields.Char("One-Stretch Warning", compute="_compute_stretch_warning")
     skill_id = fields.Many2one("hr.skill", "Required Skill")
     skill_type_id = fields.Many2one(related="skill_id.skill_type_id")
     skill_level_id = fields.Many2one(
@@ -62,6 +63,19 @@ class OrderWbsTemplateLine(models.Model):
             for line in template.line_ids & self:
                 line.wbs_code = codes.get(line.id, "")
         (self - self.template_id.line_ids).wbs_code = False
+
+    @api.depends("non_interruptible", "duration_hours", "is_phase", "template_id.company_id")
+    @api.depends_context("company", "lang")
+    def _compute_stretch_warning(self):
+        # The template does not know its future project, so the company's working time
+        # (the schedules' default calendar) is the reference.
+        for line in self:
+            calendar = (line.template_id.company_id or self.env.company).resource_calendar_id
+            if not (line.non_interruptible and not line.is_phase and calendar):
+                line.stretch_warning = False
+                continue
+            calendar_sudo = calendar.sudo()
+            line.stretch_warning = calendar_sudo._order_stretch_warning(line.duration_hours)
 
     @api.depends("wbs_code", "name")
     def _compute_display_name(self):

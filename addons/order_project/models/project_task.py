@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -34,6 +34,9 @@ class ProjectTask(models.Model):
         "Run in one stretch",
         help="The optimizer plans the task in one stretch of working time, without a pause.",
     )
+    planning_stretch_warning = fields.Char(
+        "One-Stretch Warning", compute="_compute_planning_stretch_warning"
+    )
     planning_not_before = fields.Datetime(
         "Not before",
         copy=False,
@@ -53,6 +56,34 @@ class ProjectTask(models.Model):
     job_id = fields.Many2one("hr.job", "Role")
     deliverable = fields.Text("Deliverable Standard")
     order_lag_ids = fields.One2many("order.task.lag", "task_id", "Dependency Lags")
+
+    @api.depends(
+        "planning_non_interruptible",
+        "duration_hours",
+        "project_id.order_calendar_id",
+        "project_id.resource_calendar_id",
+    )
+    @api.depends_context("company", "lang")
+    def _compute_planning_stretch_warning(self):
+        # A one-stretch task longer than every working block makes the whole re-plan
+        # infeasible; the planner learns it here, where the flag is set.
+        for task in self:
+            calendar = task._get_stretch_calendar()
+            if not (task.planning_non_interruptible and calendar):
+                task.planning_stretch_warning = False
+                continue
+            # The calendar the optimizer uses may belong to a company the user is not in.
+            calendar_sudo = calendar.sudo()
+            task.planning_stretch_warning = calendar_sudo._order_stretch_warning(
+                task.duration_hours
+            )
+
+    def _get_stretch_calendar(self):
+        """The calendar the schedules use for this task's project."""
+        self.ensure_one()
+        if self.project_id:
+            return self.project_id._get_schedule_calendar()
+        return (self.company_id or self.env.company).resource_calendar_id
 
     def _prepare_baseline_values(self):
         return {"baseline_start": self.planned_start, "baseline_end": self.planned_end}

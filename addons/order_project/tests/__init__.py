@@ -8,3 +8,4 @@ from . import test_multi_company
 from . import test_views
 from . import test_optimizer_access
 from . import test_why_late
+from . import test_stretch_warning
