@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimizer.model import Precedence as _Prec
-from optimizer.model import ProblemError, _find_cycle, topological_order
+from optimizer.model import ProblemError, _find_cycle, _unique_ids, topological_order
 
 KIND = "floor"
 PLAN_KIND = "floor_plan"
@@ -157,10 +157,10 @@ class FloorProblem:
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
-        self.calendar_index = _unique(self.calendars, "calendars")
-        self.resource_index = _unique(self.resources, "resources")
-        self.project_index = _unique(self.projects, "projects")
-        self.task_index = _unique(self.tasks, "tasks")
+        self.calendar_index = _unique_ids(self.calendars, "calendars")
+        self.resource_index = _unique_ids(self.resources, "resources")
+        self.project_index = _unique_ids(self.projects, "projects")
+        self.task_index = _unique_ids(self.tasks, "tasks")
         if self.slot_minutes not in SLOT_MINUTES:
             raise ProblemError(
                 "slot_minutes", f"slot_minutes {self.slot_minutes} is not one of {SLOT_MINUTES}"
@@ -188,9 +188,9 @@ class FloorProblem:
                 )
             if p.before == p.after:
                 raise ProblemError(f"precedences[{i}]", f"task {p.before!r} cannot precede itself")
-        if len(self.topological_order()) < len(self.tasks):
-            order = {self.tasks[i].id for i in self.topological_order()}
-            remaining = {t.id for t in self.tasks} - order
+        ordered = self.topological_order()
+        if len(ordered) < len(self.tasks):
+            remaining = {t.id for t in self.tasks} - {self.tasks[i].id for i in ordered}
             cycle = _find_cycle(remaining, [_Prec(p.before, p.after) for p in self.precedences])
             raise ProblemError("precedences", "dependency cycle: " + " -> ".join(cycle))
         if self.stability_weight < 0:
@@ -458,17 +458,6 @@ def _task_to_dict(t: Task) -> dict[str, Any]:
 
 def is_floor(data: Any) -> bool:
     return isinstance(data, dict) and data.get("kind") == KIND
-
-
-def _unique(items: Any, path: str) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for i, item in enumerate(items):
-        if item.id in index:
-            raise ProblemError(
-                f"{path}[{i}].id", f"duplicate id {item.id!r} (first at {path}[{index[item.id]}])"
-            )
-        index[item.id] = i
-    return index
 
 
 def _validate_leaves(where: str, what: str, leaves: tuple[Leave, ...]) -> None:
