@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 from optimizer.floor.generate import generate_floor  # noqa: E402
 from optimizer.floor.model import FloorProblem, Task  # noqa: E402
 from optimizer.floor.plan import FloorPlan, FloorTaskPlan  # noqa: E402
-from optimizer.floor.timeline import Timeline, build_timeline  # noqa: E402
+from optimizer.floor.timeline import Clock, Timeline, build_timeline  # noqa: E402
 
 REFERENCE_LOAD = 300 * 25 / 60  # tasks per person of the 6-month reference portfolio
 REPLAN_LIMIT = 10.0
@@ -394,7 +394,7 @@ def pick_order(data: dict[str, Any], plan: dict[str, Any], seed: int) -> str:
 
     staged = dict(data, previous_plan=plan, stability=dict(STABILITY))
     problem = FloorProblem.from_dict(staged)
-    clock = build_timeline(problem).clock
+    clock = Clock(problem.now, problem.slot_minutes, problem.tz)  # no masks needed here
     edge = frozen_window_end(problem, clock)
     starts = {t["id"]: datetime.fromisoformat(t["start"]) for t in plan["tasks"]}
     blocked: set[str] = set()
