@@ -480,7 +480,11 @@ class JobStore:
                 )
                 rows.append((job_id, attempts, top, cancel, reason))
             report = self._interrupt(conn, rows, expired)
-        for status, ids in ((QUEUED, report.requeued), (FAILED, report.failed)):
+        for status, ids in (
+            (QUEUED, report.requeued),
+            (FAILED, report.failed),
+            (CANCELLED, report.cancelled),
+        ):
             for job_id in ids:
                 logger.warning("job %s: its worker's lease expired; now %s", job_id, status)
         return report

@@ -24,13 +24,7 @@ from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, Settings
 from optimizer.service.jobs import QUEUED, JobStore
 from optimizer.service.routers import health, odoo, plans
-from optimizer.service.workers import (
-    JobRunner,
-    dispatch,
-    make_dispatcher,
-    reap_expired,
-    service_owner,
-)
+from optimizer.service.workers import JobRunner, dispatch, make_dispatcher, service_owner
 
 logger = logging.getLogger("optimizer.service")
 
@@ -149,7 +143,7 @@ async def _redispatch_loop(store: JobStore, dispatcher: Dispatcher, settings: Se
     while True:
         await anyio.sleep(tick)
         try:
-            reaped = await anyio.to_thread.run_sync(reap_expired, store, settings.lease_seconds)
+            reaped = await anyio.to_thread.run_sync(store.reap_expired, settings.lease_seconds)
             for job_id in reaped.requeued:
                 await anyio.to_thread.run_sync(dispatch, dispatcher, job_id)
         except Exception:  # the store is down: try again next round

@@ -30,7 +30,7 @@ from typing import Any
 
 from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, OdooReplan, Settings
-from optimizer.service.jobs import CANCELLED, FAILED, Job, JobStore, Recovery
+from optimizer.service.jobs import CANCELLED, FAILED, Job, JobStore
 
 logger = logging.getLogger("optimizer.service")
 
@@ -430,7 +430,7 @@ def make_celery(settings: Settings) -> Any:
         hostname = getattr(sender, "hostname", None) or socket.gethostname()
         r = runner(hostname)
         report = r.store.recover(owner=r.owner)
-        reaped = reap_expired(r.store, settings.lease_seconds)
+        reaped = r.store.reap_expired(settings.lease_seconds)
         for job_id in report.requeued + reaped.requeued:
             app.send_task(RUN_JOB_TASK, args=[job_id], queue=settings.celery_queue)
 
@@ -444,20 +444,6 @@ def __getattr__(name: str) -> Any:
         globals()["celery_app"] = app
         return app
     raise AttributeError(name)
-
-
-def reap_expired(store: JobStore, lease_seconds: float) -> Recovery:
-    """The lease reaper: jobs whose worker stopped heart-beating go back to the queue (attempts
-    left) or end failed; the caller dispatches `requeued`."""
-    report = store.reap_expired(lease_seconds)
-    if report.requeued or report.failed or report.cancelled:
-        logger.warning(
-            "lease reaper: %d re-queued, %d failed, %d cancelled",
-            len(report.requeued),
-            len(report.failed),
-            len(report.cancelled),
-        )
-    return report
 
 
 def dispatch(dispatcher: Dispatcher, job_id: str, odoo_replan: OdooReplan | None = None) -> None:
