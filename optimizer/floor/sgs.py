@@ -548,46 +548,14 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
             if e >= 0:
                 placed = True
         if not placed:
-            nset, s, e = _choose(
-                i,
-                t,
-                work[i],
-                intr[i],
-                cal[i],
-                dem,
-                prev,
-                cap,
-                wk,
-                set_r,
-                set_u,
-                usage,
-                resv,
-                use_resv,
-                parent,
-                ZERO,
-                sc,
-            )
-            if s < 0 and use_resv:
-                # Reservations may leave no room at all: ignore them for this task.
+            # Reservations may leave no room at all: then the task ignores them.
+            for ur in (use_resv, ZERO):
                 nset, s, e = _choose(
-                    i,
-                    t,
-                    work[i],
-                    intr[i],
-                    cal[i],
-                    dem,
-                    prev,
-                    cap,
-                    wk,
-                    set_r,
-                    set_u,
-                    usage,
-                    resv,
-                    ZERO,
-                    parent,
-                    ZERO,
-                    sc,
-                )
+                    i, t, work[i], intr[i], cal[i], dem, prev, cap, wk, set_r, set_u, usage, resv,
+                    ur, parent, ZERO, sc,
+                )  # fmt: skip
+                if s >= 0 or ur == 0:
+                    break
             if s < 0:
                 if not force_fail:
                     return -(i + 1)
