@@ -27,7 +27,18 @@ def _write_json(data: Any, output: str | None) -> None:
 
 
 def _read_plan(problem: Problem, path: str) -> Plan:
-    return Plan.from_dict(problem, json.loads(Path(path).read_text(encoding="utf-8")))
+    from optimizer.floor.api import read_json
+
+    return Plan.from_dict(problem, read_json(path))
+
+
+def _plot_floor(data: dict[str, Any], args: argparse.Namespace, title: str | None = None) -> None:
+    from optimizer.floor.plot import plot_floor
+
+    plot_floor(data, html_path=args.html, png_path=args.png, title=title)
+    for path in (args.png, args.html):
+        if path:
+            _log(f"picture written to {path}")
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -98,12 +109,7 @@ def _solve_floor(args: argparse.Namespace) -> int:
     _write_json(data, args.output)
     _log(plan_summary(plan))
     if args.png or args.html:
-        from optimizer.floor.plot import plot_floor
-
-        plot_floor(data, html_path=args.html, png_path=args.png, title=problem.name)
-        for path in (args.png, args.html):
-            if path:
-                _log(f"picture written to {path}")
+        _plot_floor(data, args, title=problem.name)
     if plan.status == "INFEASIBLE":
         explanation = plan.explanation or {}
         _log(f"INFEASIBLE: {explanation.get('message', 'hard constraints cannot all hold')}")
@@ -150,12 +156,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         raise ProblemError("plot", "expected PLAN.json (a floor plan) or PROBLEM PLAN")
     last = read_json(args.files[-1]) if args.files[-1].endswith(".json") else None
     if isinstance(last, dict) and last.get("kind") == "floor_plan":
-        from optimizer.floor.plot import plot_floor
-
-        plot_floor(last, html_path=args.html, png_path=args.png)
-        for path in (args.png, args.html):
-            if path:
-                _log(f"picture written to {path}")
+        _plot_floor(last, args)
         return 0
     if len(args.files) != 2:
         raise ProblemError("plot", "a PSPLIB-style plan needs its problem: plot PROBLEM PLAN")

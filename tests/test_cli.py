@@ -114,6 +114,8 @@ def test_floor_solve_check_plot_and_replan(tmp_path, capsys):
     assert "a2" in capsys.readouterr().out
 
     assert main(["plot", str(out), "--png", str(png), "--html", str(html)]) == 0
+    err = capsys.readouterr().err
+    assert f"picture written to {png}" in err and f"picture written to {html}" in err
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     assert "a1" in html.read_text(encoding="utf-8")
 
@@ -138,3 +140,11 @@ def test_floor_input_errors_name_the_record(tmp_path, capsys):
     path.write_text(json.dumps(data))
     assert main(["solve", str(path), "-q"]) == 2
     assert "tasks[0].demands[0].resource" in capsys.readouterr().err
+
+
+def test_check_an_unreadable_plan_exits_2_naming_the_file(tmp_path, capsys):
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"tasks": [')
+    assert main(["check", str(psplib_file("j30/j301_1.sm")), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and "invalid JSON" in err
