@@ -32,7 +32,6 @@ bound is a lower bound of the objective under those restrictions only.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from optimizer.engine import _stop_watch
 from optimizer.floor.compiled import DONE, FREE, IN_PROGRESS, CompiledFloor
 
 SCALE = 100  # objective integer units per hour of weighted tardiness
@@ -174,34 +174,6 @@ def _segments(profile: np.ndarray, lo: int) -> list[tuple[int, int, int]]:
         if u > 0:
             out.append((lo + a, lo + b, u))
     return out
-
-
-class _StopWatch:
-    """Stops `solver` when `stop[0]` is raised (polled every 50 ms) while the block runs."""
-
-    def __init__(self, solver: cp_model.CpSolver, stop: np.ndarray | None) -> None:
-        self.solver = solver
-        self.stop = stop
-        self.done = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def __enter__(self) -> _StopWatch:
-        if self.stop is not None:
-
-            def watch() -> None:
-                while not self.done.wait(0.05):
-                    if self.stop is not None and self.stop[0]:
-                        self.solver.stop_search()
-                        return
-
-            self.thread = threading.Thread(target=watch, name="floor-cpsat-stop", daemon=True)
-            self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.done.set()
-        if self.thread is not None:
-            self.thread.join()
 
 
 _STATUS = {
@@ -524,7 +496,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         solve_s = 0.0
     else:
         t1 = time.perf_counter()
-        with _StopWatch(solver, stop):
+        with _stop_watch(solver, None if stop is None else lambda: bool(stop[0])):
             status = solver.solve(model)
         solve_s = time.perf_counter() - t1
     name = _STATUS.get(status, "UNKNOWN")
