@@ -114,11 +114,8 @@ class _ProgressLog:
         `interval` seconds."""
         if self.stop_reason is not None:
             return True
-        if self.stopping.is_set():
-            self.stop_reason = JobReleased("service shutting down")
-            return True
-        if self.lost.is_set():
-            self.stop_reason = JobReleased(LEASE_LOST)
+        if released := self._released():
+            self.stop_reason = released
             return True
         now = time.monotonic()
         if now - self.last_poll < self.interval:
@@ -129,11 +126,17 @@ class _ProgressLog:
             return True
         return False
 
-    def __call__(self, line: str) -> None:
+    def _released(self) -> JobReleased | None:
+        """Why this worker must give the job up now (shutting down, or its lease lost), if so."""
         if self.stopping.is_set():
-            raise JobReleased("service shutting down")
+            return JobReleased("service shutting down")
         if self.lost.is_set():
-            raise JobReleased(LEASE_LOST)
+            return JobReleased(LEASE_LOST)
+        return None
+
+    def __call__(self, line: str) -> None:
+        if released := self._released():
+            raise released
         if m := _SOLUTION.search(line):
             objective, bound = _number(m[1]), _number(m[2])
         elif m := _HEURISTIC.search(line):
