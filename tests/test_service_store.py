@@ -18,7 +18,7 @@ from optimizer.service.harness import (
     truncate_jobs,
 )
 from optimizer.service.jobs import LEASE_REASON, RESTART_REASON, JobStore
-from optimizer.service.workers import JobRunner
+from optimizer.service.workers import LEASE_LOST, JobReleased, JobRunner, _Lease, _ProgressLog
 
 
 @pytest.fixture(scope="module")
@@ -296,6 +296,23 @@ def test_a_worker_that_lost_its_lease_stops_solving_and_cannot_complete(store):
     again = store.get(job.id)
     assert again.status == "queued" and again.attempts == 1, "the lost attempt changed nothing"
     assert [e["event"] for e in store.events(job.id)] == ["queued", "running", "queued"]
+
+
+def test_the_lease_thread_flags_a_lost_attempt_and_the_progress_log_stops_on_it(store):
+    """Without waiting for an improving solution: the heartbeat thread notices the reaper took
+    the attempt, and both engine hooks (should_stop and the log callback) stop the solve."""
+    job = store.create("plan", {})
+    assert store.claim(job.id, "service:test") == 1
+    with _Lease(store, job.id, 1, every=0.05) as lease:
+        time.sleep(0.2)
+        assert not lease.lost.is_set(), "a live attempt keeps its lease"
+        assert store.reap_expired(0.0).requeued == [job.id]
+        assert lease.lost.wait(5), "the heartbeat did not notice the lost lease"
+    log = _ProgressLog(store, job.id, 1, threading.Event(), lost=lease.lost)
+    assert log.should_stop() is True
+    assert isinstance(log.stop_reason, JobReleased) and str(log.stop_reason) == LEASE_LOST
+    with pytest.raises(JobReleased, match=LEASE_LOST):
+        log("some engine line")
 
 
 def test_a_replan_taken_back_mid_write_back_completes_once_and_odoo_applies_it_once(store):
