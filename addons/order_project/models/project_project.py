@@ -222,14 +222,7 @@ class ProjectProject(models.Model):
         worked; company-wide leaves are honoured.
         """
         tz = pytz.timezone(calendar.tz or "UTC")
-        attendances = calendar.attendance_ids.filtered(
-            lambda att: (
-                not att.display_type
-                and att.day_period != "lunch"
-                and not att.resource_id
-                and (not calendar.two_weeks_calendar or att.week_type == "0")
-            )
-        )
+        attendances = calendar._order_schedule_attendances()
         leaves = calendar.global_leave_ids.filtered(lambda leave: leave.date_to >= start_utc)
 
         def local(dt):

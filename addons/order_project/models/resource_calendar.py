@@ -6,6 +6,20 @@ from odoo import models
 class ResourceCalendar(models.Model):
     _inherit = "resource.calendar"
 
+    def _order_schedule_attendances(self):
+        """The attendance rows the schedules work by: sections, breaks (day period
+        'lunch') and resource-specific rows are left out; two-week calendars use their
+        first week."""
+        self.ensure_one()
+        return self.attendance_ids.filtered(
+            lambda att: (
+                not att.display_type
+                and att.day_period != "lunch"
+                and not att.resource_id
+                and (not self.two_weeks_calendar or att.week_type == "0")
+            )
+        )
+
     def _order_longest_block_hours(self):
         """The longest unbroken stretch of working time in one day, in hours.
 
@@ -15,14 +29,7 @@ class ResourceCalendar(models.Model):
         sections are ignored, two-week calendars count their first week.
         """
         self.ensure_one()
-        attendances = self.attendance_ids.filtered(
-            lambda att: (
-                not att.display_type
-                and att.day_period != "lunch"
-                and not att.resource_id
-                and (not self.two_weeks_calendar or att.week_type == "0")
-            )
-        )
+        attendances = self._order_schedule_attendances()
         rows = sorted((att.dayofweek, att.hour_from, att.hour_to) for att in attendances)
         longest = 0.0
         for _day, day_rows in groupby(rows, key=lambda row: row[0]):

@@ -1,3 +1,4 @@
+from odoo import Command, fields
 from odoo.tests import Form, tagged
 
 from .common import OrderProjectCommon
@@ -45,6 +46,51 @@ class TestStretchWarning(OrderProjectCommon):
         self.assertIn("6.0 h", warning, "the warning names the task's hours")
         self.assertIn("4.0 h", warning, "the warning names the longest block")
         self.assertIn(self.calendar.name, warning, "the warning names the calendar")
+
+    def test_warning_reads_the_rows_the_schedule_reads(self):
+        # Sections, a person's own rows and the second week of a two-week calendar are
+        # not the schedules' working time: the warning and the first schedule agree.
+        calendar = self._make_calendar("Short days (UTC)", "UTC", ((8, 11, "morning"),))
+        resource = self.env["resource.resource"].create({"name": "Night welder"})
+        calendar.write(
+            {
+                "two_weeks_calendar": True,
+                "attendance_ids": [
+                    Command.update(att.id, {"week_type": "0"}) for att in calendar.attendance_ids
+                ]
+                + [
+                    Command.create(
+                        {
+                            "name": "Week 2 long day",
+                            "dayofweek": "0",
+                            "hour_from": 6,
+                            "hour_to": 18,
+                            "week_type": "1",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "name": "Welder long day",
+                            "dayofweek": "1",
+                            "hour_from": 6,
+                            "hour_to": 18,
+                            "week_type": "0",
+                            "resource_id": resource.id,
+                        }
+                    ),
+                ],
+            }
+        )
+        rows = calendar._order_schedule_attendances()
+        self.assertEqual(len(rows), 5, "one 8-11 row per weekday of the first week")
+        self.assertEqual(set(rows.mapped("hour_to")), {11.0})
+        self.assertEqual(calendar._order_longest_block_hours(), 3.0)
+        weekly, _tz = self.project._get_weekly_calendar(calendar, fields.Datetime.now())
+        self.assertEqual(
+            sorted(weekly.attendances),
+            sorted((day, 8.0, 11.0) for day in range(5)),
+            "the first schedule reads the same rows as the warning",
+        )
 
     def test_task_that_fits_or_may_pause_does_not_warn(self):
         task = self.env["project.task"].create(
