@@ -82,36 +82,11 @@ def create(transport: JsonRpcTransport, model: str, values: dict[str, Any]) -> i
 @pytest.fixture(scope="module")
 def delivery(admin: JsonRpcTransport) -> dict[str, Any]:
     """A confirmed sales order for a service sold with the software-delivery WBS template."""
-    customer = create(admin, "res.partner", {"name": "E2E Machines Ltd"})
-    template = xmlid(admin, "order_project", "wbs_template_software")
-    product = create(
-        admin,
-        "product.product",
-        {
-            "name": "Software delivery (e2e)",
-            "type": "service",
-            "list_price": 20000.0,
-            "order_wbs_template_id": template,
-        },
-    )
     commitment = (datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(days=20)).strftime(
         "%Y-%m-%d %H:%M:%S"
     )
-    order = create(
-        admin,
-        "sale.order",
-        {
-            "partner_id": customer,
-            "commitment_date": commitment,
-            "order_line": [[0, 0, {"product_id": product, "product_uom_qty": 1}]],
-        },
-    )
-    admin.call("sale.order", "action_confirm", [[order]])
-    projects = admin.call(
-        "project.project",
-        "search_read",
-        [],
-        {"domain": [["order_sale_order_id", "=", order]], "fields": ["id", "name"]},
+    order, projects = confirm_order(
+        admin, "E2E Machines Ltd", "Software delivery (e2e)", 20000.0, commitment
     )
     return {"order": order, "projects": projects, "commitment": commitment}
 
@@ -672,19 +647,19 @@ def test_plan_keeps_calendars_holidays_leaves_and_skills(
     assert run["state"] == "done" and "Asia/Shanghai" in run["figures"]["clock"]
 
 
-def single_task_order(
-    admin: JsonRpcTransport, customer: str, commitment: str, values: dict[str, Any]
-) -> tuple[int, int]:
-    """A confirmed order whose delivery project is left with one open task: the template's
-    first leaf task with `values`; the other tasks are done. Returns (project id, task id)."""
+def confirm_order(
+    admin: JsonRpcTransport, customer: str, product_name: str, price: float, commitment: str
+) -> tuple[int, list[dict[str, Any]]]:
+    """A confirmed order of one software-template product for a new customer. Returns
+    (sale order id, its delivery projects as ``id``/``name`` records)."""
     partner = create(admin, "res.partner", {"name": customer})
     product = create(
         admin,
         "product.product",
         {
-            "name": f"Frame for {customer}",
+            "name": product_name,
             "type": "service",
-            "list_price": 5000.0,
+            "list_price": price,
             "order_wbs_template_id": xmlid(admin, "order_project", "wbs_template_software"),
         },
     )
@@ -698,12 +673,21 @@ def single_task_order(
         },
     )
     admin.call("sale.order", "action_confirm", [[order]])
-    (project,) = admin.call(
+    projects = admin.call(
         "project.project",
         "search_read",
         [],
-        {"domain": [["order_sale_order_id", "=", order]], "fields": ["id"]},
+        {"domain": [["order_sale_order_id", "=", order]], "fields": ["id", "name"]},
     )
+    return order, projects
+
+
+def single_task_order(
+    admin: JsonRpcTransport, customer: str, commitment: str, values: dict[str, Any]
+) -> tuple[int, int]:
+    """A confirmed order whose delivery project is left with one open task: the template's
+    first leaf task with `values`; the other tasks are done. Returns (project id, task id)."""
+    _order, (project,) = confirm_order(admin, customer, f"Frame for {customer}", 5000.0, commitment)
     leaves = sorted(t for t, r in read_tasks(admin, project["id"]).items() if not r["is_wbs_phase"])
     keep, done = leaves[0], leaves[1:]
     admin.call("project.task", "write", [done, {"state": "1_done"}])
