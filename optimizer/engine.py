@@ -31,6 +31,19 @@ from optimizer.model import Plan, Problem, TaskPlan
 # Weighted tardiness is scaled to integers for CP-SAT: weights keep two decimals.
 WEIGHT_SCALE = 100
 
+# Redundant no-overlaps over incompatible tasks are built up to this many tasks (the pairwise
+# incompatibility graph and its cliques grow quadratically).
+CLIQUE_MAX_TASKS = 300
+
+# Small single-mode makespan problems are won or lost on the proof of optimality: CP-SAT's
+# workers without the LP relaxation branch several times faster, and on the hard PSPLIB j30
+# groups (RF 1, RS 0.2) they close instances the default LP workers leave open at 10 s.
+PROOF_MAX_TASKS = 100
+PROOF_PARAMS: dict[str, object] = {
+    "subsolvers": ["no_lp", "quick_restart_no_lp"],
+    "use_strong_propagation_in_disjunctive": True,
+}
+
 LogFn = Callable[[str], None]
 
 
@@ -58,6 +71,7 @@ class CpSatScheduler:
         self._add_tasks()
         self._add_precedences()
         self._add_renewable_capacities()
+        self.cliques = self._add_incompatibility_cliques()
         self._add_nonrenewable_budgets()
         self._add_objective()
 
@@ -113,6 +127,25 @@ class CpSatScheduler:
                     demands.append(q)
             if intervals and sum(demands) > res.capacity:
                 m.add_cumulative(intervals, demands, res.capacity)
+
+    def _add_incompatibility_cliques(self) -> int:
+        """Redundant no-overlaps over groups of single-mode tasks of which no two can ever run at
+        the same time, because together they need more of a resource than it has or because one
+        ends before the other starts in every plan. CP-SAT's disjunctive reasoning (edge finding,
+        detectable precedences) prunes far more than cumulative reasoning on such groups. Returns
+        how many were added."""
+        groups = incompatibility_cliques(self.problem)
+        v, m = self.vars, self.model
+        for group in groups:
+            m.add_no_overlap(
+                [
+                    m.new_interval_var(
+                        v.start[i], self.problem.tasks[i].modes[0].duration, v.end[i], f"c_{i}"
+                    )
+                    for i in group
+                ]
+            )
+        return len(groups)
 
     def _add_nonrenewable_budgets(self) -> None:
         p, v = self.problem, self.vars
@@ -279,7 +312,10 @@ def solve(
     scheduler = CpSatScheduler(problem, upper_bound=upper)
     scheduler.add_hint(heuristic)
     remaining = time_limit - (time.perf_counter() - t0)
-    solver = configure_solver(remaining, workers, seed, solver_params)
+    params = dict(solver_params or {})
+    if _proof_oriented(problem, workers):
+        params = {**PROOF_PARAMS, **params}
+    solver = configure_solver(remaining, workers, seed, params)
     progress = _Progress(scheduler, t0, log)
     with _stop_watch(solver, should_stop):
         status = solver.solve(scheduler.model, progress)
@@ -313,6 +349,71 @@ def solve(
         elapsed,
         progress.first_seconds or first_seconds,
         heuristic,
+    )
+
+
+def incompatibility_cliques(problem: Problem, min_size: int = 3) -> list[list[int]]:
+    """Greedy maximal cliques of the graph whose edges join two single-mode tasks (positive
+    duration) that cannot overlap in any feasible plan: their demands on one renewable resource
+    exceed its capacity together, or the longest precedence path from one to the other is at
+    least the first one's duration. One clique is grown from every task (densest neighbour
+    first); duplicates and cliques under `min_size` are dropped. Empty above CLIQUE_MAX_TASKS."""
+    n = len(problem.tasks)
+    if n > CLIQUE_MAX_TASKS:
+        return []
+    single = [len(t.modes) == 1 and t.modes[0].duration > 0 for t in problem.tasks]
+    dur = [t.modes[0].duration for t in problem.tasks]
+    renewable = [r for r in problem.resources if r.renewable]
+    demand = [[t.modes[0].demands.get(r.id, 0) for r in renewable] for t in problem.tasks]
+    caps = [r.capacity for r in renewable]
+    # Longest start-to-start distance along precedences, from every task (DAG, topological order).
+    succ: list[list[tuple[int, int]]] = [[] for _ in range(n)]
+    for prec in problem.precedences:
+        a, b = problem.task_index[prec.before], problem.task_index[prec.after]
+        succ[a].append((b, prec.lag + (dur[a] if prec.kind == "FS" else 0)))
+    order = problem.topological_order()
+    position = {task: k for k, task in enumerate(order)}
+    adj: list[set[int]] = [set() for _ in range(n)]
+    for src in range(n):
+        if not single[src]:
+            continue
+        dist = {src: 0}
+        for i in order[position[src] :]:
+            if i not in dist:
+                continue
+            for j, w in succ[i]:
+                if dist[i] + w > dist.get(j, -(10**18)):
+                    dist[j] = dist[i] + w
+        for j, dj in dist.items():
+            if j != src and single[j] and dj >= dur[src]:
+                adj[src].add(j)
+                adj[j].add(src)
+    for a in range(n):
+        if not single[a]:
+            continue
+        for b in range(a + 1, n):
+            if single[b] and any(demand[a][k] + demand[b][k] > caps[k] for k in range(len(caps))):
+                adj[a].add(b)
+                adj[b].add(a)
+    found: set[frozenset[int]] = set()
+    for i in range(n):
+        clique, candidates = {i}, set(adj[i])
+        while candidates:
+            k = max(candidates, key=lambda x: (len(adj[x] & candidates), dur[x], -x))
+            clique.add(k)
+            candidates &= adj[k]
+        if len(clique) >= min_size:
+            found.add(frozenset(clique))
+    return sorted(sorted(c) for c in found)
+
+
+def _proof_oriented(problem: Problem, workers: int) -> bool:
+    """Small single-mode makespan problems with two or more workers get PROOF_PARAMS."""
+    return (
+        workers >= 2
+        and problem.objective == "makespan"
+        and len(problem.tasks) <= PROOF_MAX_TASKS
+        and all(len(t.modes) == 1 for t in problem.tasks)
     )
 
 

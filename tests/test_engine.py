@@ -8,7 +8,7 @@ import time
 import pytest
 
 from optimizer.checker import check
-from optimizer.engine import CpSatScheduler, solve
+from optimizer.engine import CpSatScheduler, incompatibility_cliques, solve
 from optimizer.heuristic import construct
 from optimizer.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
 from optimizer.readers import read_mmlib_mm, read_psplib_sm
@@ -152,3 +152,44 @@ def test_should_stop_ends_a_long_solve_early_with_a_valid_plan(phase_share):
     )
     assert plan.status == "FEASIBLE"
     assert check(problem, plan) == []
+
+
+def test_incompatibility_cliques_join_tasks_that_can_never_overlap():
+    """Resource conflicts and precedence paths make edges; lags count, start-to-start does not."""
+    problem = Problem.create(
+        name="cliques",
+        projects=(Project("P"),),
+        tasks=(
+            Task("a", "P", (Mode(3, {"crane": 2}),)),
+            Task("b", "P", (Mode(2, {"crane": 2}),)),
+            Task("c", "P", (Mode(4, {"crew": 1}),)),  # after b: a path, no shared resource
+            Task("d", "P", (Mode(5, {"crew": 1}),)),  # starts with c (SS): they may overlap
+            Task("e", "P", (Mode(1, {"crane": 1}),)),  # fits beside a or b
+            Task("m", "P", (Mode(0, {"crane": 3}),)),  # a milestone takes no time
+            Task("x", "P", (Mode(2, {"crane": 2}), Mode(4, {"crane": 1}))),  # two modes: left out
+        ),
+        precedences=(Precedence("b", "c"), Precedence("c", "d", kind="SS")),
+        resources=(Resource("crane", 3), Resource("crew", 2)),
+    )
+    cliques = [{problem.tasks[i].id for i in c} for c in incompatibility_cliques(problem, 2)]
+    # a-b: 2 + 2 cranes > 3; b-c: b ends before c starts; b-d: the path b -> c -SS-> d is as long
+    # as b. Not c-d (start-to-start, lag 0), not e (1 crane fits), not the milestone, not x.
+    assert sorted(map(sorted, cliques)) == [["a", "b"], ["b", "c"], ["b", "d"]]
+    assert incompatibility_cliques(problem) == [], "no three of them exclude each other"
+
+
+def test_cliques_are_valid_on_a_proven_instance_and_the_plan_keeps_them():
+    """Every clique of j3013_5 (RF 1, RS 0.2) is pairwise disjoint in the optimal plan."""
+    problem = read_psplib_sm(psplib_file("j30/j3013_5.sm"))
+    cliques = incompatibility_cliques(problem)
+    assert len(cliques) > 10
+    plan = solve(problem, time_limit=10)
+    assert check(problem, plan) == []
+    assert plan.makespan == _known("j30")["j3013_5"]
+    spans = {i: (t.start, t.end) for i, t in enumerate(plan.tasks)}
+    for clique in cliques:
+        for a in clique:
+            for b in clique:
+                if a < b:
+                    (sa, ea), (sb, eb) = spans[a], spans[b]
+                    assert ea <= sb or eb <= sa, (problem.tasks[a].id, problem.tasks[b].id)
