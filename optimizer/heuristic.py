@@ -295,10 +295,16 @@ def construct(
     modes: Sequence[int] | None = None,
     population: int = 40,
     should_stop: Callable[[], bool] | None = None,
+    persist: bool = False,
 ) -> Schedule:
     """The best schedule found by priority rules and a random-key GA with forward-backward
     improvement within `time_budget` seconds; stops early at the critical-path bound, or
-    when `should_stop()` answers True (checked between generations)."""
+    when `should_stop()` answers True (checked between generations).
+
+    When the population has converged twice without progress the GA stops (the solver makes
+    better use of the time), unless `persist`: then it starts over from a fresh population
+    with new random keys, keeping the best schedule, until the budget is spent. Independent
+    restarts escape the basin a converged population is stuck in."""
     warm_up()
     deadline = time.perf_counter() + time_budget
     modes = list(modes) if modes is not None else choose_modes(problem)
@@ -330,6 +336,7 @@ def construct(
     chunk, generation_seed, stale, fruitless = 50, seed, 0, 0
     restart_best: tuple[float, int] | None = None
     best_seen = (objs.min(), spans.min())
+    kept: tuple[float, int, np.ndarray] | None = None
     while objs.min() > bound and time.perf_counter() < deadline:
         if should_stop is not None and should_stop():
             break
@@ -344,11 +351,21 @@ def construct(
             # The population has converged: keep the best, rebuild the rest around it and the rules;
             # after two fruitless restarts the solver makes better use of the time.
             fruitless = fruitless + 1 if (objs[k], spans[k]) == restart_best else 0
-            if fruitless >= 2:
+            if fruitless >= 2 and not persist:
                 break
-            restart_best = (objs[k], spans[k])
-            _restart(cp, rules, keys, objs, spans, k, rng)
+            if fruitless >= 2:
+                if kept is None or (objs[k], spans[k]) < (kept[0], kept[1]):
+                    kept = (float(objs[k]), int(spans[k]), keys[k].copy())
+                _fresh(cp, rules, keys, objs, spans, rng)
+                best_seen, restart_best, fruitless = (objs.min(), spans.min()), None, 0
+            else:
+                restart_best = (objs[k], spans[k])
+                _restart(cp, rules, keys, objs, spans, k, rng)
             stale = 0
+    if kept is not None:
+        # The best of an earlier population takes the place of the last one's worst.
+        worst = int(np.lexsort((spans, objs))[-1])
+        keys[worst], objs[worst], spans[worst] = kept[2], kept[0], kept[1]
     best = min(range(len(objs)), key=lambda k: (objs[k], spans[k]))
     starts = [int(x) for x in keys[best]]
     return Schedule(starts, modes, int(spans[best]), float(objs[best]))
@@ -372,6 +389,22 @@ def _restart(
         else:
             rule = rules[k % len(rules)]
             base = rule + rng.random(n) * 0.5 * (float(np.ptp(rule)) + 1.0)
+        keys[k], objs[k], spans[k] = cp.decode(base)
+
+
+def _fresh(
+    cp: CompiledProblem,
+    rules: list[np.ndarray],
+    keys: np.ndarray,
+    objs: np.ndarray,
+    spans: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """A new population: every member a priority rule with heavy random noise."""
+    n = keys.shape[1]
+    for k in range(len(objs)):
+        rule = rules[k % len(rules)]
+        base = rule + rng.random(n) * rng.random() * (float(np.ptp(rule)) + 1.0)
         keys[k], objs[k], spans[k] = cp.decode(base)
 
 
