@@ -287,6 +287,10 @@ def solve(
     once the heuristic ran), INFEASIBLE when CP-SAT proved no plan exists. `should_stop` is
     polled about ten times a second: when it answers True the solve ends early with the best
     plan so far (a caller's cancel).
+
+    Where the proof is out of reach the plan is what counts: after the quick heuristic, a short
+    CP-SAT probe settles the easy problems at once; otherwise the GA spends the rest of its
+    share, restarting from fresh populations, and hands CP-SAT a better hint.
     """
     compile_seconds = warm_up()
     if log and compile_seconds > 1.0:
@@ -294,16 +298,7 @@ def solve(
     t0 = time.perf_counter()
     budget = max(0.05, time_limit * heuristic_share)
     proof = _proof_oriented(problem, workers)
-    # Where the proof is out of reach the plan is what counts: the GA spends its whole share,
-    # restarting from fresh populations, and hands CP-SAT a better hint.
-    heuristic = construct(
-        problem,
-        time_budget=budget,
-        seed=seed,
-        should_stop=should_stop,
-        persist=not proof,
-        population=40 if proof else 100,
-    )
+    heuristic = construct(problem, time_budget=budget, seed=seed, should_stop=should_stop)
     first_seconds = time.perf_counter() - t0
     if log:
         log(
@@ -319,21 +314,91 @@ def solve(
             first_seconds,
             heuristic,
         )
-    # For makespan, the heuristic's makespan bounds every better schedule.
-    upper = heuristic.makespan if problem.objective == "makespan" else None
-    scheduler = CpSatScheduler(problem, upper_bound=upper)
-    scheduler.add_hint(heuristic)
-    remaining = time_limit - (time.perf_counter() - t0)
     params = dict(solver_params or {})
     if proof:
         params = {**PROOF_PARAMS, "shared_tree_num_workers": workers, **params}
-    solver = configure_solver(remaining, workers, seed, params)
+    hint, first_found = heuristic, None
+    if not proof:
+        spent = time.perf_counter() - t0
+        if len(problem.tasks) <= CLIQUE_MAX_TASKS and time_limit - spent > 4 * PROBE_SECONDS:
+            probe = _cp_sat_round(
+                problem, hint, PROBE_SECONDS, workers, seed, params, t0, log, should_stop
+            )
+            first_found = probe.first_seconds
+            if probe.settled or (should_stop is not None and should_stop()):
+                return probe.plan(problem, t0, first_found or first_seconds, heuristic)
+            hint = probe.best
+        more = construct(
+            problem,
+            time_budget=max(0.0, budget - (time.perf_counter() - t0)),
+            seed=seed + 1,
+            should_stop=should_stop,
+            persist=True,
+            population=100,
+        )
+        if (more.objective, more.makespan) < (hint.objective, hint.makespan):
+            hint = more
+        if (more.objective, more.makespan) < (heuristic.objective, heuristic.makespan):
+            heuristic = more
+        if log:
+            log(
+                f"[{time.perf_counter() - t0:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}"
+            )
+    remaining = time_limit - (time.perf_counter() - t0)
+    final = _cp_sat_round(problem, hint, remaining, workers, seed, params, t0, log, should_stop)
+    return final.plan(problem, t0, first_found or final.first_seconds or first_seconds, heuristic)
+
+
+# The CP-SAT probe that settles easy problems before the GA spends its whole share (seconds).
+PROBE_SECONDS = 0.5
+
+
+@dataclass
+class _Round:
+    """One CP-SAT run from a hint: the best schedule (hint or found), status, lower bound."""
+
+    best: Schedule
+    status: str
+    lower: float
+    first_seconds: float | None
+
+    @property
+    def settled(self) -> bool:
+        return self.status in ("OPTIMAL", "INFEASIBLE")
+
+    def plan(self, problem: Problem, t0: float, first_seconds: float, heuristic: Schedule) -> Plan:
+        return _to_plan(
+            problem,
+            self.best,
+            self.status,
+            self.lower,
+            time.perf_counter() - t0,
+            first_seconds,
+            heuristic,
+        )
+
+
+def _cp_sat_round(
+    problem: Problem,
+    hint: Schedule,
+    seconds: float,
+    workers: int,
+    seed: int,
+    params: dict[str, object],
+    t0: float,
+    log: LogFn | None,
+    should_stop: Callable[[], bool] | None,
+) -> _Round:
+    # For makespan, the hint's makespan bounds every better schedule.
+    upper = hint.makespan if problem.objective == "makespan" else None
+    scheduler = CpSatScheduler(problem, upper_bound=upper)
+    scheduler.add_hint(hint)
+    solver = configure_solver(seconds, workers, seed, params)
     progress = _Progress(scheduler, t0, log)
     with _stop_watch(solver, should_stop):
         status = solver.solve(scheduler.model, progress)
-    elapsed = time.perf_counter() - t0
 
-    best, plan_status = heuristic, "FEASIBLE"
+    best, plan_status = hint, "FEASIBLE"
     lower = (
         scheduler.objective_bound(solver.best_objective_bound)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -341,27 +406,19 @@ def solve(
     )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = scheduler.decode(solver)
-        if (found.objective, found.makespan) <= (heuristic.objective, heuristic.makespan):
+        if (found.objective, found.makespan) <= (hint.objective, hint.makespan):
             best = found
         plan_status = "OPTIMAL" if status == cp_model.OPTIMAL else "FEASIBLE"
     elif status == cp_model.INFEASIBLE and problem.objective == "makespan":
-        # Nothing beats the heuristic's makespan: its plan is optimal.
-        plan_status, lower = "OPTIMAL", float(heuristic.makespan)
+        # Nothing beats the hint's makespan: its plan is optimal.
+        plan_status, lower = "OPTIMAL", float(hint.makespan)
     elif status == cp_model.INFEASIBLE:
         plan_status = "INFEASIBLE"
     if lower is None:
         lower = objective_floor(problem, scheduler.heads, scheduler.tails)
     if plan_status == "OPTIMAL":
         lower = best.objective
-    return _to_plan(
-        problem,
-        best,
-        plan_status,
-        lower,
-        elapsed,
-        progress.first_seconds or first_seconds,
-        heuristic,
-    )
+    return _Round(best, plan_status, lower, progress.first_seconds)
 
 
 def incompatibility_cliques(problem: Problem, min_size: int = 3) -> list[list[int]]:

@@ -217,3 +217,30 @@ def test_persistent_ga_spends_its_budget_and_never_loses_the_best():
     assert persistent.makespan >= 112
     assert check(problem, _schedule_plan(problem, persistent)) == []
     assert check(problem, _schedule_plan(problem, quick)) == []
+
+
+def test_easy_problem_is_settled_by_the_probe_before_the_ga_spends_its_share(monkeypatch):
+    """j6046_1 is proven optimal by the short CP-SAT probe: the persistent GA never runs. On
+    j6013_1 (open at 10 s) it does, and the plan is at least as good as its hint."""
+    from optimizer import engine
+
+    calls: list[bool] = []
+
+    def recording(*args, **kwargs):
+        calls.append(bool(kwargs.get("persist")))
+        return construct(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "construct", recording)
+    easy = read_psplib_sm(psplib_file("j60/j6046_1.sm"))
+    plan = solve(easy, time_limit=10)
+    assert plan.status == "OPTIMAL" and plan.makespan == _known("j60")["j6046_1"]
+    assert calls == [False], "the quick GA only"
+    assert check(easy, plan) == []
+
+    calls.clear()
+    hard = read_psplib_sm(psplib_file("j60/j6013_1.sm"))
+    plan = solve(hard, time_limit=4)
+    assert calls == [False, True], "quick GA, probe, then the persistent GA"
+    assert plan.status == "FEASIBLE" and plan.makespan <= plan.heuristic_makespan
+    assert plan.makespan >= 112
+    assert check(hard, plan) == []
