@@ -271,9 +271,11 @@ def test_stop_is_responsive() -> None:
     sub = cps.solve_subset(cf, incumbent(res), free, window, time_limit=30.0, stop=stop)
     waited = time.perf_counter() - t0
     timer.join()
-    assert waited < 0.3 + 0.5, waited
+    # Against a 30 s limit: stopping within 2 s shows the flag is polled (the margin is for a
+    # loaded CI machine, where 0.5 s was seen to fail; on an idle one it stops within 0.5 s).
+    assert waited < 0.3 + 2.0, waited
     assert sub.status in ("FEASIBLE", "UNKNOWN", "OPTIMAL")
-    # and through the solver: should_stop is honoured within a few tenths of a second
+    # and through the solver: should_stop is honoured long before the 60 s limit
     asked: list[float] = []
 
     def should_stop() -> bool:
@@ -285,7 +287,7 @@ def test_stop_is_responsive() -> None:
     t1 = time.perf_counter()
     sol = solve_floor(p, time_limit=60.0, should_stop=should_stop, cpsat=True, lns=True)
     done = time.perf_counter()
-    assert asked and done - asked[0] < 0.5, done - asked[0]
+    assert asked and done - asked[0] < 2.0, done - asked[0]
     assert check_floor(p, sol.to_dict(p)) == []
 
 
