@@ -22,7 +22,7 @@ time window `[lo, hi)` while every other task stays where the incumbent put it:
   `incumbent_objective` of the result compare on the same terms.
 
 The incumbent is given as a complete hint. Parameters are set explicitly (workers, time limit,
-seed); a `stop` flag array (`stop[0] != 0`) is polled every 50 ms and stops the search.
+seed); a `stop` flag array (`stop[0] != 0`) is polled every 100 ms and stops the search.
 
 What a proof means: the model fixes each free task's resources to the incumbent's and ends every
 free task by `hi`; OPTIMAL is optimal *for that resource assignment within that window*, and the
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.engine import _stop_watch
+from optimizer.engine import _stop_watch, configure_solver
 from optimizer.floor.compiled import DONE, FREE, IN_PROGRESS, CompiledFloor
 
 SCALE = 100  # objective integer units per hour of weighted tardiness
@@ -174,15 +174,6 @@ def _segments(profile: np.ndarray, lo: int) -> list[tuple[int, int, int]]:
         if u > 0:
             out.append((lo + a, lo + b, u))
     return out
-
-
-_STATUS = {
-    cp_model.OPTIMAL: "OPTIMAL",
-    cp_model.FEASIBLE: "FEASIBLE",
-    cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.MODEL_INVALID: "MODEL_INVALID",
-    cp_model.UNKNOWN: "UNKNOWN",
-}
 
 
 def solve_subset(  # noqa: C901 - one model, built in one pass
@@ -416,10 +407,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
     sh = cf.slot_hours
     projects = sorted({int(cf.project[i]) for i in free_idx.tolist()})
     fixed_end = _fixed_project_ends(cf, is_free, end0)
-    frac = any(
-        cf.has_due[p] and abs(cf.due[p] - round(cf.due[p])) > 1e-9 for p in projects
-    )  # fmt: skip
-    sub = 60 if frac else 1  # due dates off the grid: tardiness in 1/60 slot
+    sub = _due_scale(cf, projects)
     for p in projects:
         if not cf.has_due[p]:
             continue
@@ -481,16 +469,9 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         model.add_hint(var, value)
     build = time.perf_counter() - t0
 
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.max_time_in_seconds = max(0.01, time_limit)
-    params.num_workers = max(1, workers)
-    params.random_seed = seed
-    params.log_search_progress = False
-    if light_presolve:  # a neighbourhood: a long presolve would eat its second or two
-        params.max_presolve_iterations = 1
-        params.cp_model_probing_level = 0
-        params.symmetry_level = 0
+    # a neighbourhood (light_presolve): a long presolve would eat its second or two
+    light = {"max_presolve_iterations": 1, "cp_model_probing_level": 0, "symmetry_level": 0}
+    solver = configure_solver(time_limit, workers, seed, light if light_presolve else None)
     if stop is not None and stop[0]:
         status = cp_model.UNKNOWN
         solve_s = 0.0
@@ -499,7 +480,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         with _stop_watch(solver, None if stop is None else lambda: bool(stop[0])):
             status = solver.solve(model)
         solve_s = time.perf_counter() - t1
-    name = _STATUS.get(status, "UNKNOWN")
+    name = solver.status_name(status)
     start, end = start0.copy(), end0.copy()
     objective = bound = None
     people: dict[int, int] = {}
@@ -518,6 +499,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         "table_entries": n_entries,
         "fixed_intervals": n_fixed,
         "resources": int(len(used)),
+        "choices": len(options),
     }
     if log is not None:
         log(
@@ -526,7 +508,6 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
             f"{bound if bound is not None else float('nan'):.2f} (build {build:.2f}s, solve "
             f"{solve_s:.2f}s)"
         )
-    stats["choices"] = len(options)
     return SubsetResult(
         name, start, end, free_idx, objective, bound, base, (lo, hi), build, solve_s, stats, people
     )
@@ -619,6 +600,12 @@ def _same_set(cf: CompiledFloor, i: int, rows: list[int]) -> bool:
     return n_prev == len(rows) and all(r in prev for r in rows)
 
 
+def _due_scale(cf: CompiledFloor, projects: list[int]) -> int:
+    """Tardiness units per slot: 60 when a due date of `projects` is off the grid, else 1."""
+    frac = any(cf.has_due[p] and abs(cf.due[p] - round(cf.due[p])) > 1e-9 for p in projects)
+    return 60 if frac else 1
+
+
 def _coef(x: float) -> int:
     return int(round(x))
 
@@ -633,11 +620,8 @@ def _fixed_project_ends(cf: CompiledFloor, is_free: np.ndarray, end: np.ndarray)
 
 def _same_resources(cf: CompiledFloor, inc: Incumbent, i: int) -> bool:
     """The incumbent's resources of task `i` are its previous plan's (as `sgs.evaluate`)."""
-    prev = set(cf.prev_res[cf.prev_ptr[i] : cf.prev_ptr[i + 1]].tolist())
-    n_prev = int(cf.prev_ptr[i + 1] - cf.prev_ptr[i])
     lo = int(cf.lay_ptr[i])
-    mine = inc.out_res[lo : lo + int(inc.out_n[i])].tolist()
-    return n_prev == len(mine) and all(r in prev for r in mine)
+    return _same_set(cf, i, inc.out_res[lo : lo + int(inc.out_n[i])].tolist())
 
 
 def _sub_objective(
@@ -651,8 +635,7 @@ def _sub_objective(
     sh = cf.slot_hours
     total = 0
     projects = sorted({int(cf.project[i]) for i in free_idx.tolist()})
-    frac = any(cf.has_due[p] and abs(cf.due[p] - round(cf.due[p])) > 1e-9 for p in projects)
-    sub = 60 if frac else 1
+    sub = _due_scale(cf, projects)
     for p in projects:
         if not cf.has_due[p]:
             continue
