@@ -254,9 +254,9 @@ def test_a_store_from_before_leases_gets_the_column_and_its_running_jobs_are_rea
         upgraded.close()
 
 
-def _runner(store: JobStore, lease: float) -> JobRunner:
+def _runner(store: JobStore, lease: float, owner: str = "service:test") -> JobRunner:
     settings = Settings(database_url=store.url, lease_seconds=lease, solver_workers=1)
-    return JobRunner(store, settings, owner="service:test")
+    return JobRunner(store, settings, owner=owner)
 
 
 def _wait_status(store: JobStore, job_id: str, status: str, timeout: float = 30) -> None:
@@ -303,9 +303,11 @@ def test_the_lease_thread_flags_a_lost_attempt_and_the_progress_log_stops_on_it(
     the attempt, and both engine hooks (should_stop and the log callback) stop the solve."""
     job = store.create("plan", {})
     assert store.claim(job.id, "service:test") == 1
+    claimed_beat = store.get(job.id).heartbeat_at
     with _Lease(store, job.id, 1, every=0.05) as lease:
         time.sleep(0.2)
         assert not lease.lost.is_set(), "a live attempt keeps its lease"
+        assert store.get(job.id).heartbeat_at > claimed_beat, "the thread renews the lease"
         assert store.reap_expired(0.0).requeued == [job.id]
         assert lease.lost.wait(5), "the heartbeat did not notice the lost lease"
     log = _ProgressLog(store, job.id, 1, threading.Event(), lost=lease.lost)
@@ -332,14 +334,13 @@ def test_a_replan_taken_back_mid_write_back_completes_once_and_odoo_applies_it_o
         return {"plan_id": plan_id, "run_id": applied[plan_id], "already_applied": already}
 
     job = store.create("odoo_replan", {"project_ids": [4]}, {"time_limit": 1}, max_attempts=2)
-    slow = JobRunner(store, Settings(database_url=store.url, lease_seconds=0.4), "celery:w1@h")
+    slow = _runner(store, lease=0.4, owner="celery:w1@h")
     outcome: list[str | None] = []
     thread = threading.Thread(target=lambda: outcome.append(slow.run(job.id, odoo_replan)))
     thread.start()
     assert writing.wait(30)
     assert store.reap_expired(0.0).requeued == [job.id], "its lease lapsed: taken back"
-    other = JobRunner(store, Settings(database_url=store.url, lease_seconds=0.4), "celery:w2@h")
-    assert other.run(job.id, odoo_replan) == "done"
+    assert _runner(store, lease=0.4, owner="celery:w2@h").run(job.id, odoo_replan) == "done"
     resume.set()
     thread.join(30)
     assert outcome == [None], "the slow attempt's result is refused"

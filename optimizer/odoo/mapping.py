@@ -886,14 +886,11 @@ def plan_to_payload(
     keys = {pid: key for key, pid in context.project_odoo_ids.items()}
     projects = []
     for pid in sorted(set(project_end) | set(context.fixed_ends)):
-        candidates = [d for d in (project_end.get(pid), context.fixed_ends.get(pid)) if d]
-        entry: dict[str, Any] = {
-            "project_id": pid,
-            "forecast_end": format_datetime(max(candidates)),
-        }
+        forecast = max(d for d in (project_end.get(pid), context.fixed_ends.get(pid)) if d)
+        entry: dict[str, Any] = {"project_id": pid, "forecast_end": format_datetime(forecast)}
         info = plan_projects.get(keys.get(pid, ""))
         if info is not None and info.get("forecast_end"):
-            entry.update(_project_why(info, max(candidates), labels))
+            entry.update(_project_why(info, forecast, labels))
         projects.append(entry)
     late = [p for p in plan.get("projects") or () if p.get("late")]
     all_figures: dict[str, Any] = {
@@ -1014,14 +1011,13 @@ def _project_why(info: Mapping[str, Any], forecast: datetime, labels: _Labels) -
     if due:
         due_utc = datetime.fromisoformat(str(due)).astimezone(UTC).replace(tzinfo=None)
         lateness = max(lateness, (forecast - due_utc).total_seconds() / 3600.0)
-    why: dict[str, Any] = {
+    return {
         "lateness_hours": round(lateness, 2),
         "late": bool(info.get("late")) or lateness > 1e-9,
         "reason": labels.text(str(info.get("reason") or ""), own=str(info.get("id"))),
         "bottleneck": labels.person(info.get("bottleneck")),
         "critical_task_ids": labels.task_ids(info.get("critical_chain") or ()),
     }
-    return why
 
 
 TOP_BOTTLENECKS = 3
