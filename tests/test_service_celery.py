@@ -16,17 +16,10 @@ import pytest
 
 from optimizer.portfolio import generate
 from optimizer.service.dependencies import Settings
-from optimizer.service.harness import (
-    POSTGRES_HINT,
-    REDIS_HINT,
-    ScratchPostgres,
-    ServiceProcess,
-    postgres_admin_url,
-    redis_reachable,
-    wait_for,
-)
+from optimizer.service.harness import REDIS_HINT, ServiceProcess, redis_reachable, wait_for
 from optimizer.service.jobs import LEASE_REASON, JobStore
 from optimizer.service.workers import RUN_JOB_TASK, make_celery
+from tests.test_service_live import database_url  # noqa: F401 - SQLite or PostgreSQL store
 
 KEY = "celery-test-key-77"
 BROKER = "redis://127.0.0.1:6379/15"
@@ -149,25 +142,15 @@ def _wait_store(store: JobStore, job_id: str, statuses: tuple[str, ...], timeout
     return status
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, celery_env):
-    """The Celery env's SQLite file, or a scratch database on the local PostgreSQL."""
-    if request.param == "sqlite":
-        yield celery_env["ORDER_OPTIMIZER_DATABASE_URL"]
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip(POSTGRES_HINT)
-    with ScratchPostgres(admin) as url:
-        yield url
-
-
 def test_a_worker_killed_for_good_loses_its_job_to_another_worker_once_its_lease_expires(
-    celery_env, store_url, tmp_path
+    celery_env,
+    database_url,  # noqa: F811 - the fixture imported above
+    tmp_path,
 ):
     """SIGKILL mid-solve, never restarted under its name: the service's reaper takes the job
-    back when the lease expires and a worker with another name finishes it, once."""
-    url = store_url
+    back when the lease expires and a worker with another name finishes it, once. The store is
+    the Celery env's SQLite file (the same tmp_path file) or a scratch PostgreSQL database."""
+    url = database_url
     env = {
         **celery_env,
         "ORDER_OPTIMIZER_LEASE_SECONDS": str(LEASE),
