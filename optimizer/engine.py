@@ -62,7 +62,14 @@ class _Vars:
 class CpSatScheduler:
     """Adapter from Problem to a CP-SAT model; one method per constraint family."""
 
-    def __init__(self, problem: Problem, upper_bound: int | None = None) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        upper_bound: int | None = None,
+        cliques: list[list[int]] | None = None,
+    ) -> None:
+        """`cliques` are the problem's incompatibility_cliques when the caller has them already
+        (one solve builds the model twice: probe and final round); computed here otherwise."""
         self.problem = problem
         self.model = cp_model.CpModel()
         self.vars = _Vars()
@@ -73,7 +80,9 @@ class CpSatScheduler:
         self._add_tasks()
         self._add_precedences()
         self._add_renewable_capacities()
-        self.cliques = self._add_incompatibility_cliques()
+        self._add_incompatibility_cliques(
+            incompatibility_cliques(problem) if cliques is None else cliques
+        )
         self._add_nonrenewable_budgets()
         self._add_objective()
 
@@ -130,13 +139,11 @@ class CpSatScheduler:
             if intervals and sum(demands) > res.capacity:
                 m.add_cumulative(intervals, demands, res.capacity)
 
-    def _add_incompatibility_cliques(self) -> int:
+    def _add_incompatibility_cliques(self, groups: list[list[int]]) -> None:
         """Redundant no-overlaps over groups of single-mode tasks of which no two can ever run at
         the same time, because together they need more of a resource than it has or because one
         ends before the other starts in every plan. CP-SAT's disjunctive reasoning (edge finding,
-        detectable precedences) prunes far more than cumulative reasoning on such groups. Returns
-        how many were added."""
-        groups = incompatibility_cliques(self.problem)
+        detectable precedences) prunes far more than cumulative reasoning on such groups."""
         v, m = self.vars, self.model
         for group in groups:
             m.add_no_overlap(
@@ -147,7 +154,6 @@ class CpSatScheduler:
                     for i in group
                 ]
             )
-        return len(groups)
 
     def _add_nonrenewable_budgets(self) -> None:
         p, v = self.problem, self.vars
@@ -300,10 +306,7 @@ def solve(
     proof = _proof_oriented(problem, workers)
     heuristic = construct(problem, time_budget=budget, seed=seed, should_stop=should_stop)
     first_seconds = time.perf_counter() - t0
-    if log:
-        log(
-            f"[{first_seconds:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}"
-        )
+    _log_heuristic(log, t0, heuristic)
     if should_stop is not None and should_stop():
         return _to_plan(
             problem,
@@ -318,11 +321,12 @@ def solve(
     if proof:
         params = {**PROOF_PARAMS, "shared_tree_num_workers": workers, **params}
     hint, first_found = heuristic, None
+    cliques = incompatibility_cliques(problem)
     if not proof:
         spent = time.perf_counter() - t0
         if len(problem.tasks) <= CLIQUE_MAX_TASKS and time_limit - spent > 4 * PROBE_SECONDS:
             probe = _cp_sat_round(
-                problem, hint, PROBE_SECONDS, workers, seed, params, t0, log, should_stop
+                problem, hint, cliques, PROBE_SECONDS, workers, seed, params, t0, log, should_stop
             )
             first_found = probe.first_seconds
             if probe.settled or (should_stop is not None and should_stop()):
@@ -340,17 +344,23 @@ def solve(
             hint = more
         if (more.objective, more.makespan) < (heuristic.objective, heuristic.makespan):
             heuristic = more
-        if log:
-            log(
-                f"[{time.perf_counter() - t0:7.2f}s] heuristic objective={heuristic.objective:g} makespan={heuristic.makespan}"
-            )
+        _log_heuristic(log, t0, heuristic)
     remaining = time_limit - (time.perf_counter() - t0)
-    final = _cp_sat_round(problem, hint, remaining, workers, seed, params, t0, log, should_stop)
+    final = _cp_sat_round(
+        problem, hint, cliques, remaining, workers, seed, params, t0, log, should_stop
+    )
     return final.plan(problem, t0, first_found or final.first_seconds or first_seconds, heuristic)
 
 
 # The CP-SAT probe that settles easy problems before the GA spends its whole share (seconds).
 PROBE_SECONDS = 0.5
+
+
+def _log_heuristic(log: LogFn | None, t0: float, schedule: Schedule) -> None:
+    if log:
+        log(
+            f"[{time.perf_counter() - t0:7.2f}s] heuristic objective={schedule.objective:g} makespan={schedule.makespan}"
+        )
 
 
 @dataclass
@@ -381,6 +391,7 @@ class _Round:
 def _cp_sat_round(
     problem: Problem,
     hint: Schedule,
+    cliques: list[list[int]],
     seconds: float,
     workers: int,
     seed: int,
@@ -391,7 +402,7 @@ def _cp_sat_round(
 ) -> _Round:
     # For makespan, the hint's makespan bounds every better schedule.
     upper = hint.makespan if problem.objective == "makespan" else None
-    scheduler = CpSatScheduler(problem, upper_bound=upper)
+    scheduler = CpSatScheduler(problem, upper_bound=upper, cliques=cliques)
     scheduler.add_hint(hint)
     solver = configure_solver(seconds, workers, seed, params)
     progress = _Progress(scheduler, t0, log)

@@ -348,12 +348,13 @@ def construct(
         else:
             stale += 1
         if stale >= 10 and len(objs) > 1:
-            # The population has converged: keep the best, rebuild the rest around it and the rules;
-            # after two fruitless restarts the solver makes better use of the time.
+            # The population has converged: keep the best, rebuild the rest around it and the rules.
+            # After two fruitless restarts stop (the solver makes better use of the time) or, when
+            # persisting, start over from a fresh population.
             fruitless = fruitless + 1 if (objs[k], spans[k]) == restart_best else 0
-            if fruitless >= 2 and not persist:
-                break
             if fruitless >= 2:
+                if not persist:
+                    break
                 if kept is None or (objs[k], spans[k]) < (kept[0], kept[1]):
                     kept = (float(objs[k]), int(spans[k]), keys[k].copy())
                 _fresh(cp, rules, keys, objs, spans, rng)

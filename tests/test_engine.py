@@ -178,14 +178,42 @@ def test_incompatibility_cliques_join_tasks_that_can_never_overlap():
     assert incompatibility_cliques(problem) == [], "no three of them exclude each other"
 
 
-def test_cliques_are_valid_on_a_proven_instance_and_the_plan_keeps_them():
-    """Every clique of j3013_5 (RF 1, RS 0.2) is pairwise disjoint in the optimal plan."""
+def test_the_model_carries_one_no_overlap_per_clique_and_proof_settings_reach_cp_sat(
+    monkeypatch,
+):
+    from optimizer import engine
+
     problem = read_psplib_sm(psplib_file("j30/j3013_5.sm"))
+    cliques = incompatibility_cliques(problem)
+    constraints = CpSatScheduler(problem).model.proto.constraints
+    no_overlaps = [c.no_overlap for c in constraints if c.has_no_overlap()]
+    assert [len(c.intervals) for c in no_overlaps] == [len(c) for c in cliques]
+
+    seen: list[dict] = []
+    configure = engine.configure_solver
+
+    def recording(time_limit, workers, seed, overrides=None):
+        seen.append(dict(overrides or {}))
+        return configure(time_limit, workers, seed, overrides)
+
+    monkeypatch.setattr(engine, "configure_solver", recording)
+    solve(problem, time_limit=1, workers=2)
+    assert seen and seen[-1]["shared_tree_num_workers"] == 2
+    assert all(seen[-1][k] == v for k, v in engine.PROOF_PARAMS.items())
+    seen.clear()
+    solve(read_psplib_sm(psplib_file("j60/j6013_1.sm")), time_limit=3, workers=2)
+    assert seen and all("shared_tree_num_workers" not in s for s in seen), "62 tasks: no proof"
+
+
+def test_cliques_are_valid_on_a_proven_instance_and_the_plan_keeps_them():
+    """Every clique of j3013_9 (RF 1, RS 0.2; proven in well under a second on an idle machine)
+    is pairwise disjoint in the optimal plan."""
+    problem = read_psplib_sm(psplib_file("j30/j3013_9.sm"))
     cliques = incompatibility_cliques(problem)
     assert len(cliques) > 10
     plan = solve(problem, time_limit=10)
     assert check(problem, plan) == []
-    assert plan.makespan == _known("j30")["j3013_5"]
+    assert plan.makespan == _known("j30")["j3013_9"]
     spans = {i: (t.start, t.end) for i, t in enumerate(plan.tasks)}
     for clique in cliques:
         for a in clique:
