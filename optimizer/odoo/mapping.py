@@ -1047,7 +1047,7 @@ def _summary(
 
 def explanation_to_failure(
     explanation: Mapping[str, Any] | None,
-    context: Context | None,
+    context: Context,
     solver_conflicts: Iterable[str] = (),
 ) -> dict[str, Any]:
     """The ``mark_failed`` arguments (``message``, ``conflicts``) of an infeasible plan.
@@ -1055,9 +1055,6 @@ def explanation_to_failure(
     `explanation` is the floor explanation (``{message, conflicts: [{kind, order, tasks,
     resources, text}]}``); without one, the solver's own conflict sentences stand in (kind
     ``solver``). Floor ids become Odoo ids and names."""
-    if context is None:
-        message = str((explanation or {}).get("message") or "no feasible schedule")
-        return {"message": message, "conflicts": []}
     labels = _Labels(context)
     conflicts: list[dict[str, Any]] = []
     for raw in list((explanation or {}).get("conflicts") or ())[:MAX_FAILURE_CONFLICTS]:

@@ -89,7 +89,8 @@ class _Lease:
 
 class _ProgressLog:
     """The engine's `log` callback: records objective and bound, and stops the solve when a
-    cancel was requested or the worker is stopping. Writes at most every `interval` seconds."""
+    cancel was requested, the worker is stopping or the attempt `lost` its lease. Writes at most
+    every `interval` seconds."""
 
     def __init__(
         self,
@@ -98,11 +99,12 @@ class _ProgressLog:
         attempt: int,
         stopping: threading.Event,
         interval: float = 0.2,
-        lost: threading.Event | None = None,
+        *,
+        lost: threading.Event,
     ) -> None:
         self.store, self.job_id, self.attempt = store, job_id, attempt
         self.stopping = stopping
-        self.lost = lost or threading.Event()
+        self.lost = lost
         self.interval = interval
         self.last_write = 0.0
         self.last_poll = 0.0
@@ -237,7 +239,7 @@ class JobRunner:
             return []
         return [secret.get_secret_value()] if secret else []
 
-    def _solve(self, job: Job, attempt: int, lost: threading.Event | None = None) -> dict[str, Any]:
+    def _solve(self, job: Job, attempt: int, lost: threading.Event) -> dict[str, Any]:
         from optimizer.checker import check
         from optimizer.engine import solve
         from optimizer.floor.model import is_floor
