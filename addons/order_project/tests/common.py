@@ -127,6 +127,15 @@ class OrderProjectCommon(TransactionCase):
             }
         )
 
+    @classmethod
+    def _setup_confirmed_order(cls, **values):
+        """Confirm an order into ``cls.order``, ``cls.project`` (its delivery project) and
+        ``cls.tasks`` (the project's leaf tasks, by id)."""
+        cls.order = cls._create_order(**values)
+        cls.order.action_confirm()
+        cls.project = cls.order.delivery_project_ids
+        cls.tasks = cls.project.task_ids.filtered(lambda t: not t.is_wbs_phase).sorted("id")
+
     @staticmethod
     def _in_working_hours(moment):
         hour = moment.hour + moment.minute / 60.0

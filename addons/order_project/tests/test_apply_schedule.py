@@ -11,10 +11,7 @@ class TestApplySchedule(OrderProjectCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.order = cls._create_order(commitment_date="2030-01-31 17:00:00")
-        cls.order.action_confirm()
-        cls.project = cls.order.delivery_project_ids
-        cls.tasks = cls.project.task_ids.filtered(lambda t: not t.is_wbs_phase).sorted("id")
+        cls._setup_confirmed_order(commitment_date="2030-01-31 17:00:00")
         cls.Run = cls.env["order.planning.run"]
 
     def _payload(self, plan_id="plan-A", tasks=None, shift_days=7, **extra):

@@ -14,9 +14,7 @@ class TestOrderProject(OrderProjectCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.order = cls._create_order(client_order_ref="PO-777")
-        cls.order.action_confirm()
-        cls.project = cls.order.delivery_project_ids
+        cls._setup_confirmed_order(client_order_ref="PO-777")
 
     def test_confirmation_creates_one_project_named_from_the_order(self):
         self.assertEqual(len(self.project), 1, "One delivery project per confirmed order.")

@@ -15,9 +15,7 @@ class TestReoptimize(OrderProjectCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.order = cls._create_order()
-        cls.order.action_confirm()
-        cls.project = cls.order.delivery_project_ids
+        cls._setup_confirmed_order()
         params = cls.env["ir.config_parameter"].sudo()
         params.set_param("order_project.optimizer_url", "http://optimizer.test:8090/")
         params.set_param("order_project.optimizer_key", "s3cret")

@@ -12,10 +12,7 @@ class TestWhyLate(OrderProjectCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.order = cls._create_order(commitment_date="2030-01-31 17:00:00")
-        cls.order.action_confirm()
-        cls.project = cls.order.delivery_project_ids
-        cls.tasks = cls.project.task_ids.filtered(lambda t: not t.is_wbs_phase).sorted("id")
+        cls._setup_confirmed_order(commitment_date="2030-01-31 17:00:00")
         cls.welder = cls.env["hr.employee"].create(
             {"name": "Li Wei", "user_id": cls.engineer.id, "resource_calendar_id": cls.calendar.id}
         )

@@ -78,6 +78,11 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def _check_ids(ids: Any, field: str) -> None:
+    if not isinstance(ids, list) or not all(_is_int(i) and i > 0 for i in ids):
+        raise PayloadError(field, "must be a list of positive integers")
+
+
 def _check_keys(data: Mapping[str, Any], allowed: set[str], field: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
@@ -104,8 +109,7 @@ def _validate_task(task: Any, field: str) -> dict[str, Any]:
         raise PayloadError(f"{where}.planned_end", "is before planned_start")
     if "user_ids" in task:
         users = task["user_ids"]
-        if not isinstance(users, list) or not all(_is_int(u) and u > 0 for u in users):
-            raise PayloadError(f"{where}.user_ids", "must be a list of positive integers")
+        _check_ids(users, f"{where}.user_ids")
         result["user_ids"] = list(dict.fromkeys(users))
     if "slack_hours" in task:
         if not _is_number(task["slack_hours"]) or task["slack_hours"] < 0:
@@ -147,8 +151,7 @@ def _validate_explanation(project: Mapping[str, Any], field: str) -> dict[str, A
     if not isinstance(reason, str) or len(reason) > MAX_TEXT:
         raise PayloadError(f"{field}.reason", f"must be a string of at most {MAX_TEXT} characters")
     task_ids = project.get("critical_task_ids") or []
-    if not isinstance(task_ids, list) or not all(_is_int(t) and t > 0 for t in task_ids):
-        raise PayloadError(f"{field}.critical_task_ids", "must be a list of positive integers")
+    _check_ids(task_ids, f"{field}.critical_task_ids")
     bottleneck = project.get("bottleneck")
     return {
         "late": project["late"],
@@ -229,8 +232,7 @@ def validate_failure(plan_id: Any, message: Any, conflicts: Any) -> dict[str, An
         if project_id is not None and (not _is_int(project_id) or project_id <= 0):
             raise PayloadError(f"{where}.project_id", "must be a positive integer or null")
         task_ids = conflict.get("task_ids") or []
-        if not isinstance(task_ids, list) or not all(_is_int(t) and t > 0 for t in task_ids):
-            raise PayloadError(f"{where}.task_ids", "must be a list of positive integers")
+        _check_ids(task_ids, f"{where}.task_ids")
         resources = conflict.get("resources") or []
         if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
             raise PayloadError(f"{where}.resources", "must be a list of names")
