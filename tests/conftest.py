@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
+from optimizer.service.harness import POSTGRES_HINT, ScratchPostgres, postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[1]
 PSPLIB = ROOT.parent / "shared" / "benchmarks" / "psplib"
@@ -72,3 +73,17 @@ def lags_and_release() -> Problem:
         ),
         resources=(Resource("crew", 2),),
     )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path):
+    """A job store URL: a SQLite file in the test's folder, or a scratch database on the local
+    PostgreSQL (skipped, saying why, when it is not reachable)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip(POSTGRES_HINT)
+    with ScratchPostgres(admin) as url:
+        yield url

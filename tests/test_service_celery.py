@@ -19,7 +19,6 @@ from optimizer.service.dependencies import Settings
 from optimizer.service.harness import REDIS_HINT, ServiceProcess, redis_reachable, wait_for
 from optimizer.service.jobs import LEASE_REASON, JobStore
 from optimizer.service.workers import RUN_JOB_TASK, make_celery
-from tests.test_service_live import database_url  # noqa: F401 - SQLite or PostgreSQL store
 
 KEY = "celery-test-key-77"
 BROKER = "redis://127.0.0.1:6379/15"
@@ -144,7 +143,7 @@ def _wait_store(store: JobStore, job_id: str, statuses: tuple[str, ...], timeout
 
 def test_a_worker_killed_for_good_loses_its_job_to_another_worker_once_its_lease_expires(
     celery_env,
-    database_url,  # noqa: F811 - the fixture imported above
+    database_url,
     tmp_path,
 ):
     """SIGKILL mid-solve, never restarted under its name: the service's reaper takes the job

@@ -14,29 +14,11 @@ import pytest
 from optimizer.checker import check
 from optimizer.model import Plan, Problem
 from optimizer.portfolio import generate
-from optimizer.service.harness import (
-    POSTGRES_HINT,
-    ScratchPostgres,
-    ServiceProcess,
-    postgres_admin_url,
-    wait_for,
-)
+from optimizer.service.harness import ServiceProcess, wait_for
 from optimizer.service.jobs import RESTART_REASON, JobStore
 
 KEY = "live-test-key-5b0e"
 FINAL = ("done", "failed", "cancelled")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
-        return
-    admin = postgres_admin_url()
-    if admin is None:
-        pytest.skip(POSTGRES_HINT)
-    with ScratchPostgres(admin) as url:
-        yield url
 
 
 def test_service_over_loopback_solves_and_guards_every_route(database_url, tmp_path):
