@@ -308,6 +308,23 @@ def test_neighbourhood_search_never_makes_the_plan_worse(monkeypatch: pytest.Mon
     assert check_floor(p, sol.to_dict(p)) == []
 
 
+@pytest.mark.parametrize(("setting", "steps"), [("lns", True), ("1", False)])
+def test_environment_turns_the_neighbourhood_search_on(
+    monkeypatch: pytest.MonkeyPatch, setting: str, steps: bool
+) -> None:
+    # FLOOR_CPSAT=lns (and only it) adds the neighbourhood search when the caller leaves `lns`
+    # unset; the CP-SAT phase runs either way.
+    monkeypatch.setattr(floor_solver, "SMALL_TASKS", 0)  # force the large-problem path
+    monkeypatch.setattr(floor_solver, "ILS_SLICE", 0.2)
+    monkeypatch.setattr(floor_solver, "LNS_SECONDS", 0.5)
+    monkeypatch.setenv("FLOOR_CPSAT", setting)
+    p = portfolio()
+    sol = solve_floor(p, time_limit=3.0)
+    stats = sol.plan.stats["cpsat"]
+    assert (stats["lns_steps"] >= 1) is steps, stats
+    assert check_floor(p, sol.to_dict(p)) == []
+
+
 def test_each_neighbourhood_step_is_valid_and_not_worse() -> None:
     p = portfolio()
     engine, res = rules_plan(p, "edd")

@@ -121,7 +121,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         dispatch(dispatcher, job_id)
     try:
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_redispatch_loop, store, dispatcher, settings)
+            tasks.start_soon(_housekeeping_loop, store, dispatcher, settings)
             try:
                 yield
             finally:
@@ -132,7 +132,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store.close()
 
 
-async def _redispatch_loop(store: JobStore, dispatcher: Dispatcher, settings: Settings) -> None:
+async def _housekeeping_loop(store: JobStore, dispatcher: Dispatcher, settings: Settings) -> None:
     """The service's periodic loop. Every `lease_seconds / 4`: the lease reaper re-queues (and
     dispatches) or fails the running jobs whose worker stopped heart-beating. Celery mode, every
     `redispatch_seconds`: send again the jobs that have waited in the queue that long (a broker
