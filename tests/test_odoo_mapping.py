@@ -685,6 +685,12 @@ def test_infeasible_explanation_becomes_odoo_ids_and_names(schema: dict) -> None
                 "resources": ["e10"],
                 "text": "task 't2' must end by 2026-12-01 17:00, but t1 → t2 cannot end before "
                 "2026-12-02 12:00 (e10 busy)",
+                "dates": {
+                    "deadline": "2026-12-01T17:00:00+01:00",
+                    "earliest_end": "2026-12-02T12:00:00+01:00",
+                    "late_hours": 19.004,
+                    "chain": ["t1", "t2"],  # not a date or a figure: left out
+                },
             }
         ],
     }
@@ -699,6 +705,11 @@ def test_infeasible_explanation_becomes_odoo_ids_and_names(schema: dict) -> None
     assert conflict["order"] == "S00001 - Acme" and conflict["task_ids"] == [1, 2]
     assert conflict["resources"] == ["employee 10"]
     assert "'task 2 (S00001 - Acme)'" in conflict["text"] and "employee 10 busy" in conflict["text"]
+    assert conflict["details"] == {
+        "deadline": "2026-12-01T17:00:00+01:00",
+        "earliest_end": "2026-12-02T12:00:00+01:00",
+        "late_hours": 19.0,
+    }
 
     # the explainer found nothing: the solver's own sentences stand in
     fallback = explanation_to_failure(

@@ -465,12 +465,19 @@ def test_failure_report_agrees_with_the_schema():
                 "task_ids": [4, 5],
                 "resources": ["Li Wei"],
                 "text": "Weld must end by 2026-12-01 17:00",
+                "details": {
+                    "deadline": "2026-12-01T17:00:00+08:00",
+                    "earliest_end": "2026-12-02T12:00:00+08:00",
+                    "missing_hours": 4.5,
+                },
             }
         ],
     }
     jsonschema.validate(report, failure_schema)
     clean = payload_mod.validate_failure(**report)
     assert clean["conflicts"][0]["task_ids"] == [4, 5]
+    assert clean["conflicts"][0]["details"] == report["conflicts"][0]["details"]
+    detail = {"kind": "x", "text": "y"}
     assert payload_mod.validate_failure("p", "no plan", None)["conflicts"] == []
     for bad, field in [
         ({"message": ""}, "message"),
@@ -478,6 +485,13 @@ def test_failure_report_agrees_with_the_schema():
         ({"conflicts": [{"kind": "x"}]}, "conflicts[0].text"),
         ({"conflicts": [{"kind": "x", "text": "y", "tasks": [1]}]}, "conflicts[0]"),
         ({"conflicts": [{"kind": "x", "text": "y", "task_ids": ["t1"]}]}, "conflicts[0].task_ids"),
+        ({"conflicts": [{**detail, "details": ["2026-12-01"]}]}, "conflicts[0].details"),
+        ({"conflicts": [{**detail, "details": {"at": True}}]}, "conflicts[0].details.at"),
+        ({"conflicts": [{**detail, "details": {"at": "x" * 65}}]}, "conflicts[0].details.at"),
+        (
+            {"conflicts": [{**detail, "details": {f"d{i}": 1 for i in range(13)}}]},
+            "conflicts[0].details",
+        ),
     ]:
         with pytest.raises(payload_mod.PayloadError) as error:
             payload_mod.validate_failure(**{**report, **bad})

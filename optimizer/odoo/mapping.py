@@ -1022,6 +1022,9 @@ def _project_why(info: Mapping[str, Any], forecast: datetime, labels: _Labels) -
 
 TOP_BOTTLENECKS = 3
 MAX_FAILURE_CONFLICTS = 10
+# A failure conflict's dates and hours (``details``): at most this many, names this long.
+MAX_FAILURE_DETAILS = 12
+MAX_DETAIL_CHARS = 64
 
 
 def _summary(
@@ -1053,8 +1056,8 @@ def explanation_to_failure(
     """The ``mark_failed`` arguments (``message``, ``conflicts``) of an infeasible plan.
 
     `explanation` is the floor explanation (``{message, conflicts: [{kind, order, tasks,
-    resources, text}]}``); without one, the solver's own conflict sentences stand in (kind
-    ``solver``). Floor ids become Odoo ids and names."""
+    resources, dates, text}]}``); without one, the solver's own conflict sentences stand in
+    (kind ``solver``). Floor ids become Odoo ids and names; ``dates`` become ``details``."""
     labels = _Labels(context)
     conflicts: list[dict[str, Any]] = []
     for raw in list((explanation or {}).get("conflicts") or ())[:MAX_FAILURE_CONFLICTS]:
@@ -1069,6 +1072,7 @@ def explanation_to_failure(
                     context.resource_names.get(str(r), str(r)) for r in raw.get("resources") or ()
                 ],
                 "text": labels.text(str(raw.get("text") or "")),
+                "details": _failure_details(raw.get("dates")),
             }
         )
     if explanation and explanation.get("message"):
@@ -1079,6 +1083,22 @@ def explanation_to_failure(
         texts = [c["text"] for c in conflicts]
         message = "No plan keeps every hard constraint" + (f": {texts[0]}" if texts else ".")
     return {"message": message, "conflicts": conflicts}
+
+
+def _failure_details(dates: Any) -> dict[str, str | float | None]:
+    """The dates (ISO 8601 with their UTC offset) and hours of a floor conflict, which Odoo
+    words in the reader's language; anything else is left out."""
+    if not isinstance(dates, Mapping):
+        return {}
+    details: dict[str, str | float | None] = {}
+    for key, value in dates.items():
+        if len(details) == MAX_FAILURE_DETAILS or len(str(key)) > MAX_DETAIL_CHARS:
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            details[str(key)] = round(float(value), 2)
+        elif value is None or (isinstance(value, str) and len(value) <= MAX_DETAIL_CHARS):
+            details[str(key)] = value
+    return details
 
 
 def _figure(value: Any) -> bool:

@@ -1,13 +1,14 @@
 import logging
 import threading
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import requests
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.misc import format_datetime, formatLang
 
 from ..tools import schedule_payload
 
@@ -22,6 +23,18 @@ RUN_STATES = [
 REPLAN_TIMEOUT = (3.05, 5)  # connect, read: the service answers 202 at once
 WRITE_CHUNK = 1000  # rows per UPDATE ... FROM (VALUES ...) statement
 PLANNER_GROUPS = ("order_project.group_order_planner", "order_project.group_order_optimizer_bot")
+# Conflict kinds of a failed run worded in the reader's language, and the values each needs
+# (the conflict's details, its task names, resources); other kinds show the optimizer's text.
+FAILURE_NEEDS = {
+    "deadline": ("deadline", "earliest_end", "tasks"),
+    "capacity": ("from", "to", "resources", "available_hours", "needed_hours", "missing_hours"),
+    "skill_unavailable": ("task", "earliest_start", "deadline"),
+    "pinned_overlap": ("resources", "at", "tasks"),
+    "pinned_before_predecessor": ("task", "start", "predecessor_end"),
+    "pinned_before_date": ("task", "start", "earliest"),
+    "missed_deadline": ("deadline", "task", "planned_end", "late_hours"),
+    "pin_not_kept": ("task", "pinned", "planned"),
+}
 
 
 class OrderPlanningRun(models.Model):
@@ -123,11 +136,100 @@ class OrderPlanningRun(models.Model):
             run.summary_text = "\n".join(lines)
 
     @api.depends("failure_conflicts")
+    @api.depends_context("lang", "tz")
     def _compute_failure_text(self):
         for run in self:
-            run.failure_text = "\n".join(
-                f"- {conflict['text']}" for conflict in run.failure_conflicts or []
+            lines = []
+            for conflict in run.failure_conflicts or []:
+                sentence = run._failure_sentence(conflict)
+                if sentence:
+                    # the reader's language first, then the optimizer's own (English) detail
+                    lines += [f"- {sentence}", "  " + self.env._("Details: %s", conflict["text"])]
+                else:
+                    lines.append(f"- {conflict['text']}")
+            run.failure_text = "\n".join(lines)
+
+    def _failure_sentence(self, conflict):
+        """One conflict of a failed run in the reader's language, from its kind and details
+        (dates in the reader's time zone); False for a kind without a sentence of its own (the
+        solver's) or when a date it needs is missing."""
+        details = conflict.get("details") or {}
+        names = (
+            self.env["project.task"].sudo().browse(conflict.get("task_ids") or []).exists()
+        ).mapped("name")
+        values = {
+            "order": conflict.get("order") or "",
+            "tasks": " → ".join(names),
+            "task": names[-1] if names else "",
+            "resources": ", ".join(conflict.get("resources") or []),
+        }
+        for key, value in details.items():
+            if isinstance(value, str):
+                values[key] = self._failure_datetime(value)
+            elif value is not None:
+                values[key] = formatLang(self.env, value, digits=1)
+        kind = conflict.get("kind")
+        if kind not in FAILURE_NEEDS or not all(values.get(k) for k in FAILURE_NEEDS[kind]):
+            return False
+        # one call of env._ per sentence: a faulty translation falls back to the English one
+        _ = self.env._
+        if kind == "deadline":
+            return _(
+                "The deadline %(deadline)s cannot be met: %(tasks)s cannot end before "
+                "%(earliest_end)s.",
+                **values,
             )
+        if kind == "capacity":
+            return _(
+                "Between %(from)s and %(to)s, %(resources)s have %(available_hours)s h of "
+                "working time, but %(needed_hours)s h of work must be done then "
+                "(%(missing_hours)s h short).",
+                **values,
+            )
+        if kind == "skill_unavailable":
+            return _(
+                "%(task)s finds nobody with the skill it needs between %(earliest_start)s and "
+                "%(deadline)s.",
+                **values,
+            )
+        if kind == "pinned_overlap":
+            return _(
+                "%(resources)s is booked on several fixed tasks at %(at)s: %(tasks)s.", **values
+            )
+        if kind == "pinned_before_predecessor":
+            return _(
+                "%(task)s is fixed to start %(start)s, but its predecessors cannot be done before "
+                "%(predecessor_end)s.",
+                **values,
+            )
+        if kind == "pinned_before_date":
+            return _(
+                "%(task)s is fixed to start %(start)s, before its earliest allowed start "
+                "%(earliest)s.",
+                **values,
+            )
+        if kind == "missed_deadline":
+            return _(
+                "The best plan found misses the deadline %(deadline)s: %(task)s ends "
+                "%(planned_end)s, %(late_hours)s h late.",
+                **values,
+            )
+        return _(
+            "%(task)s is fixed to start %(pinned)s, but the best plan found starts it %(planned)s.",
+            **values,
+        )
+
+    def _failure_datetime(self, value):
+        """An ISO 8601 datetime of the optimizer in the reader's time zone and language; the
+        text as it came when it is not one."""
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
+        return format_datetime(self.env, moment, tz=tz, dt_format="short")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -153,6 +153,61 @@ class TestWhyLate(OrderProjectCommon):
         self.assertEqual(run.state, "queued")
         self.assertFalse(run.failure_conflicts, "A retried run forgets the old explanation.")
 
+    def test_failure_reads_in_the_planners_language_and_time_zone(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        deadline = {
+            "kind": "deadline",
+            "project_id": self.project.id,
+            "order": self.project.name,
+            "task_ids": self.tasks[:2].ids,
+            "resources": ["Li Wei"],
+            "text": "the order must be delivered by 2030-02-01 17:00, but its tasks cannot end "
+            "before 2030-02-04 12:00",
+            "details": {
+                "deadline": "2030-02-01T17:00:00+08:00",
+                "earliest_end": "2030-02-04T12:00:00+08:00",
+            },
+        }
+        capacity = {
+            "kind": "capacity",
+            "task_ids": self.tasks.ids,
+            "resources": ["Li Wei"],
+            "text": "Between ... Li Wei has 16 h of working time",
+            "details": {
+                "from": "2030-02-01T09:00:00+08:00",
+                "to": "2030-02-04T18:00:00+08:00",
+                "needed_hours": 24.0,
+                "available_hours": 16.0,
+                "missing_hours": 8.0,
+            },
+        }
+        undated = dict(deadline, details={"deadline": "2030-02-01T17:00:00+08:00"})
+        result = self.Run.with_user(self.bot).mark_failed(
+            "why-zh", "no plan", [deadline, capacity, undated, *self._conflicts()]
+        )
+        run = self.Run.browse(result["run_id"]).with_user(self.planner)
+        first, second = self.tasks[0].name, self.tasks[1].name
+
+        english = run.with_context(lang="en_US", tz="Asia/Shanghai").failure_text.splitlines()
+        self.assertEqual(len(english), 6, "two worded conflicts with details, two texts as sent")
+        self.assertTrue(english[0].startswith("- The deadline "), english)
+        self.assertIn(f"cannot be met: {first} → {second} cannot end before", english[0])
+        self.assertIn("5:00", english[0], "17:00 in Shanghai is 5 PM in Shanghai")
+        self.assertEqual(english[1], "  Details: " + deadline["text"])
+        self.assertIn("Li Wei have 16.0 h of working time, but 24.0 h", english[2])
+        self.assertIn("(8.0 h short)", english[2])
+        self.assertEqual(english[4], "- " + undated["text"], "a missing date: the text as sent")
+        self.assertIn("fits nowhere in the horizon", english[5], "no sentence for the solver's")
+        in_utc = run.with_context(lang="en_US", tz="UTC").failure_text
+        self.assertIn("9:00", in_utc.splitlines()[0], "17:00 +08:00 is 09:00 UTC")
+
+        chinese = run.with_context(lang="zh_CN", tz="Asia/Shanghai").failure_text.splitlines()
+        self.assertTrue(chinese[0].startswith("- 无法满足截止时间 "), chinese)
+        self.assertIn("17:00", chinese[0])
+        self.assertIn(f"{first} → {second}", chinese[0])
+        self.assertTrue(chinese[1].startswith("  详情："), chinese[1])
+        self.assertIn("缺 8.0 小时", chinese[2])
+
     def test_failure_never_undoes_an_applied_plan(self):
         result = self.Run.with_user(self.bot).apply_schedule(
             self._payload("why-applied", [self._explained()])

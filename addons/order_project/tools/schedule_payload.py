@@ -46,9 +46,11 @@ PROJECT_KEYS = {
 }
 PERSON_KEYS = {"name", "user_id", "employee_id"}
 SUMMARY_KEYS = {"late_orders", "orders", "weighted_tardiness", "bottlenecks"}
-FAILURE_CONFLICT_KEYS = {"kind", "project_id", "order", "task_ids", "resources", "text"}
+FAILURE_CONFLICT_KEYS = {"kind", "project_id", "order", "task_ids", "resources", "text", "details"}
 MAX_TEXT = 4000
 MAX_FAILURE_CONFLICTS = 50
+MAX_FAILURE_DETAILS = 12
+MAX_DETAIL_CHARS = 64
 
 
 class PayloadError(ValueError):
@@ -210,6 +212,22 @@ def _validate_summary(summary: Any) -> dict[str, Any] | None:
     }
 
 
+def _validate_details(details: Any, where: str) -> dict[str, Any]:
+    """A failure conflict's dates and hours: short names to short strings, numbers or null."""
+    if not isinstance(details, Mapping) or len(details) > MAX_FAILURE_DETAILS:
+        raise PayloadError(where, f"must be an object of at most {MAX_FAILURE_DETAILS} entries")
+    for key, value in details.items():
+        if not isinstance(key, str) or len(key) > MAX_DETAIL_CHARS:
+            raise PayloadError(where, f"names must be strings of at most {MAX_DETAIL_CHARS}")
+        text = isinstance(value, str) and len(value) <= MAX_DETAIL_CHARS
+        if value is not None and not text and not _is_number(value):
+            raise PayloadError(
+                f"{where}.{key}",
+                f"must be a string of at most {MAX_DETAIL_CHARS} characters, a number or null",
+            )
+    return dict(details)
+
+
 def validate_failure(plan_id: Any, message: Any, conflicts: Any) -> dict[str, Any]:
     """Check the arguments of ``mark_failed`` (``$defs/failure`` of the schema)."""
     if not isinstance(plan_id, str) or not plan_id.strip() or len(plan_id) > 128:
@@ -244,6 +262,7 @@ def validate_failure(plan_id: Any, message: Any, conflicts: Any) -> dict[str, An
                 "task_ids": task_ids,
                 "resources": resources,
                 "text": conflict["text"][:MAX_TEXT],
+                "details": _validate_details(conflict.get("details") or {}, f"{where}.details"),
             }
         )
     return {"plan_id": plan_id.strip(), "message": message.strip(), "conflicts": clean}
