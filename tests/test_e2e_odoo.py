@@ -836,11 +836,28 @@ def test_infeasible_plan_fails_the_queued_run_with_its_explanation(
         [[run], ["state", "message", "failure_text", "failure_conflicts", "applied_count"]],
     )
     assert row["state"] == "failed", "the queued run ends failed, not running forever"
-    assert "Inspect frame" in row["message"] and "fits nowhere" in row["message"], row
-    assert f"'t{task}'" not in row["message"], "Odoo's names, not the engine's ids"
-    assert row["failure_conflicts"][0]["task_ids"] == [task]
-    assert row["failure_conflicts"][0]["project_id"] == project
-    assert "Inspect frame" in row["failure_text"]
+    assert "Inspect frame" in row["message"] and "Sun Li is on leave" in row["message"], row
+    assert f"t{task}" not in row["message"], "Odoo's names, not the engine's ids"
+    (conflict,) = row["failure_conflicts"]
+    assert conflict["kind"] == "no_room", conflict
+    assert conflict["task_ids"] == [task] and conflict["project_id"] == project
+    assert conflict["details"]["needed_hours"] == 8.0, conflict
+    assert conflict["details"]["available_hours"] == 0.0, conflict
+    assert row["failure_text"].startswith("- Inspect frame needs 8.0 h of work by Sun Li")
+
+    # a Chinese planner reads the same failure in Chinese
+    (zh_cn,) = admin.call(
+        "res.lang", "search", [[("code", "=", "zh_CN")]], {"context": {"active_test": False}}
+    )
+    admin.call("res.lang", "write", [[zh_cn], {"active": True}])
+    (chinese,) = admin.call(
+        "order.planning.run",
+        "read",
+        [[run], ["failure_text"]],
+        {"context": {"lang": "zh_CN", "tz": "Asia/Shanghai"}},
+    )
+    assert chinese["failure_text"].startswith("- Inspect frame 需要 Sun Li 完成 8.0 小时的工作")
+    assert "详情：" in chinese["failure_text"], "with the optimizer's own sentence below"
     after = read_tasks(admin, project)[task]
     assert (after["planned_start"], after["write_date"]) == (
         before["planned_start"],

@@ -282,3 +282,36 @@ def test_frozen_task_before_its_predecessor_and_pinned_before_release():
         "SO040/paint is pinned to start 2027-01-04 08:00, before its order's release "
         "2027-01-05 08:00"
     )
+
+
+def test_task_whose_only_person_is_away_for_the_whole_horizon_has_no_room():
+    # no deadline at all: the task fits nowhere on the three-week grid
+    people = [dict(r) for r in PEOPLE]
+    people[0]["leaves"] = [
+        {"start": "2027-01-01T00:00:00", "end": "2030-01-01T00:00:00", "name": "Secondment"}
+    ]
+    problem, tl = build([task("SO040/inspect", 8, "p1")], resources=people)
+    result = explain_infeasible(problem, tl, None)
+    c = _only(result, "no_room")
+    assert c["order"] == "SO040" and c["tasks"] == ["SO040/inspect"] and c["resources"] == ["p1"]
+    assert c["dates"]["earliest_start"] == "2027-01-04T08:00:00+00:00"
+    assert c["dates"]["needed_hours"] == 8.0 and c["dates"]["available_hours"] == 0.0
+    end = c["dates"]["horizon_end"]
+    assert c["text"] == (
+        f"SO040/inspect needs 8 h of work by Li Wei between 2027-01-04 08:00 and the end of the "
+        f"planning horizon ({end[:10]} {end[11:16]}), but Li Wei is on leave (Secondment) from "
+        "2027-01-01 00:00 to 2030-01-01 00:00"
+    )
+    assert result["message"].startswith("No plan can keep every hard constraint: SO040/inspect")
+    assert [x["kind"] for x in result["conflicts"]] == ["no_room"], "one cause, told once"
+
+
+def test_two_people_without_common_working_time_have_no_room():
+    people = [dict(r) for r in PEOPLE]
+    people[0]["leaves"] = [{"start": "2027-01-01T00:00:00", "end": "2027-01-11T00:00:00"}]
+    people[1]["leaves"] = [{"start": "2027-01-11T00:00:00", "end": "2030-01-01T00:00:00"}]
+    problem, tl = build([task("SO040/lift", 4, "p1", "p2")], resources=people)
+    c = _only(explain_infeasible(problem, tl, None), "no_room")
+    assert c["resources"] == ["p1", "p2"] and c["dates"]["available_hours"] == 0.0
+    assert "Li Wei is on leave from 2027-01-01 00:00 to 2027-01-11 00:00" in c["text"]
+    assert "Zhang San is on leave from 2027-01-11 00:00 to 2030-01-01 00:00" in c["text"]

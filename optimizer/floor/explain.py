@@ -234,10 +234,11 @@ class _Explainer:
     def run(self) -> list[dict[str, Any]]:
         self.forward()
         self.backward()
+        room = self.no_room()
         skill = self.skill_unavailable()
-        for c in skill:
+        for c in room + skill:
             self.explained.update(c["tasks"])
-        found: list[dict[str, Any]] = []
+        found: list[dict[str, Any]] = list(room)
         found += self.deadlines()
         found += self.pinned_before()
         found += self.pinned_overlaps()
@@ -458,6 +459,60 @@ class _Explainer:
         return out
 
     # ------------------------------------------------------------------ skills
+    def no_room(self) -> list[dict[str, Any]]:
+        """Free tasks whose named people share less working time between the task's earliest
+        start and the end of the horizon than its work takes: no plan has room for them."""
+        view, p = self.view, self.problem
+        out = []
+        for task in p.tasks:
+            node = self.nodes[task.id]
+            named = [d.resource for d in task.demands if d.resource]
+            work = view.work_slots(task)
+            if node.fixed is not None or not named or work <= 0:
+                continue
+            lo, hi = min(node.est, self.n), self.n
+            common = np.logical_and.reduce([self.work_row(r) for r in named])
+            have = int(common[lo:hi].sum())
+            if have >= work:
+                continue
+            parts = [self._leave_phrase(r, lo, hi) for r in named]
+            parts = [x for x in parts if x] or [
+                f"they share only {fmt_hours(have * self.h)} of working time then"
+            ]
+            who = ", ".join(self.res_name(r) for r in named)
+            out.append(
+                {
+                    "kind": "no_room",
+                    "order": task.project,
+                    "tasks": [task.id],
+                    "resources": named,
+                    "dates": {
+                        "earliest_start": self.iso(lo),
+                        "horizon_end": self.iso(hi),
+                        "needed_hours": work * self.h,
+                        "available_hours": have * self.h,
+                    },
+                    "text": (
+                        f"{task.id} needs {fmt_hours(work * self.h)} of work by {who} between "
+                        f"{self.when(lo)} and {self.when(hi)}, but " + "; ".join(parts)
+                    ),
+                }
+            )
+        return out
+
+    def _leave_phrase(self, rid: str, lo: int, hi: int) -> str | None:
+        """`Li Wei is on leave (Holiday) from ... to ...` for the longest leave in [lo, hi)."""
+        leaves = self.view.leaves_between(rid, lo, hi)
+        if not leaves:
+            return None
+        lv = max(leaves, key=lambda x: x.end - x.start)
+        label = f" ({lv.name})" if lv.name else ""
+        return (
+            f"{self.res_name(rid)} is on leave{label} from "
+            f"{fmt_dt(lv.start.astimezone(self.view.tz))} to "
+            f"{fmt_dt(lv.end.astimezone(self.view.tz))}"
+        )
+
     def skill_unavailable(self) -> list[dict[str, Any]]:
         view, p = self.view, self.problem
         out = []
@@ -507,15 +562,9 @@ class _Explainer:
         for rid in q:
             if rid in able:
                 continue
-            leaves = self.view.leaves_between(rid, lo, hi)
-            if leaves:
-                lv = max(leaves, key=lambda x: x.end - x.start)
-                label = f" ({lv.name})" if lv.name else ""
-                parts.append(
-                    f"{self.res_name(rid)} is on leave{label} from "
-                    f"{fmt_dt(lv.start.astimezone(self.view.tz))} to "
-                    f"{fmt_dt(lv.end.astimezone(self.view.tz))}"
-                )
+            leave = self._leave_phrase(rid, lo, hi)
+            if leave:
+                parts.append(leave)
             else:
                 hours = float((base & self.work_row(rid))[lo:hi].sum()) * self.h
                 parts.append(f"{self.res_name(rid)} works only {fmt_hours(hours)} then")

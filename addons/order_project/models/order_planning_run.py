@@ -34,6 +34,14 @@ FAILURE_NEEDS = {
     "pinned_before_date": ("task", "start", "earliest"),
     "missed_deadline": ("deadline", "task", "planned_end", "late_hours"),
     "pin_not_kept": ("task", "pinned", "planned"),
+    "no_room": (
+        "task",
+        "resources",
+        "needed_hours",
+        "available_hours",
+        "earliest_start",
+        "horizon_end",
+    ),
 }
 
 
@@ -212,6 +220,13 @@ class OrderPlanningRun(models.Model):
             return _(
                 "The best plan found misses the deadline %(deadline)s: %(task)s ends "
                 "%(planned_end)s, %(late_hours)s h late.",
+                **values,
+            )
+        if kind == "no_room":
+            return _(
+                "%(task)s needs %(needed_hours)s h of work by %(resources)s, who share only "
+                "%(available_hours)s h of working time between %(earliest_start)s and "
+                "%(horizon_end)s, the end of the planning horizon.",
                 **values,
             )
         return _(
