@@ -207,6 +207,12 @@ class TestWhyLate(OrderProjectCommon):
         self.assertIn(f"{first} → {second}", chinese[0])
         self.assertTrue(chinese[1].startswith("  详情："), chinese[1])
         self.assertIn("缺 8.0 小时", chinese[2])
+        form = self.Run.with_user(self.planner).get_views([(False, "form")])["views"]["form"]
+        self.assertIn(
+            'name="message" nolabel="1" class="text-break" invisible="failure_text"',
+            form["arch"],
+            "the worded conflicts replace the optimizer's English message in the form",
+        )
 
     def test_failure_never_undoes_an_applied_plan(self):
         result = self.Run.with_user(self.bot).apply_schedule(
