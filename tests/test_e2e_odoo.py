@@ -772,6 +772,27 @@ def test_one_welder_two_orders_due_the_same_day_the_late_one_says_why(
     )
     assert late["order_bottleneck_user_id"][0] == welder_user
     assert late["order_bottleneck_employee_id"][0] == welder
+    # the same reason worded by Odoo from its data, in English and in Chinese
+    (english,) = admin.call(
+        "project.project",
+        "read",
+        [[late["id"]], ["order_delay_text"]],
+        {"context": {"lang": "en_US"}},
+    )
+    assert english["order_delay_text"].startswith("The order ends "), english
+    assert "Weld frame waits for Zhang Wei, busy on Weld frame until" in english["order_delay_text"]
+    (zh_cn,) = admin.call(
+        "res.lang", "search", [[("code", "=", "zh_CN")]], {"context": {"active_test": False}}
+    )
+    admin.call("res.lang", "write", [[zh_cn], {"active": True}])
+    (chinese,) = admin.call(
+        "project.project",
+        "read",
+        [[late["id"]], ["order_delay_text"]],
+        {"context": {"lang": "zh_CN"}},
+    )
+    assert chinese["order_delay_text"].startswith("订单将于 "), chinese
+    assert "Weld frame 在等待 Zhang Wei" in chinese["order_delay_text"], chinese
     assert late["order_bottleneck_name"] == "Zhang Wei"
     # a many2many lists tasks in the task order; the reason tells the chain's sequence
     assert set(late["order_critical_task_ids"]) == {other_task, own_task}

@@ -149,6 +149,13 @@ def test_critical_chain_through_a_resource_wait_names_blocker_and_resource():
     assert reason.startswith("SO042 ends 2027-01-06 11:00, 23 h after its due date")
     assert "SO042/weld waits for Li Wei (busy on SO040/weld until 2027-01-04 16:00)" in reason
     assert reason.endswith("critical chain SO040/weld → SO042/weld → SO042/paint")
+    assert so42["hold"] == {
+        "cause": "resource",
+        "task": "SO042/weld",
+        "other": "SO040/weld",
+        "resource": "p1",
+        "until": "2027-01-04T16:00:00+00:00",
+    }, "the same reason as data, for readers in other languages"
     tasks = plan.by_id()
     # the resource successor makes SO040/weld critical; cut has 5 working hours before weld
     assert tasks["SO040/weld"].slack_hours == 0.0 and tasks["SO040/weld"].critical

@@ -663,6 +663,14 @@ def test_two_orders_share_one_welder_the_later_one_says_why(schema: dict) -> Non
     ), "tasks and people by their Odoo names, the other order's task with its order"
     assert not any(f" {key}" in reason for key in ("t1", "t2", "p1", "p2", "e10")), reason
     assert on_time["lateness_hours"] == 0.0 and "on its due date" in on_time["reason"]
+    details = late["reason_details"]
+    assert {k: details[k] for k in ("cause", "task_id", "other_task_id", "resource")} == {
+        "cause": "resource",
+        "task_id": mine,
+        "other_task_id": other,
+        "resource": "employee 10",
+    }, "the reason as data: Odoo ids and names, for a reader in another language"
+    assert datetime.fromisoformat(details["until"]).tzinfo is not None, details
     assert payload["summary"] == {
         "late_orders": 1,
         "orders": 2,

@@ -420,6 +420,7 @@ def test_order_explanations_and_summary_are_normalised():
     assert explained["critical_task_ids"] == [4, 5], "a chain names a task once"
     assert explained["bottleneck"] == {"name": "Li Wei", "user_id": 7, "employee_id": None}
     assert explained["late"] is True and explained["lateness_hours"] == 48.0
+    assert explained["reason_details"] == {}, "none sent: none kept"
     assert "late" not in plain, "without 'late' Odoo keeps the order's explanation as it is"
     assert clean["summary"]["bottlenecks"][0]["orders"] == 1
     assert payload_mod.validate_payload(_payload())["summary"] is None
@@ -438,6 +439,11 @@ def test_order_explanations_and_summary_are_normalised():
             "projects[0] (project 3).bottleneck.user_id",
         ),
         (_explained(bottleneck={"name": "x", "login": "x"}), "projects[0] (project 3).bottleneck"),
+        (
+            _explained(reason_details={"cause": "resource", "task_id": [4]}),
+            "projects[0] (project 3).reason_details.task_id",
+        ),
+        (_explained(reason_details="waits"), "projects[0] (project 3).reason_details"),
     ],
 )
 def test_invalid_explanations_name_the_field(entry, field):

@@ -402,6 +402,31 @@ def hold_phrase(view: PlanView, st: Hold) -> str:
     return text
 
 
+def hold_details(view: PlanView, st: Hold) -> dict[str, Any]:
+    """`hold_phrase` as data, for a reader in another language: the cause, the tasks and the
+    resource it names, the moment it ends (ISO 8601) and the leave that stretched it."""
+    until = None
+    if st.cause in ("resource", "predecessor") and st.other:
+        until = view.iso(view.plan_tasks[st.other].end)
+    elif st.cause in ("release", "not_before", "pinned", "frozen"):
+        until = view.iso(st.bound)
+    details: dict[str, Any] = {
+        "cause": st.cause,
+        "task": st.task,
+        "other": st.other,
+        "resource": st.resource,
+        "until": until,
+    }
+    if st.leave is not None:
+        rid, lv = st.leave
+        details["leave"] = {
+            "resource": rid,
+            "name": lv.name or "",
+            "until": lv.end.astimezone(view.tz).isoformat(),
+        }
+    return details
+
+
 def main_hold(view: PlanView, steps: list[Hold], project: str | None = None) -> Hold | None:
     """The step that explains a chain best: the longest resource wait or leave of the order's own
     tasks (else of any task), else a late release/not-before/pin at the chain's root."""
@@ -595,6 +620,7 @@ def _project_entry(
     main = main_hold(view, steps, proj.id)
     if main is not None:
         head += ": " + hold_phrase(view, main)
+        entry["hold"] = hold_details(view, main)
     entry["reason"] = f"{head} — critical chain {chain_text(chain)}"
     return entry, chain
 

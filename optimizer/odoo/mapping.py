@@ -996,6 +996,35 @@ class _Labels:
             "text": self.text(text),
         }
 
+    def hold(self, raw: Any) -> dict[str, Any] | None:
+        """What held an order (the floor's ``hold``) as Odoo ids and names, the reason's data
+        for a reader in another language; None without one."""
+        if not isinstance(raw, Mapping) or not raw.get("cause"):
+            return None
+
+        def one(key: Any) -> int | None:
+            ids = self.task_ids([key]) if key else []
+            return ids[0] if ids else None
+
+        def name(rid: Any) -> str | None:
+            if not rid:
+                return None
+            return self.context.resource_names.get(str(rid), str(rid))[:MAX_DETAIL_CHARS]
+
+        details: dict[str, Any] = {
+            "cause": str(raw["cause"])[:MAX_DETAIL_CHARS],
+            "task_id": one(raw.get("task")),
+            "other_task_id": one(raw.get("other")),
+            "resource": name(raw.get("resource")),
+            "until": raw.get("until"),
+        }
+        leave = raw.get("leave")
+        if isinstance(leave, Mapping):
+            details["leave_resource"] = name(leave.get("resource"))
+            details["leave_name"] = str(leave.get("name") or "")[:MAX_DETAIL_CHARS]
+            details["leave_until"] = leave.get("until")
+        return details
+
     def task_ids(self, keys: Iterable[Any]) -> list[int]:
         ids = (self.context.task_odoo_ids.get(str(k)) for k in keys)
         return list(dict.fromkeys(i for i in ids if i is not None))
@@ -1017,6 +1046,7 @@ def _project_why(info: Mapping[str, Any], forecast: datetime, labels: _Labels) -
         "reason": labels.text(str(info.get("reason") or ""), own=str(info.get("id"))),
         "bottleneck": labels.person(info.get("bottleneck")),
         "critical_task_ids": labels.task_ids(info.get("critical_chain") or ()),
+        "reason_details": labels.hold(info.get("hold")),
     }
 
 

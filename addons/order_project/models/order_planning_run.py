@@ -45,6 +45,21 @@ FAILURE_NEEDS = {
 }
 
 
+def reader_datetime(env, value):
+    """A datetime for the reader: an ISO 8601 text of the optimizer (with its UTC offset) or a
+    naive UTC datetime of Odoo, in the reader's time zone and language; a text that is not a
+    datetime as it came."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    tz = env.context.get("tz") or env.user.tz or "UTC"
+    return format_datetime(env, value, tz=tz, dt_format="short")
+
+
 class OrderPlanningRun(models.Model):
     _name = "order.planning.run"
     _description = "Planning Run"
@@ -173,7 +188,7 @@ class OrderPlanningRun(models.Model):
         }
         for key, value in details.items():
             if isinstance(value, str):
-                values[key] = self._failure_datetime(value)
+                values[key] = reader_datetime(self.env, value)
             elif value is not None:
                 values[key] = formatLang(self.env, value, digits=1)
         kind = conflict.get("kind")
@@ -233,18 +248,6 @@ class OrderPlanningRun(models.Model):
             "%(task)s is fixed to start %(pinned)s, but the best plan found starts it %(planned)s.",
             **values,
         )
-
-    def _failure_datetime(self, value):
-        """An ISO 8601 datetime of the optimizer in the reader's time zone and language; the
-        text as it came when it is not one."""
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-        tz = self.env.context.get("tz") or self.env.user.tz or "UTC"
-        return format_datetime(self.env, moment, tz=tz, dt_format="short")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -428,6 +431,7 @@ class OrderPlanningRun(models.Model):
             "order_is_late": entry["late"],
             "order_lateness_hours": entry["lateness_hours"],
             "order_delay_reason": entry["reason"] or False,
+            "order_delay_details": entry["reason_details"] or False,
             "order_bottleneck_name": person.get("name") or False,
             "order_bottleneck_user_id": user_id if user_id in known["res.users"] else False,
             "order_bottleneck_employee_id": (

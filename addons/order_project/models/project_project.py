@@ -3,8 +3,10 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
+from odoo.tools.misc import formatLang
 
 from ..tools import scheduling
+from .order_planning_run import reader_datetime
 from .order_route_rule import PRIORITIES
 
 HEALTH = [("on_track", "On Track"), ("at_risk", "At Risk"), ("late", "Late")]
@@ -71,6 +73,15 @@ class ProjectProject(models.Model):
         help="Why the order ends when it does: what its last task waited for, and the chain "
         "of tasks that sets its end.",
     )
+    order_delay_details = fields.Json(
+        "Raw Forecast Reason", copy=False, readonly=True, groups="base.group_user"
+    )
+    order_delay_text = fields.Text(
+        "Why Late",
+        compute="_compute_order_delay_text",
+        groups="base.group_user",
+        help="The forecast reason in your language and time zone.",
+    )
     order_bottleneck_name = fields.Char(
         "Bottleneck", copy=False, readonly=True, groups="base.group_user"
     )
@@ -121,6 +132,75 @@ class ProjectProject(models.Model):
                 project.order_health = "at_risk"
             else:
                 project.order_health = "on_track"
+
+    @api.depends(
+        "order_delay_details", "order_delay_reason", "order_forecast_end", "order_lateness_hours"
+    )
+    @api.depends_context("lang", "tz")
+    def _compute_order_delay_text(self):
+        for project in self:
+            details = project.order_delay_details
+            why = project._order_hold_sentence(details) if details else None
+            if why is None or not project.order_forecast_end:
+                # no data, or a cause without a sentence of its own: the optimizer's text
+                project.order_delay_text = project.order_delay_reason
+                continue
+            end = reader_datetime(self.env, project.order_forecast_end)
+            if project.order_lateness_hours > 0:
+                head = self.env._(
+                    "The order ends %(end)s, %(hours)s h after its due date",
+                    end=end,
+                    hours=formatLang(self.env, project.order_lateness_hours, digits=1),
+                )
+            else:
+                head = self.env._("The order ends %(end)s, on time", end=end)
+            project.order_delay_text = self.env._("%(head)s: %(why)s.", head=head, why=why)
+
+    def _order_hold_sentence(self, details):
+        """What held the order (``order_delay_details``) in the reader's language; None for a
+        cause without a sentence of its own or a task deleted since."""
+        _ = self.env._
+        tasks = self.env["project.task"].sudo()
+        task = tasks.browse(details.get("task_id") or []).exists().name
+        other = tasks.browse(details.get("other_task_id") or []).exists().name
+        until = reader_datetime(self.env, details["until"]) if details.get("until") else ""
+        resource = details.get("resource") or ""
+        cause = details.get("cause")
+        if cause == "resource" and task and other and resource and until:
+            why = _(
+                "%(task)s waits for %(resource)s, busy on %(other)s until %(until)s",
+                task=task,
+                resource=resource,
+                other=other,
+                until=until,
+            )
+        elif cause == "predecessor" and task and other and until:
+            why = _(
+                "%(task)s waits for %(other)s to end (%(until)s)",
+                task=task,
+                other=other,
+                until=until,
+            )
+        elif cause == "release" and until:
+            why = _("the order is released only on %(until)s", until=until)
+        elif cause == "not_before" and task and until:
+            why = _("%(task)s may not start before %(until)s", task=task, until=until)
+        elif cause == "pinned" and task and until:
+            why = _("%(task)s is pinned to start %(until)s", task=task, until=until)
+        elif cause == "frozen" and task and until:
+            why = _("%(task)s is kept at %(until)s by the previous plan", task=task, until=until)
+        elif cause == "in_progress" and task:
+            why = _("%(task)s is in progress", task=task)
+        else:
+            return None
+        if details.get("leave_resource") and details.get("leave_until"):
+            leave = _(
+                "%(resource)s is on leave until %(until)s",
+                resource=details["leave_resource"],
+                until=reader_datetime(self.env, details["leave_until"]),
+            )
+            why = _("%(first)s; %(second)s", first=why, second=leave)
+        return why
 
     def _compute_planning_run_count(self):
         for project in self:

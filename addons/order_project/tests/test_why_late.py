@@ -105,6 +105,47 @@ class TestWhyLate(OrderProjectCommon):
         self.Run.with_user(self.bot).apply_schedule(self._payload("why-3", [plain]))
         self.assertEqual(project.order_delay_reason, "ends on time")
 
+    def test_why_late_reads_in_the_readers_language_and_time_zone(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        waits, held = self.tasks[-1], self.tasks[0]
+        details = {
+            "cause": "resource",
+            "task_id": waits.id,
+            "other_task_id": held.id,
+            "resource": "Li Wei",
+            "until": "2030-02-01T17:00:00+08:00",
+            "leave_resource": "Li Wei",
+            "leave_name": "",
+            "leave_until": "2030-01-28T00:00:00+08:00",
+        }
+        self.Run.with_user(self.bot).apply_schedule(
+            self._payload("why-zh-1", [self._explained(reason_details=details)])
+        )
+        project = self.project.with_user(self.planner)
+        english = project.with_context(lang="en_US", tz="Asia/Shanghai").order_delay_text
+        self.assertTrue(english.startswith("The order ends "), english)
+        self.assertIn(", 40.0 h after its due date: ", english)
+        self.assertIn(f"{waits.name} waits for Li Wei, busy on {held.name} until ", english)
+        self.assertIn("5:00", english, "17:00 +08:00 in Shanghai")
+        self.assertIn("; Li Wei is on leave until ", english)
+        chinese = project.with_context(lang="zh_CN", tz="Asia/Shanghai").order_delay_text
+        self.assertTrue(chinese.startswith("订单将于 "), chinese)
+        self.assertIn(f"{waits.name} 在等待 Li Wei", chinese)
+        self.assertIn("17:00", chinese)
+        self.assertTrue(chinese.endswith("。"), chinese)
+
+        # a cause without a sentence, or an older optimizer without details: the text as sent
+        for plan_id, extra in (
+            ("why-zh-2", {"reason_details": {"cause": "free"}}),
+            ("why-zh-3", {}),
+        ):
+            self.Run.with_user(self.bot).apply_schedule(
+                self._payload(plan_id, [self._explained(**extra)])
+            )
+            self.assertEqual(
+                project.with_context(lang="zh_CN").order_delay_text, project.order_delay_reason
+            )
+
     def test_people_and_tasks_deleted_meanwhile_are_dropped_not_refused(self):
         gone = self._explained(
             bottleneck={"name": "Former Welder", "user_id": 999999, "employee_id": 999999},
@@ -249,6 +290,8 @@ class TestWhyLate(OrderProjectCommon):
             "order_bottleneck_employee_id",
             "order_bottleneck_name",
             "order_critical_task_ids",
+            "order_delay_details",
+            "order_delay_text",
         ]
         (row,) = self.project.with_user(self.engineer).read(fnames)
         self.assertTrue(row["order_is_late"], "A project user reads why the order is late.")

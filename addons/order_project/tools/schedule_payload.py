@@ -43,6 +43,7 @@ PROJECT_KEYS = {
     "reason",
     "bottleneck",
     "critical_task_ids",
+    "reason_details",
 }
 PERSON_KEYS = {"name", "user_id", "employee_id"}
 SUMMARY_KEYS = {"late_orders", "orders", "weighted_tardiness", "bottlenecks"}
@@ -163,6 +164,9 @@ def _validate_explanation(project: Mapping[str, Any], field: str) -> dict[str, A
         if bottleneck is None
         else _validate_person(bottleneck, f"{field}.bottleneck", PERSON_KEYS),
         "critical_task_ids": list(dict.fromkeys(task_ids)),
+        "reason_details": _validate_details(
+            project.get("reason_details") or {}, f"{field}.reason_details"
+        ),
     }
 
 
