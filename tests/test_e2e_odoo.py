@@ -682,6 +682,16 @@ def confirm_order(
     return order, projects
 
 
+def read_in(admin: JsonRpcTransport, lang: str, model: str, record: int, fname: str) -> Any:
+    """One field of one record as a reader in `lang` (activated when needed) sees it."""
+    (code,) = admin.call(
+        "res.lang", "search", [[("code", "=", lang)]], {"context": {"active_test": False}}
+    )
+    admin.call("res.lang", "write", [[code], {"active": True}])
+    (row,) = admin.call(model, "read", [[record], [fname]], {"context": {"lang": lang}})
+    return row[fname]
+
+
 def single_task_order(
     admin: JsonRpcTransport, customer: str, commitment: str, values: dict[str, Any]
 ) -> tuple[int, int]:
@@ -773,26 +783,11 @@ def test_one_welder_two_orders_due_the_same_day_the_late_one_says_why(
     assert late["order_bottleneck_user_id"][0] == welder_user
     assert late["order_bottleneck_employee_id"][0] == welder
     # the same reason worded by Odoo from its data, in English and in Chinese
-    (english,) = admin.call(
-        "project.project",
-        "read",
-        [[late["id"]], ["order_delay_text"]],
-        {"context": {"lang": "en_US"}},
-    )
-    assert english["order_delay_text"].startswith("The order ends "), english
-    assert "Weld frame waits for Zhang Wei, busy on Weld frame until" in english["order_delay_text"]
-    (zh_cn,) = admin.call(
-        "res.lang", "search", [[("code", "=", "zh_CN")]], {"context": {"active_test": False}}
-    )
-    admin.call("res.lang", "write", [[zh_cn], {"active": True}])
-    (chinese,) = admin.call(
-        "project.project",
-        "read",
-        [[late["id"]], ["order_delay_text"]],
-        {"context": {"lang": "zh_CN"}},
-    )
-    assert chinese["order_delay_text"].startswith("订单将于 "), chinese
-    assert "Weld frame 在等待 Zhang Wei" in chinese["order_delay_text"], chinese
+    english = read_in(admin, "en_US", "project.project", late["id"], "order_delay_text")
+    assert english.startswith("The order ends "), english
+    assert "Weld frame waits for Zhang Wei, busy on Weld frame until" in english
+    chinese = read_in(admin, "zh_CN", "project.project", late["id"], "order_delay_text")
+    assert chinese.startswith("订单将于 ") and "Weld frame 在等待 Zhang Wei" in chinese, chinese
     assert late["order_bottleneck_name"] == "Zhang Wei"
     # a many2many lists tasks in the task order; the reason tells the chain's sequence
     assert set(late["order_critical_task_ids"]) == {other_task, own_task}
@@ -867,18 +862,9 @@ def test_infeasible_plan_fails_the_queued_run_with_its_explanation(
     assert row["failure_text"].startswith("- Inspect frame needs 8.0 h of work by Sun Li")
 
     # a Chinese planner reads the same failure in Chinese
-    (zh_cn,) = admin.call(
-        "res.lang", "search", [[("code", "=", "zh_CN")]], {"context": {"active_test": False}}
-    )
-    admin.call("res.lang", "write", [[zh_cn], {"active": True}])
-    (chinese,) = admin.call(
-        "order.planning.run",
-        "read",
-        [[run], ["failure_text"]],
-        {"context": {"lang": "zh_CN", "tz": "Asia/Shanghai"}},
-    )
-    assert chinese["failure_text"].startswith("- Inspect frame 需要 Sun Li 完成 8.0 小时的工作")
-    assert "详情：" in chinese["failure_text"], "with the optimizer's own sentence below"
+    chinese = read_in(admin, "zh_CN", "order.planning.run", run, "failure_text")
+    assert chinese.startswith("- Inspect frame 需要 Sun Li 完成 8.0 小时的工作"), chinese
+    assert "详情：" in chinese, "with the optimizer's own sentence below"
     after = read_tasks(admin, project)[task]
     assert (after["planned_start"], after["write_date"]) == (
         before["planned_start"],
