@@ -154,7 +154,10 @@ class ProjectProject(models.Model):
                 )
             else:
                 head = self.env._("The order ends %(end)s, on time", end=end)
-            project.order_delay_text = self.env._("%(head)s: %(why)s.", head=head, why=why)
+            sentence = self.env._("%(head)s: %(why)s.", head=head, why=why)
+            # the optimizer's own sentence below: it also tells the critical chain's sequence
+            detail = self.env._("Details: %s", project.order_delay_reason or "")
+            project.order_delay_text = f"{sentence}\n{detail}"
 
     def _order_hold_sentence(self, details):
         """What held the order (``order_delay_details``) in the reader's language; None for a

@@ -132,7 +132,11 @@ class TestWhyLate(OrderProjectCommon):
         self.assertTrue(chinese.startswith("订单将于 "), chinese)
         self.assertIn(f"{waits.name} 在等待 Li Wei", chinese)
         self.assertIn("17:00", chinese)
-        self.assertTrue(chinese.endswith("。"), chinese)
+        sentence, detail = chinese.splitlines()
+        self.assertTrue(sentence.endswith("。"), chinese)
+        self.assertEqual(
+            detail, "详情：" + project.order_delay_reason, "the optimizer's text below"
+        )
 
         # a cause without a sentence, or an older optimizer without details: the text as sent
         for plan_id, extra in (
