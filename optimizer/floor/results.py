@@ -366,25 +366,32 @@ def bottleneck_of(view: PlanView, steps: list[Hold]) -> str | None:
     return rid if hours[rid] > 0 else None
 
 
+def _hold_until(view: PlanView, st: Hold) -> int | None:
+    """The slot the cause of `st` lasts until: the blocking task's end, or the date bound."""
+    if st.cause in ("resource", "predecessor") and st.other:
+        return view.plan_tasks[st.other].end
+    if st.cause in ("release", "not_before", "pinned", "frozen"):
+        return st.bound
+    return None
+
+
 def hold_phrase(view: PlanView, st: Hold) -> str:
     """`SO042/weld waits for Li Wei (busy on SO040/weld until 2027-01-18 17:00)`."""
+    until = _hold_until(view, st)
+    when = "" if until is None else view.when(until)
     if st.cause == "resource" and st.resource and st.other:
-        busy = view.plan_tasks[st.other]
-        text = (
-            f"{st.task} waits for {view.res_name(st.resource)} "
-            f"(busy on {st.other} until {view.when(busy.end)})"
-        )
+        text = f"{st.task} waits for {view.res_name(st.resource)} (busy on {st.other} until {when})"
     elif st.cause == "predecessor" and st.other:
-        text = f"{st.task} waits for {st.other} to end ({view.when(view.plan_tasks[st.other].end)})"
+        text = f"{st.task} waits for {st.other} to end ({when})"
     elif st.cause == "release":
         proj = view.projects[view.tasks[st.task].project]
-        text = f"{proj.id} is released only on {view.when(st.bound)}"
+        text = f"{proj.id} is released only on {when}"
     elif st.cause == "not_before":
-        text = f"{st.task} may not start before {view.when(st.bound)}"
+        text = f"{st.task} may not start before {when}"
     elif st.cause == "pinned":
-        text = f"{st.task} is pinned to start {view.when(st.bound)}"
+        text = f"{st.task} is pinned to start {when}"
     elif st.cause == "frozen":
-        text = f"{st.task} is frozen at {view.when(st.bound)} by the previous plan"
+        text = f"{st.task} is frozen at {when} by the previous plan"
     elif st.cause == "in_progress":
         text = f"{st.task} is in progress"
     elif st.cause == "done":
@@ -405,17 +412,13 @@ def hold_phrase(view: PlanView, st: Hold) -> str:
 def hold_details(view: PlanView, st: Hold) -> dict[str, Any]:
     """`hold_phrase` as data, for a reader in another language: the cause, the tasks and the
     resource it names, the moment it ends (ISO 8601) and the leave that stretched it."""
-    until = None
-    if st.cause in ("resource", "predecessor") and st.other:
-        until = view.iso(view.plan_tasks[st.other].end)
-    elif st.cause in ("release", "not_before", "pinned", "frozen"):
-        until = view.iso(st.bound)
+    until = _hold_until(view, st)
     details: dict[str, Any] = {
         "cause": st.cause,
         "task": st.task,
         "other": st.other,
         "resource": st.resource,
-        "until": until,
+        "until": None if until is None else view.iso(until),
     }
     if st.leave is not None:
         rid, lv = st.leave

@@ -23,24 +23,78 @@ RUN_STATES = [
 REPLAN_TIMEOUT = (3.05, 5)  # connect, read: the service answers 202 at once
 WRITE_CHUNK = 1000  # rows per UPDATE ... FROM (VALUES ...) statement
 PLANNER_GROUPS = ("order_project.group_order_planner", "order_project.group_order_optimizer_bot")
-# Conflict kinds of a failed run worded in the reader's language, and the values each needs
-# (the conflict's details, its task names, resources); other kinds show the optimizer's text.
-FAILURE_NEEDS = {
-    "deadline": ("deadline", "earliest_end", "tasks"),
-    "capacity": ("from", "to", "resources", "available_hours", "needed_hours", "missing_hours"),
-    "skill_unavailable": ("task", "earliest_start", "deadline"),
-    "pinned_overlap": ("resources", "at", "tasks"),
-    "pinned_before_predecessor": ("task", "start", "predecessor_end"),
-    "pinned_before_date": ("task", "start", "earliest"),
-    "missed_deadline": ("deadline", "task", "planned_end", "late_hours"),
-    "pin_not_kept": ("task", "pinned", "planned"),
+# Conflict kinds of a failed run worded in the reader's language: the values each sentence
+# needs (the conflict's details, its task names, resources) and the sentence, built with the
+# reader's env._ (one call per sentence: a faulty translation falls back to the English one).
+# Other kinds show the optimizer's text.
+FAILURE_SENTENCES = {
+    "deadline": (
+        ("deadline", "earliest_end", "tasks"),
+        lambda _, v: _(
+            "The deadline %(deadline)s cannot be met: %(tasks)s cannot end before "
+            "%(earliest_end)s.",
+            **v,
+        ),
+    ),
+    "capacity": (
+        ("from", "to", "resources", "available_hours", "needed_hours", "missing_hours"),
+        lambda _, v: _(
+            "Between %(from)s and %(to)s, %(resources)s have %(available_hours)s h of "
+            "working time, but %(needed_hours)s h of work must be done then "
+            "(%(missing_hours)s h short).",
+            **v,
+        ),
+    ),
+    "skill_unavailable": (
+        ("task", "earliest_start", "deadline"),
+        lambda _, v: _(
+            "%(task)s finds nobody with the skill it needs between %(earliest_start)s and "
+            "%(deadline)s.",
+            **v,
+        ),
+    ),
+    "pinned_overlap": (
+        ("resources", "at", "tasks"),
+        lambda _, v: _("%(resources)s is booked on several fixed tasks at %(at)s: %(tasks)s.", **v),
+    ),
+    "pinned_before_predecessor": (
+        ("task", "start", "predecessor_end"),
+        lambda _, v: _(
+            "%(task)s is fixed to start %(start)s, but its predecessors cannot be done before "
+            "%(predecessor_end)s.",
+            **v,
+        ),
+    ),
+    "pinned_before_date": (
+        ("task", "start", "earliest"),
+        lambda _, v: _(
+            "%(task)s is fixed to start %(start)s, before its earliest allowed start %(earliest)s.",
+            **v,
+        ),
+    ),
+    "missed_deadline": (
+        ("deadline", "task", "planned_end", "late_hours"),
+        lambda _, v: _(
+            "The best plan found misses the deadline %(deadline)s: %(task)s ends "
+            "%(planned_end)s, %(late_hours)s h late.",
+            **v,
+        ),
+    ),
+    "pin_not_kept": (
+        ("task", "pinned", "planned"),
+        lambda _, v: _(
+            "%(task)s is fixed to start %(pinned)s, but the best plan found starts it %(planned)s.",
+            **v,
+        ),
+    ),
     "no_room": (
-        "task",
-        "resources",
-        "needed_hours",
-        "available_hours",
-        "earliest_start",
-        "horizon_end",
+        ("task", "resources", "needed_hours", "available_hours", "earliest_start", "horizon_end"),
+        lambda _, v: _(
+            "%(task)s needs %(needed_hours)s h of work by %(resources)s, who share only "
+            "%(available_hours)s h of working time between %(earliest_start)s and "
+            "%(horizon_end)s, the end of the planning horizon.",
+            **v,
+        ),
     ),
 }
 
@@ -191,63 +245,10 @@ class OrderPlanningRun(models.Model):
                 values[key] = reader_datetime(self.env, value)
             elif value is not None:
                 values[key] = formatLang(self.env, value, digits=1)
-        kind = conflict.get("kind")
-        if kind not in FAILURE_NEEDS or not all(values.get(k) for k in FAILURE_NEEDS[kind]):
+        needs, sentence = FAILURE_SENTENCES.get(conflict.get("kind"), ((), None))
+        if sentence is None or not all(values.get(k) for k in needs):
             return False
-        # one call of env._ per sentence: a faulty translation falls back to the English one
-        _ = self.env._
-        if kind == "deadline":
-            return _(
-                "The deadline %(deadline)s cannot be met: %(tasks)s cannot end before "
-                "%(earliest_end)s.",
-                **values,
-            )
-        if kind == "capacity":
-            return _(
-                "Between %(from)s and %(to)s, %(resources)s have %(available_hours)s h of "
-                "working time, but %(needed_hours)s h of work must be done then "
-                "(%(missing_hours)s h short).",
-                **values,
-            )
-        if kind == "skill_unavailable":
-            return _(
-                "%(task)s finds nobody with the skill it needs between %(earliest_start)s and "
-                "%(deadline)s.",
-                **values,
-            )
-        if kind == "pinned_overlap":
-            return _(
-                "%(resources)s is booked on several fixed tasks at %(at)s: %(tasks)s.", **values
-            )
-        if kind == "pinned_before_predecessor":
-            return _(
-                "%(task)s is fixed to start %(start)s, but its predecessors cannot be done before "
-                "%(predecessor_end)s.",
-                **values,
-            )
-        if kind == "pinned_before_date":
-            return _(
-                "%(task)s is fixed to start %(start)s, before its earliest allowed start "
-                "%(earliest)s.",
-                **values,
-            )
-        if kind == "missed_deadline":
-            return _(
-                "The best plan found misses the deadline %(deadline)s: %(task)s ends "
-                "%(planned_end)s, %(late_hours)s h late.",
-                **values,
-            )
-        if kind == "no_room":
-            return _(
-                "%(task)s needs %(needed_hours)s h of work by %(resources)s, who share only "
-                "%(available_hours)s h of working time between %(earliest_start)s and "
-                "%(horizon_end)s, the end of the planning horizon.",
-                **values,
-            )
-        return _(
-            "%(task)s is fixed to start %(pinned)s, but the best plan found starts it %(planned)s.",
-            **values,
-        )
+        return sentence(self.env._, values)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -163,9 +163,10 @@ class ProjectProject(models.Model):
         """What held the order (``order_delay_details``) in the reader's language; None for a
         cause without a sentence of its own or a task deleted since."""
         _ = self.env._
-        tasks = self.env["project.task"].sudo()
-        task = tasks.browse(details.get("task_id") or []).exists().name
-        other = tasks.browse(details.get("other_task_id") or []).exists().name
+        ids = [i for i in (details.get("task_id"), details.get("other_task_id")) if i]
+        names = {t.id: t.name for t in self.env["project.task"].sudo().browse(ids).exists()}
+        task = names.get(details.get("task_id"))
+        other = names.get(details.get("other_task_id"))
         until = reader_datetime(self.env, details["until"]) if details.get("until") else ""
         resource = details.get("resource") or ""
         cause = details.get("cause")
