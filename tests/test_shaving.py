@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
 from optimizer import shaving
+from optimizer.checker import check
 from optimizer.engine import PROOF_PARAMS, CpSatScheduler, configure_solver, solve
 from optimizer.heuristic import construct
 from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
@@ -181,3 +183,26 @@ def test_j3029_3_is_proven_optimal_within_ten_seconds():
     plan = solve(problem, time_limit=10, workers=2, log=lines.append)
     assert plan.status == "OPTIMAL" and plan.makespan == 78 and plan.lower_bound == 78
     assert any("windows for makespan <= 77" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("time_limit", [0.05, 0.4, 1.5])
+def test_short_limits_on_the_proof_path_still_return_a_checked_plan(time_limit):
+    """However the limit falls among the search, the GA and shaving, a valid plan comes back
+    with an honest bound (never above the optimum 78)."""
+    problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
+    plan = solve(problem, time_limit=time_limit, workers=2)
+    assert plan.status in ("FEASIBLE", "OPTIMAL")
+    assert check(problem, plan) == []
+    assert plan.lower_bound is not None and plan.lower_bound <= 78 <= plan.makespan
+
+
+def test_a_cancel_during_shaving_is_honoured_at_once():
+    """j3029_3 shaves from about 0.4 s to 1.5-2 s; the cancel comes in between."""
+    problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
+    started = time.perf_counter()
+    plan = solve(
+        problem, time_limit=30, workers=2, should_stop=lambda: time.perf_counter() - started > 0.8
+    )
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.5, f"a cancel is honoured within moments, not at the limit ({elapsed:.1f}s)"
+    assert plan.status == "FEASIBLE" and check(problem, plan) == []
