@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
@@ -316,7 +316,9 @@ def solve(
 
     Where the proof is out of reach the plan is what counts: after the quick heuristic, a short
     CP-SAT probe settles the easy problems at once; otherwise the GA spends the rest of its
-    share, restarting from fresh populations, and hands CP-SAT a better hint.
+    share, restarting from fresh populations, and hands CP-SAT a better hint. Where the proof
+    is what counts (small single-mode makespan problems), a GA and LP window shaving work beside
+    CP-SAT instead, and CP-SAT may start over inside the shaved windows (see `_prove`).
     """
     compile_seconds = warm_up()
     if log and compile_seconds > 1.0:
@@ -340,40 +342,54 @@ def solve(
     params = dict(solver_params or {})
     if proof:
         params = {**PROOF_PARAMS, "shared_tree_num_workers": workers, **params}
-    hint, first_found = heuristic, None
-    cliques = incompatibility_cliques(problem)
-    if proof:
-        return _prove(
-            problem, heuristic, cliques, time_limit, workers, seed, params, t0, log, should_stop
-        )
-    if not proof:
-        spent = time.perf_counter() - t0
-        if len(problem.tasks) <= CLIQUE_MAX_TASKS and time_limit - spent > 4 * PROBE_SECONDS:
-            probe = _cp_sat_round(
-                problem, hint, cliques, PROBE_SECONDS, workers, seed, params, t0, log, should_stop
-            )
-            first_found = probe.first_seconds
-            if probe.settled or (should_stop is not None and should_stop()):
-                return probe.plan(problem, t0, first_found or first_seconds, heuristic)
-            hint = probe.best
-        more = construct(
-            problem,
-            time_budget=max(0.0, budget - (time.perf_counter() - t0)),
-            seed=seed + 1,
-            should_stop=should_stop,
-            persist=True,
-            population=100,
-        )
-        if (more.objective, more.makespan) < (hint.objective, hint.makespan):
-            hint = more
-        if (more.objective, more.makespan) < (heuristic.objective, heuristic.makespan):
-            heuristic = more
-        _log_heuristic(log, t0, heuristic)
-    remaining = time_limit - (time.perf_counter() - t0)
-    final = _cp_sat_round(
-        problem, hint, cliques, remaining, workers, seed, params, t0, log, should_stop
+    search = _Search(
+        problem, incompatibility_cliques(problem), workers, seed, params, t0, log, should_stop
     )
+    if proof:
+        return _prove(search, heuristic, time_limit)
+    hint, first_found = heuristic, None
+    spent = time.perf_counter() - t0
+    if len(problem.tasks) <= CLIQUE_MAX_TASKS and time_limit - spent > 4 * PROBE_SECONDS:
+        probe = _cp_sat_round(search, hint, PROBE_SECONDS)
+        first_found = probe.first_seconds
+        if probe.settled or search.stop_asked():
+            return probe.plan(problem, t0, first_found or first_seconds, heuristic)
+        hint = probe.best
+    more = construct(
+        problem,
+        time_budget=max(0.0, budget - (time.perf_counter() - t0)),
+        seed=seed + 1,
+        should_stop=should_stop,
+        persist=True,
+        population=100,
+    )
+    if (more.objective, more.makespan) < (hint.objective, hint.makespan):
+        hint = more
+    if (more.objective, more.makespan) < (heuristic.objective, heuristic.makespan):
+        heuristic = more
+    _log_heuristic(log, t0, heuristic)
+    final = _cp_sat_round(search, hint, time_limit - (time.perf_counter() - t0))
     return final.plan(problem, t0, first_found or final.first_seconds or first_seconds, heuristic)
+
+
+@dataclass
+class _Search:
+    """What every CP-SAT round of one solve shares."""
+
+    problem: Problem
+    cliques: list[list[int]]
+    workers: int
+    seed: int
+    params: dict[str, object]
+    t0: float
+    log: LogFn | None
+    should_stop: Callable[[], bool] | None
+
+    def stop_asked(self) -> bool:
+        return self.should_stop is not None and self.should_stop()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
 
 
 # The CP-SAT probe that settles easy problems before the GA spends its whole share (seconds).
@@ -395,53 +411,35 @@ REWIND_SHRINK = 0.15
 PROOF_GA_SECONDS = 0.3
 
 
-def _prove(
-    problem: Problem,
-    heuristic: Schedule,
-    cliques: list[list[int]],
-    time_limit: float,
-    workers: int,
-    seed: int,
-    params: dict[str, object],
-    t0: float,
-    log: LogFn | None,
-    should_stop: Callable[[], bool] | None,
-) -> Plan:
+def _prove(search: _Search, heuristic: Schedule, time_limit: float) -> Plan:
     """CP-SAT from the heuristic's plan; beside it a short GA and window shaving (SHAVE_SHARE),
     after which CP-SAT may start over from the GA's better plan inside the shaved windows."""
-    first_seconds = time.perf_counter() - t0
-    stop_asked = should_stop or (lambda: False)
+    problem, t0, log = search.problem, search.t0, search.log
+    first_seconds = search.elapsed()
     rewind = threading.Event()
     searched = [heuristic.makespan]  # the best makespan CP-SAT has found so far
     rounds: list[_Round] = []
 
-    def search() -> None:
+    def run_first_round() -> None:
         rounds.append(
             _cp_sat_round(
-                problem,
+                replace(search, should_stop=lambda: search.stop_asked() or rewind.is_set()),
                 heuristic,
-                cliques,
-                time_limit - (time.perf_counter() - t0),
-                workers,
-                seed,
-                params,
-                t0,
-                log,
-                lambda: stop_asked() or rewind.is_set(),
+                time_limit - search.elapsed(),
                 on_makespan=lambda makespan: searched.__setitem__(0, min(searched[0], makespan)),
             )
         )
 
-    searcher = threading.Thread(target=search, name="proof-search", daemon=True)
+    searcher = threading.Thread(target=run_first_round, name="proof-search", daemon=True)
     searcher.start()
-    beside = lambda: stop_asked() or not searcher.is_alive()  # noqa: E731
-    remaining = time_limit - (time.perf_counter() - t0)
+    beside = lambda: search.stop_asked() or not searcher.is_alive()  # noqa: E731
+    remaining = time_limit - search.elapsed()
     # The quick heuristic stops at its first converged population; restarts often find a better
     # plan within a fraction of a second (j3013_2: 62 in 0.1 s, where CP-SAT needs 5 s).
     genetic = construct(
         problem,
         time_budget=min(PROOF_GA_SECONDS, 0.1 * remaining),
-        seed=seed + 1,
+        seed=search.seed + 1,
         should_stop=beside,
         persist=True,
         population=100,
@@ -456,45 +454,35 @@ def _prove(
             should_stop=beside,
             min_shrink=REWIND_SHRINK,
         )
-    if searcher.is_alive() and not stop_asked():
+    if searcher.is_alive() and not search.stop_asked():
         shaved = windows is not None and (windows.empty or windows.shrink >= REWIND_SHRINK)
         if shaved or genetic.makespan < searched[0]:
             rewind.set()
         if log:
             outcome = "not shaved" if windows is None else windows.summary()
-            log(f"[{time.perf_counter() - t0:7.2f}s] GA makespan={genetic.makespan}; {outcome}")
+            log(f"[{search.elapsed():7.2f}s] GA makespan={genetic.makespan}; {outcome}")
     searcher.join()
     first = rounds[0]
     found = first.first_seconds or first_seconds
     best = min(first.best, genetic, key=lambda plan: (plan.objective, plan.makespan))
     if first.settled:
         return first.plan(problem, t0, found, heuristic)
-    if not rewind.is_set() or stop_asked():
+    if not rewind.is_set() or search.stop_asked():
         first.best = best
         return first.plan(problem, t0, found, heuristic)
     if windows is not None and windows.empty and windows.horizon == best.makespan - 1:
         # No schedule fits the horizon the windows were shaved for: the best one is optimal.
         return _to_plan(
-            problem,
-            best,
-            "OPTIMAL",
-            float(best.makespan),
-            time.perf_counter() - t0,
-            found,
-            heuristic,
+            problem, best, "OPTIMAL", float(best.makespan), search.elapsed(), found, heuristic
         )
+    upper = best.makespan - 1
+    if windows is not None:
+        upper = min(upper, windows.horizon)
     final = _cp_sat_round(
-        problem,
+        search,
         best,
-        cliques,
-        time_limit - (time.perf_counter() - t0),
-        workers,
-        seed,
-        params,
-        t0,
-        log,
-        should_stop,
-        upper=best.makespan - 1 if windows is None else min(best.makespan - 1, windows.horizon),
+        time_limit - search.elapsed(),
+        upper=upper,
         windows=None if windows is None or windows.empty else windows,
     )
     if not final.settled:
@@ -535,29 +523,23 @@ class _Round:
 
 
 def _cp_sat_round(
-    problem: Problem,
+    search: _Search,
     hint: Schedule,
-    cliques: list[list[int]],
     seconds: float,
-    workers: int,
-    seed: int,
-    params: dict[str, object],
-    t0: float,
-    log: LogFn | None,
-    should_stop: Callable[[], bool] | None,
     upper: int | None = None,
     windows: Windows | None = None,
     on_makespan: Callable[[int], None] | None = None,
 ) -> _Round:
     """One CP-SAT run. For makespan, `upper` (the hint's makespan unless given) bounds every
     schedule searched: INFEASIBLE then proves the hint optimal."""
+    problem = search.problem
     if upper is None and problem.objective == "makespan":
         upper = hint.makespan
-    scheduler = CpSatScheduler(problem, upper_bound=upper, cliques=cliques, windows=windows)
+    scheduler = CpSatScheduler(problem, upper_bound=upper, cliques=search.cliques, windows=windows)
     scheduler.add_hint(hint)
-    solver = configure_solver(seconds, workers, seed, params)
-    progress = _Progress(scheduler, t0, log, on_makespan)
-    with _stop_watch(solver, should_stop):
+    solver = configure_solver(seconds, search.workers, search.seed, search.params)
+    progress = _Progress(scheduler, search.t0, search.log, on_makespan)
+    with _stop_watch(solver, search.should_stop):
         status = solver.solve(scheduler.model, progress)
 
     best, plan_status = hint, "FEASIBLE"
