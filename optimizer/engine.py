@@ -444,10 +444,15 @@ def _prove(search: _Search, heuristic: Schedule, time_limit: float) -> Plan:
         persist=True,
         population=100,
     )
-    shaver = Shaver(problem)
     target = lambda: min(searched[0], genetic.makespan)  # noqa: E731
     windows: Windows | None = None
-    if shaver.qualifies and not beside() and shaver.proves_at_least(target() - SHAVE_GAP):
+    shaver = None if beside() else Shaver(problem)  # most problems are settled by now
+    if (
+        shaver
+        and shaver.qualifies
+        and not beside()
+        and shaver.proves_at_least(target() - SHAVE_GAP)
+    ):
         windows = shaver.shave(
             lambda: target() - 1,
             min(SHAVE_MAX_SECONDS, SHAVE_SHARE * remaining),
