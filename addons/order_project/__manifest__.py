@@ -1,7 +1,7 @@
 {
     "name": "Order Project",
     "summary": "Confirmed sales orders become routed, structured and plannable delivery projects",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.2.1",
     "category": "Services/Project",
     "license": "LGPL-3",
     "author": "order_project",

@@ -8,6 +8,7 @@ import requests
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.mail import plaintext2html
 from odoo.tools.misc import format_datetime, formatLang
 
 from ..tools import schedule_payload
@@ -479,18 +480,38 @@ class OrderPlanningRun(models.Model):
             "bottlenecks": summary["bottlenecks"],
         }
 
-    def _post_project_messages(self, projects):
+    def _as_requester(self):
+        """This run in the language and time zone of the planner who asked for it. A chatter
+        note is written once, for every reader, and while the optimizer's bot posts it, the
+        requester is the one waiting to read it."""
         self.ensure_one()
-        for project in projects:
-            project.message_post(
-                body=self.env._(
-                    "Plan %(run)s applied: %(applied)s task(s) rescheduled, %(conflicts)s "
-                    "conflict(s) kept as people left them.",
-                    run=self._get_html_link(title=self.name),
-                    applied=self.applied_count,
-                    conflicts=self.conflict_count,
-                )
+        context = {}
+        if self.user_id.lang:
+            context["lang"] = self.user_id.lang
+        if self.user_id.tz:
+            context["tz"] = self.user_id.tz
+        return self.with_context(**context)
+
+    def _post_project_messages(self, projects):
+        run = self._as_requester()
+        for project in projects.with_context(run.env.context):
+            body = run.env._(
+                "Plan %(run)s applied: %(applied)s task(s) rescheduled, %(conflicts)s "
+                "conflict(s) kept as people left them.",
+                run=run._get_html_link(title=run.name),
+                applied=run.applied_count,
+                conflicts=run.conflict_count,
             )
+            if project.order_is_late and project.order_delay_text:
+                body += plaintext2html(project.order_delay_text)
+            project.message_post(body=body)
+
+    def _post_failure_message(self):
+        """The failure, worded in the requester's language (the optimizer's own text when it
+        sent no conflicts)."""
+        run = self._as_requester()
+        text = plaintext2html(run.failure_text or run.message)
+        run.message_post(body=run.env._("The optimizer could not make a plan: %s", text))
 
     def _get_apply_result(self, already_applied):
         self.ensure_one()
@@ -539,9 +560,7 @@ class OrderPlanningRun(models.Model):
             )
         else:
             run.write(values)
-        run.message_post(
-            body=self.env._("The optimizer could not make a plan: %s", failure["message"])
-        )
+        run._post_failure_message()
         return run._get_failure_result(changed=True)
 
     def _get_failure_result(self, changed):

@@ -259,6 +259,68 @@ class TestWhyLate(OrderProjectCommon):
             "the worded conflicts replace the optimizer's English message in the form",
         )
 
+    def _zh_requester_run(self, plan_id):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.planner.write({"lang": "zh_CN", "tz": "Asia/Shanghai"})
+        run = self.Run.with_user(self.planner).create({"scope": "project"})
+        run.sudo().write({"plan_id": plan_id, "project_ids": [(6, 0, self.project.ids)]})
+        self.assertEqual(run.user_id, self.planner)
+        return run
+
+    def test_failure_note_is_written_in_the_requesters_language(self):
+        """The bot posts the note, but the planner who asked reads it: in Chinese, with the
+        worded conflicts and Shanghai time, not the optimizer's English message."""
+        run = self._zh_requester_run("why-note-zh")
+        deadline = {
+            "kind": "deadline",
+            "project_id": self.project.id,
+            "task_ids": self.tasks[:2].ids,
+            "text": "the order must be delivered by 2030-02-01 17:00",
+            "details": {
+                "deadline": "2030-02-01T17:00:00+08:00",
+                "earliest_end": "2030-02-04T12:00:00+08:00",
+            },
+        }
+        self.Run.with_user(self.bot).mark_failed(run.plan_id, "No plan (English)", [deadline])
+        note = run.message_ids[0].body
+        self.assertIn("优化器无法生成计划", note)
+        self.assertIn("无法满足截止时间", note)
+        self.assertIn("17:00", note, "the deadline in the requester's time zone")
+        self.assertIn("<br>", note.replace("<br/>", "<br>"), "one line per conflict and detail")
+        self.assertNotIn("No plan (English)", note, "the worded conflicts replace the message")
+
+        # No conflicts came with it: the optimizer's message, still under a Chinese heading.
+        bare = self._zh_requester_run("why-note-bare")
+        self.Run.with_user(self.bot).mark_failed(bare.plan_id, "solver crashed")
+        self.assertIn("优化器无法生成计划：", bare.message_ids[0].body)
+        self.assertIn("solver crashed", bare.message_ids[0].body)
+
+    def test_applied_plan_note_on_the_project_says_why_it_is_late_in_the_requesters_language(
+        self,
+    ):
+        run = self._zh_requester_run("why-note-applied")
+        details = {
+            "cause": "resource",
+            "task_id": self.tasks[-1].id,
+            "other_task_id": self.tasks[0].id,
+            "resource": "Li Wei",
+            "until": "2030-02-01T17:00:00+08:00",
+        }
+        self.Run.with_user(self.bot).apply_schedule(
+            self._payload(run.plan_id, [self._explained(reason_details=details)])
+        )
+        note = self.project.message_ids[0].body
+        self.assertIn("order.planning.run", note, "it links the run")
+        self.assertIn(run.name, note)
+        self.assertIn("订单将于 ", note, "the 'why late' sentence, in Chinese")
+        self.assertIn("17:00", note)
+        self.assertIn("详情：", note, "with the optimizer's own text below")
+
+        # On time: the note only says what was applied.
+        on_time = self._explained(late=False, reason="ends on time", bottleneck=None)
+        self.Run.with_user(self.bot).apply_schedule(self._payload("why-note-on-time", [on_time]))
+        self.assertNotIn("ends on time", self.project.message_ids[0].body)
+
     def test_failure_never_undoes_an_applied_plan(self):
         result = self.Run.with_user(self.bot).apply_schedule(
             self._payload("why-applied", [self._explained()])
