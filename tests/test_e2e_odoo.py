@@ -841,7 +841,16 @@ def test_infeasible_plan_fails_the_queued_run_with_its_explanation(
         "order.planning.run",
         {"scope": "project", "project_ids": [[6, 0, [project]]], "state": "running"},
     )
-    admin.call("order.planning.run", "write", [[run], {"plan_id": "e2e-infeasible"}])
+    # the run was asked for by a planner who reads Chinese, in Shanghai
+    read_in(admin, "zh_CN", "order.planning.run", run, "name")  # activates the language
+    requester = create(
+        admin,
+        "res.users",
+        {"name": "Chen Jie", "login": "chen.jie.e2e", "lang": "zh_CN", "tz": "Asia/Shanghai"},
+    )
+    admin.call(
+        "order.planning.run", "write", [[run], {"plan_id": "e2e-infeasible", "user_id": requester}]
+    )
 
     with pytest.raises(ReplanError, match="no feasible schedule") as info:
         replan(bot, [project], time_limit=3, plan_id="e2e-infeasible", start=start)
@@ -865,6 +874,15 @@ def test_infeasible_plan_fails_the_queued_run_with_its_explanation(
     chinese = read_in(admin, "zh_CN", "order.planning.run", run, "failure_text")
     assert chinese.startswith("- Inspect frame 需要 Sun Li 完成 8.0 小时的工作"), chinese
     assert "详情：" in chinese, "with the optimizer's own sentence below"
+    # the bot's note in the run's chatter is written for the requester: in Chinese
+    (note,) = admin.call(
+        "mail.message",
+        "search_read",
+        [[["model", "=", "order.planning.run"], ["res_id", "=", run], ["body", "!=", ""]]],
+        {"fields": ["body", "author_id"], "order": "id desc", "limit": 1},
+    )
+    assert "优化器无法生成计划" in note["body"], note
+    assert "Inspect frame 需要 Sun Li 完成 8.0 小时的工作" in note["body"], note
     after = read_tasks(admin, project)[task]
     assert (after["planned_start"], after["write_date"]) == (
         before["planned_start"],
