@@ -419,54 +419,43 @@ def _prove(search: _Search, heuristic: Schedule, time_limit: float) -> Plan:
     rewind = threading.Event()
     searched = [heuristic.makespan]  # the best makespan CP-SAT has found so far
     rounds: list[_Round] = []
+    raised: list[BaseException] = []
 
     def run_first_round() -> None:
-        rounds.append(
-            _cp_sat_round(
-                replace(search, should_stop=lambda: search.stop_asked() or rewind.is_set()),
-                heuristic,
-                time_limit - search.elapsed(),
-                on_makespan=lambda makespan: searched.__setitem__(0, min(searched[0], makespan)),
+        try:
+            rounds.append(
+                _cp_sat_round(
+                    replace(search, should_stop=lambda: search.stop_asked() or rewind.is_set()),
+                    heuristic,
+                    time_limit - search.elapsed(),
+                    on_makespan=lambda makespan: searched.__setitem__(
+                        0, min(searched[0], makespan)
+                    ),
+                )
             )
-        )
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            raised.append(error)
 
     searcher = threading.Thread(target=run_first_round, name="proof-search", daemon=True)
     searcher.start()
     beside = lambda: search.stop_asked() or not searcher.is_alive()  # noqa: E731
-    remaining = time_limit - search.elapsed()
-    # The quick heuristic stops at its first converged population; restarts often find a better
-    # plan within a fraction of a second (j3013_2: 62 in 0.1 s, where CP-SAT needs 5 s).
-    genetic = construct(
-        problem,
-        time_budget=min(PROOF_GA_SECONDS, 0.1 * remaining),
-        seed=search.seed + 1,
-        should_stop=beside,
-        persist=True,
-        population=100,
-    )
-    target = lambda: min(searched[0], genetic.makespan)  # noqa: E731
-    windows: Windows | None = None
-    shaver = None if beside() else Shaver(problem)  # most problems are settled by now
-    if (
-        shaver
-        and shaver.qualifies
-        and not beside()
-        and shaver.proves_at_least(target() - SHAVE_GAP)
-    ):
-        windows = shaver.shave(
-            lambda: target() - 1,
-            min(SHAVE_MAX_SECONDS, SHAVE_SHARE * remaining),
-            should_stop=beside,
-            min_shrink=REWIND_SHRINK,
-        )
-    if searcher.is_alive() and not search.stop_asked():
-        shaved = windows is not None and (windows.empty or windows.shrink >= REWIND_SHRINK)
-        if shaved or genetic.makespan < searched[0]:
-            rewind.set()
-        if log:
-            outcome = "not shaved" if windows is None else windows.summary()
-            log(f"[{search.elapsed():7.2f}s] GA makespan={genetic.makespan}; {outcome}")
+    try:
+        genetic, windows = _beside_search(search, time_limit, searched, beside)
+        if searcher.is_alive() and not search.stop_asked():
+            shaved = windows is not None and (windows.empty or windows.shrink >= REWIND_SHRINK)
+            if shaved or genetic.makespan < searched[0]:
+                rewind.set()
+            if log:
+                outcome = "not shaved" if windows is None else windows.summary()
+                log(f"[{search.elapsed():7.2f}s] GA makespan={genetic.makespan}; {outcome}")
+    except BaseException:
+        rewind.set()  # the search must not outlive the solve
+        searcher.join()
+        raise
     searcher.join()
+    if raised:
+        # e.g. the log callback's cancel, raised inside CP-SAT's solution callback
+        raise raised[0]
     first = rounds[0]
     found = first.first_seconds or first_seconds
     best = min(first.best, genetic, key=lambda plan: (plan.objective, plan.makespan))
@@ -493,6 +482,41 @@ def _prove(search: _Search, heuristic: Schedule, time_limit: float) -> Plan:
     if not final.settled:
         final.lower = max(final.lower, first.lower)
     return final.plan(problem, t0, found, heuristic)
+
+
+def _beside_search(
+    search: _Search,
+    time_limit: float,
+    searched: list[int],
+    beside: Callable[[], bool],
+) -> tuple[Schedule, Windows | None]:
+    """What runs beside the first CP-SAT round until `beside()` answers True: the GA, then
+    (where the LP bound is within SHAVE_GAP) shaving for makespans below the best plan."""
+    problem = search.problem
+    remaining = time_limit - search.elapsed()
+    # The quick heuristic stops at its first converged population; restarts often find a better
+    # plan within a fraction of a second (j3013_2: 62 in 0.1 s, where CP-SAT needs 5 s).
+    genetic = construct(
+        problem,
+        time_budget=min(PROOF_GA_SECONDS, 0.1 * remaining),
+        seed=search.seed + 1,
+        should_stop=beside,
+        persist=True,
+        population=100,
+    )
+    if beside():  # most problems are settled by now
+        return genetic, None
+    shaver = Shaver(problem)
+    target = lambda: min(searched[0], genetic.makespan)  # noqa: E731
+    if not shaver.qualifies or beside() or not shaver.proves_at_least(target() - SHAVE_GAP):
+        return genetic, None
+    windows = shaver.shave(
+        lambda: target() - 1,
+        min(SHAVE_MAX_SECONDS, SHAVE_SHARE * remaining),
+        should_stop=beside,
+        min_shrink=REWIND_SHRINK,
+    )
+    return genetic, windows
 
 
 def _log_heuristic(log: LogFn | None, t0: float, schedule: Schedule) -> None:

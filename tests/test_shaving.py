@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 import time
 
 import numpy as np
@@ -206,3 +207,39 @@ def test_a_cancel_during_shaving_is_honoured_at_once():
     elapsed = time.perf_counter() - started
     assert elapsed < 2.5, f"a cancel is honoured within moments, not at the limit ({elapsed:.1f}s)"
     assert plan.status == "FEASIBLE" and check(problem, plan) == []
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def test_an_exception_of_the_log_inside_the_search_reaches_the_caller():
+    """The service's log callback cancels a job by raising from a solution line; on the proof
+    path the search runs in a thread of its own, and the exception still reaches the caller
+    (as on every other path), not a lost thread and an empty result."""
+    problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
+
+    def log(line: str) -> None:
+        if "solution objective=" in line:
+            raise _Cancelled(line)
+
+    started = time.perf_counter()
+    with pytest.raises(_Cancelled):
+        solve(problem, time_limit=10, workers=2, log=log)
+    assert time.perf_counter() - started < 3.0, "at once, not after the GA and shaving"
+
+
+def test_an_exception_beside_the_search_stops_the_search_too():
+    """When the log raises on the line written beside the search (the service stopping, say),
+    the exception reaches the caller and no CP-SAT search is left running behind it."""
+    problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
+
+    def log(line: str) -> None:
+        if "GA makespan=" in line:
+            raise _Cancelled(line)
+
+    started = time.perf_counter()
+    with pytest.raises(_Cancelled):
+        solve(problem, time_limit=10, workers=2, log=log)
+    assert time.perf_counter() - started < 4.0
+    assert not [t for t in threading.enumerate() if t.name == "proof-search"]
