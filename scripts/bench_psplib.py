@@ -263,6 +263,24 @@ def worst_vs_reference(ours: list[Run], reference: list[Run]) -> tuple[float, st
     return worst
 
 
+# How many of the slowest instances of ours the table names (the margin to the time limit).
+SLOWEST = 3
+
+
+def margin_lines(runs: list[Run], time_limit: float) -> list[str]:
+    """Our slowest proven instances (how close the proofs come to the limit) and the instances
+    with a known optimum that we did not prove."""
+    proven = sorted((r for r in runs if r.status == "OPTIMAL"), key=lambda r: -r.wall)
+    lines = []
+    if proven:
+        slowest = ", ".join(f"{r.instance} {r.wall:.2f} s" for r in proven[:SLOWEST])
+        lines.append(f"slowest proofs (ours, limit {time_limit:g} s): {slowest}")
+    unproven = [r.instance for r in runs if r.status != "OPTIMAL" and r.known and r.known.optimal]
+    if unproven:
+        lines.append(f"known optimum not proven (ours): {', '.join(unproven)}")
+    return lines
+
+
 def print_table(
     set_name: str, runs: list[Run], engines: list[str], args: argparse.Namespace
 ) -> None:
@@ -292,6 +310,8 @@ def print_table(
             print(f"worst % ours above reference on one instance: {worst[0]:+.2f} ({where})")
         if figs["ours"]["feasible"] != figs["reference"]["feasible"]:
             print("note: deviations average over different feasible subsets")
+    for line in margin_lines(per_engine.get("ours", []), args.time_limit):
+        print(line)
 
 
 def write_csv(path: Path, runs: list[Run]) -> None:
