@@ -348,8 +348,7 @@ def solve(
     if proof:
         return _prove(search, heuristic, time_limit)
     hint, first_found = heuristic, None
-    spent = time.perf_counter() - t0
-    if len(problem.tasks) <= CLIQUE_MAX_TASKS and time_limit - spent > 4 * PROBE_SECONDS:
+    if len(problem.tasks) <= CLIQUE_MAX_TASKS and time_limit - search.elapsed() > 4 * PROBE_SECONDS:
         probe = _cp_sat_round(search, hint, PROBE_SECONDS)
         first_found = probe.first_seconds
         if probe.settled or search.stop_asked():
@@ -357,7 +356,7 @@ def solve(
         hint = probe.best
     more = construct(
         problem,
-        time_budget=max(0.0, budget - (time.perf_counter() - t0)),
+        time_budget=max(0.0, budget - search.elapsed()),
         seed=seed + 1,
         should_stop=should_stop,
         persist=True,
@@ -368,7 +367,7 @@ def solve(
     if (more.objective, more.makespan) < (heuristic.objective, heuristic.makespan):
         heuristic = more
     _log_heuristic(log, t0, heuristic)
-    final = _cp_sat_round(search, hint, time_limit - (time.perf_counter() - t0))
+    final = _cp_sat_round(search, hint, time_limit - search.elapsed())
     return final.plan(problem, t0, first_found or final.first_seconds or first_seconds, heuristic)
 
 
@@ -464,21 +463,17 @@ def _prove(search: _Search, heuristic: Schedule, time_limit: float) -> Plan:
     if not rewind.is_set() or search.stop_asked():
         first.best = best
         return first.plan(problem, t0, found, heuristic)
-    if windows is not None and windows.empty and windows.horizon == best.makespan - 1:
-        # No schedule fits the horizon the windows were shaved for: the best one is optimal.
+    if windows is not None and windows.empty:
+        # No schedule fits the horizon the windows were shaved for (the best makespan minus one,
+        # read last: nothing better can have been found after a proof that none exists), so
+        # the best one is optimal.
         return _to_plan(
             problem, best, "OPTIMAL", float(best.makespan), search.elapsed(), found, heuristic
         )
     upper = best.makespan - 1
     if windows is not None:
         upper = min(upper, windows.horizon)
-    final = _cp_sat_round(
-        search,
-        best,
-        time_limit - search.elapsed(),
-        upper=upper,
-        windows=None if windows is None or windows.empty else windows,
-    )
+    final = _cp_sat_round(search, best, time_limit - search.elapsed(), upper, windows)
     if not final.settled:
         final.lower = max(final.lower, first.lower)
     return final.plan(problem, t0, found, heuristic)

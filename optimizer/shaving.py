@@ -146,12 +146,15 @@ class _Relaxation:
         }
         self.sets = self._enumerate(demands, capacities, fits)
         masks = set(self.sets)
-        self.extendable = [
-            sum(1 << k for k in self.tasks if not s >> k & 1 and (s | 1 << k) in masks)
-            for s in self.sets
-        ]
         self.set_masks = np.array(self.sets, dtype=np.uint64)
-        self.ext_masks = np.array(self.extendable, dtype=np.uint64)
+        # Per set, the tasks that would still make a set that may run together if added.
+        self.ext_masks = np.array(
+            [
+                sum(1 << k for k in self.tasks if not s >> k & 1 and (s | 1 << k) in masks)
+                for s in self.sets
+            ],
+            dtype=np.uint64,
+        )
         self.members = np.array(
             [[(s >> j) & 1 for j in self.tasks] for s in self.sets], dtype=bool
         ).reshape(len(self.sets), len(self.tasks))

@@ -213,33 +213,24 @@ class _Cancelled(Exception):
     pass
 
 
-def test_an_exception_of_the_log_inside_the_search_reaches_the_caller():
-    """The service's log callback cancels a job by raising from a solution line; on the proof
-    path the search runs in a thread of its own, and the exception still reaches the caller
-    (as on every other path), not a lost thread and an empty result."""
+@pytest.mark.parametrize(
+    ("line", "within"),
+    [("solution objective=", 3.0), ("GA makespan=", 4.0)],
+    ids=["inside-the-search", "beside-the-search"],
+)
+def test_an_exception_of_the_log_reaches_the_caller_and_stops_the_search(line, within):
+    """The service's log callback cancels a job by raising. On the proof path the search runs
+    in a thread of its own: raised inside it (from a solution line, in CP-SAT's callback) or
+    beside it (the line written after the GA and shaving), the exception reaches the caller at
+    once, as on every other path, and no CP-SAT search is left running behind it."""
     problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
 
-    def log(line: str) -> None:
-        if "solution objective=" in line:
-            raise _Cancelled(line)
+    def log(text: str) -> None:
+        if line in text:
+            raise _Cancelled(text)
 
     started = time.perf_counter()
     with pytest.raises(_Cancelled):
         solve(problem, time_limit=10, workers=2, log=log)
-    assert time.perf_counter() - started < 3.0, "at once, not after the GA and shaving"
-
-
-def test_an_exception_beside_the_search_stops_the_search_too():
-    """When the log raises on the line written beside the search (the service stopping, say),
-    the exception reaches the caller and no CP-SAT search is left running behind it."""
-    problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
-
-    def log(line: str) -> None:
-        if "GA makespan=" in line:
-            raise _Cancelled(line)
-
-    started = time.perf_counter()
-    with pytest.raises(_Cancelled):
-        solve(problem, time_limit=10, workers=2, log=log)
-    assert time.perf_counter() - started < 4.0
+    assert time.perf_counter() - started < within, "at once, not after the whole solve"
     assert not [t for t in threading.enumerate() if t.name == "proof-search"]

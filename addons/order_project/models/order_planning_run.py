@@ -494,17 +494,16 @@ class OrderPlanningRun(models.Model):
 
     def _post_project_messages(self, projects):
         run = self._as_requester()
+        applied = run.env._(
+            "Plan %(run)s applied: %(applied)s task(s) rescheduled, %(conflicts)s "
+            "conflict(s) kept as people left them.",
+            run=run._get_html_link(title=run.name),
+            applied=run.applied_count,
+            conflicts=run.conflict_count,
+        )
         for project in projects.with_context(run.env.context):
-            body = run.env._(
-                "Plan %(run)s applied: %(applied)s task(s) rescheduled, %(conflicts)s "
-                "conflict(s) kept as people left them.",
-                run=run._get_html_link(title=run.name),
-                applied=run.applied_count,
-                conflicts=run.conflict_count,
-            )
-            if project.order_is_late and project.order_delay_text:
-                body += plaintext2html(project.order_delay_text)
-            project.message_post(body=body)
+            why = project.order_is_late and project.order_delay_text
+            project.message_post(body=applied + plaintext2html(why) if why else applied)
 
     def _post_failure_message(self):
         """The failure, worded in the requester's language (the optimizer's own text when it
