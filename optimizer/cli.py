@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from optimizer.model import Plan, Problem, ProblemError
+from optimizer.common.errors import ProblemError
+from optimizer.rcpsp.model import Plan, Problem
 
 
 def _log(message: str) -> None:
@@ -46,9 +47,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
     if is_floor_file(args.path):
         return _solve_floor(args)
-    from optimizer.checker import check
-    from optimizer.engine import solve
-    from optimizer.readers import read_any
+    from optimizer.rcpsp.checker import check
+    from optimizer.rcpsp.readers import read_any
+    from optimizer.rcpsp.solver import solve
 
     problem = read_any(args.path)
     if args.objective:
@@ -76,7 +77,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         f"status={plan.status} objective={plan.objective:g} lower_bound={plan.lower_bound:g} makespan={plan.makespan} in {plan.solve_seconds:.2f}s"
     )
     if args.png or args.html:
-        from optimizer.plot import plot_plan
+        from optimizer.rcpsp.plot import plot_plan
 
         plot_plan(problem, plan, png_path=args.png, html_path=args.html)
         for path in (args.png, args.html):
@@ -137,8 +138,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if is_floor_file(args.problem):
         return _check_floor(args)
-    from optimizer.checker import check
-    from optimizer.readers import read_any
+    from optimizer.rcpsp.checker import check
+    from optimizer.rcpsp.readers import read_any
 
     problem = read_any(args.problem)
     plan = _read_plan(problem, args.plan)
@@ -160,8 +161,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
         return 0
     if len(args.files) != 2:
         raise ProblemError("plot", "a PSPLIB-style plan needs its problem: plot PROBLEM PLAN")
-    from optimizer.plot import plot_plan
-    from optimizer.readers import read_any
+    from optimizer.rcpsp.plot import plot_plan
+    from optimizer.rcpsp.readers import read_any
 
     problem = read_any(args.files[0])
     plan = _read_plan(problem, args.files[1])

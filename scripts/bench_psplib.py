@@ -5,7 +5,7 @@
     python scripts/bench_psplib.py --set j30 --limit 50  # the first 50 instances of a set
     python scripts/bench_psplib.py --engines ours --set mmlib50 --csv /tmp/mm50.csv
 
-Every plan is re-checked by optimizer.checker and compared with the known makespans in
+Every plan is re-checked by optimizer.rcpsp.checker and compared with the known makespans in
 ../shared/benchmarks/psplib/<set>_known_makespans.csv. The run fails (exit 1) on a checker
 violation, a makespan below a proven optimum or a best-known lower bound, a claimed optimum that
 differs from a proven one, or a lower bound above a known solution. The figures are printed, not
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from optimizer.model import Plan, Problem  # noqa: E402
+from optimizer.rcpsp.model import Plan, Problem  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "benchmarks" / "psplib"
 ENGINES = ("ours", "reference")
@@ -114,15 +114,15 @@ def load_known(set_name: str, data: Path) -> dict[str, Known]:
 def engine_functions(names: list[str]) -> dict[str, Callable[..., Plan]]:
     solvers: dict[str, Callable[..., Plan]] = {}
     if "ours" in names:
-        from optimizer.engine import solve
-        from optimizer.heuristic import warm_up
+        from optimizer.rcpsp.heuristic import warm_up
+        from optimizer.rcpsp.solver import solve
 
         # Compile (or load) the heuristic's kernels once, before any instance is timed.
         seconds = warm_up()
         print(f"heuristic kernels ready in {seconds:.1f} s (not timed)", file=sys.stderr)
         solvers["ours"] = solve
     if "reference" in names:
-        from optimizer.reference import solve_reference
+        from optimizer.rcpsp.reference import solve_reference
 
         solvers["reference"] = solve_reference
     return solvers
@@ -130,7 +130,7 @@ def engine_functions(names: list[str]) -> dict[str, Callable[..., Plan]]:
 
 def audit(problem: Problem, plan: Plan, known: Known | None) -> list[str]:
     """Everything that makes a plan or its claims wrong; empty when all is consistent."""
-    from optimizer.checker import check
+    from optimizer.rcpsp.checker import check
 
     errors: list[str] = []
     if plan.status in ("INFEASIBLE", "MODEL_INVALID"):
@@ -184,7 +184,7 @@ def solve_all(
     solvers: dict[str, Callable[..., Plan]],
     args: argparse.Namespace,
 ) -> list[Run]:
-    from optimizer.readers import read_any
+    from optimizer.rcpsp.readers import read_any
 
     runs: list[Run] = []
     known_by_set: dict[str, dict[str, Known]] = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer.portfolio import generate  # noqa: E402
+from optimizer.rcpsp.generate import generate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

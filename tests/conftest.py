@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
+from optimizer.rcpsp.model import Mode, Precedence, Problem, Project, Resource, Task
 from optimizer.service.harness import POSTGRES_HINT, ScratchPostgres, postgres_admin_url
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from optimizer.checker import ScheduleError, assert_valid, check
-from optimizer.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
+from optimizer.rcpsp.checker import ScheduleError, assert_valid, check
+from optimizer.rcpsp.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
 
 
 @pytest.fixture

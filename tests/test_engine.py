@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from optimizer.checker import check
-from optimizer.engine import CpSatScheduler, incompatibility_cliques, solve
-from optimizer.heuristic import construct
-from optimizer.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
-from optimizer.readers import read_mmlib_mm, read_psplib_sm
+from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.heuristic import construct
+from optimizer.rcpsp.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
+from optimizer.rcpsp.readers import read_mmlib_mm, read_psplib_sm
+from optimizer.rcpsp.solver import CpSatScheduler, incompatibility_cliques, solve
 
 from .conftest import PSPLIB, psplib_file
 
@@ -181,7 +181,7 @@ def test_incompatibility_cliques_join_tasks_that_can_never_overlap():
 def test_the_model_carries_one_no_overlap_per_clique_and_proof_settings_reach_cp_sat(
     monkeypatch,
 ):
-    from optimizer import engine
+    from optimizer.rcpsp import solver as engine
 
     problem = read_psplib_sm(psplib_file("j30/j3013_5.sm"))
     cliques = incompatibility_cliques(problem)
@@ -250,7 +250,7 @@ def test_persistent_ga_spends_its_budget_and_never_loses_the_best():
 def test_easy_problem_is_settled_by_the_probe_before_the_ga_spends_its_share(monkeypatch):
     """j6046_1 is proven optimal by the short CP-SAT probe: the persistent GA never runs. On
     j6013_1 (open at 10 s) it does, and the plan is at least as good as its hint."""
-    from optimizer import engine
+    from optimizer.rcpsp import solver as engine
 
     calls: list[bool] = []
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from optimizer.floor import cpsat as cps
-from optimizer.floor import sgs
+from optimizer.floor import kernels
 from optimizer.floor import solver as floor_solver
 from optimizer.floor.checker import check_floor
 from optimizer.floor.generate import generate_floor
@@ -40,7 +40,7 @@ def apply(engine: _Engine, res: Any, sub: cps.SubsetResult) -> list[str]:
     """The checker's verdict on the plan with the CP-SAT positions."""
     res.start = sub.start.copy()
     res.end = sub.end.copy()
-    viol, wt, moved, makespan = sgs.evaluate(
+    viol, wt, moved, makespan = kernels.evaluate(
         engine.g, res.start, res.end, res.out_res, res.out_n, res.forced, res.pscore
     )
     res.viol, res.wt, res.moved, res.makespan = float(viol), float(wt), int(moved), int(makespan)

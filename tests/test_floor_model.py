@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.model import FloorProblem
 from optimizer.floor.timeline import build_timeline
-from optimizer.model import ProblemError
 
 WEEKDAYS = range(5)
 

@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.api import plan_floor
 from optimizer.floor.timeline import build_timeline
-from optimizer.model import ProblemError
 from optimizer.odoo.mapping import (
     explanation_to_failure,
     plan_to_payload,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
-from optimizer.plot import plot_plan
+from optimizer.rcpsp.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
+from optimizer.rcpsp.plot import plot_plan
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

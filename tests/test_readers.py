@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.model import Problem, ProblemError
-from optimizer.readers import read_any, read_mmlib_mm, read_mplib, read_psplib_sm
+from optimizer.common.errors import ProblemError
+from optimizer.rcpsp.model import Problem
+from optimizer.rcpsp.readers import read_any, read_mmlib_mm, read_mplib, read_psplib_sm
 
 PSPLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "psplib"
 J301_1 = PSPLIB / "j30" / "j301_1.sm"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.checker import check
-from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
-from optimizer.reference import solve_reference
+from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.model import Mode, Precedence, Problem, Project, Resource, Task
+from optimizer.rcpsp.reference import solve_reference
 
 PSPLIB = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "psplib"
 
@@ -71,7 +71,7 @@ def test_reference_refuses_multi_mode() -> None:
 
 
 def test_reference_proves_j301_1_optimum() -> None:
-    readers = pytest.importorskip("optimizer.readers")
+    readers = pytest.importorskip("optimizer.rcpsp.readers")
     path = PSPLIB / "j30" / "j301_1.sm"
     if not path.exists():
         pytest.skip(f"benchmark data not found at {path}")

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 import optimizer
-from optimizer.checker import check
-from optimizer.model import Plan, Problem
-from optimizer.portfolio import generate
-from optimizer.readers import read_psplib_sm
+from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.generate import generate
+from optimizer.rcpsp.model import Plan, Problem
+from optimizer.rcpsp.readers import read_psplib_sm
 from optimizer.service import main as service_main
 from optimizer.service.dependencies import Settings, get_odoo_replan, hash_api_key
 from optimizer.service.main import create_app

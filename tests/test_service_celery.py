@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.portfolio import generate
+from optimizer.rcpsp.generate import generate
 from optimizer.service.dependencies import Settings
 from optimizer.service.harness import REDIS_HINT, ServiceProcess, redis_reachable, wait_for
 from optimizer.service.jobs import LEASE_REASON, JobStore

@@ -11,9 +11,9 @@ from collections import Counter
 import httpx
 import pytest
 
-from optimizer.checker import check
-from optimizer.model import Plan, Problem
-from optimizer.portfolio import generate
+from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.generate import generate
+from optimizer.rcpsp.model import Plan, Problem
 from optimizer.service.harness import ServiceProcess, wait_for
 from optimizer.service.jobs import RESTART_REASON, JobStore
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from optimizer.portfolio import generate
+from optimizer.rcpsp.generate import generate
 from optimizer.service.dependencies import Settings
 from optimizer.service.harness import (
     POSTGRES_HINT,

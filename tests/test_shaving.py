@@ -1,4 +1,4 @@
-"""Window shaving with the preemptive LP (optimizer/shaving.py) and its use by the engine."""
+"""Window shaving with the preemptive LP (optimizer/rcpsp/shaving.py) and its use by the engine."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from optimizer import shaving
-from optimizer.checker import check
-from optimizer.engine import PROOF_PARAMS, CpSatScheduler, configure_solver, solve
-from optimizer.heuristic import construct
-from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
-from optimizer.readers import read_mmlib_mm, read_psplib_sm
-from optimizer.shaving import Shaver, shave_windows
+from optimizer.rcpsp import shaving
+from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.heuristic import construct
+from optimizer.rcpsp.model import Mode, Precedence, Problem, Project, Resource, Task
+from optimizer.rcpsp.readers import read_mmlib_mm, read_psplib_sm
+from optimizer.rcpsp.shaving import Shaver, shave_windows
+from optimizer.rcpsp.solver import PROOF_PARAMS, CpSatScheduler, configure_solver, solve
 
 from .conftest import PSPLIB, psplib_file
 

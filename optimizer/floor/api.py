@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.model import FloorProblem, is_floor
 from optimizer.floor.plan import FloorPlan
 from optimizer.floor.timeline import Timeline, build_timeline
-from optimizer.model import ProblemError
 
 
 def read_json(path: str | Path) -> Any:

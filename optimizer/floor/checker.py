@@ -34,25 +34,21 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from optimizer.common.errors import ScheduleError
 from optimizer.floor.model import Calendar, Demand, FloorProblem, Leave, Task
 from optimizer.floor.plan import FloorPlan
 from optimizer.floor.timeline import Clock
 
-MAX_LISTED = 20
 EPS = 1e-6  # slots: plan times closer than this are the same time
 REL_TOL = 1e-6  # claimed figures
 MAX_YEARS = 10  # plan ends beyond are reported, not swept slot by slot
 
 
-class FloorScheduleError(AssertionError):
+class FloorScheduleError(ScheduleError):
     """A floor plan that violates its problem; the message lists the first violations."""
 
-    def __init__(self, violations: list[str]) -> None:
-        shown = violations[:MAX_LISTED]
-        more = len(violations) - len(shown)
-        lines = "\n".join(f"  - {v}" for v in shown) + (f"\n  ... and {more} more" if more else "")
-        super().__init__(f"{len(violations)} floor plan violation(s):\n{lines}")
-        self.violations = violations
+    what = "floor plan"
+    listed = 20
 
 
 def check_floor(

@@ -1,4 +1,4 @@
-"""A floor problem on its time grid as flat numpy arrays for the compiled kernels (`sgs.py`).
+"""A floor problem on its time grid as flat numpy arrays for the compiled kernels (`kernels.py`).
 
 Everything here is in slots of the problem's `Clock` (see optimizer/floor/README.md). Tasks are in
 problem order; resources, calendars and projects by their problem index. Lists per task are CSR:
@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.model import FloorProblem, Task
 from optimizer.floor.plan import FloorPlan
 from optimizer.floor.timeline import Timeline
-from optimizer.model import ProblemError
 
 INF = 1 << 40  # "no deadline" slot
 
@@ -452,7 +452,7 @@ def compile_floor(problem: FloorProblem, timeline: Timeline) -> CompiledFloor:
     cap = np.array([r.capacity for r in problem.resources], dtype=np.int64)
     res_work = timeline.resource_work.astype(np.uint8)
     cal_work = timeline.calendar_work.astype(np.uint8)
-    # Union-find base of "usable start slots" per resource (see sgs.py), stored compressed: the
+    # Union-find base of "usable start slots" per resource (see kernels.py), stored compressed: the
     # next working slot at or after each slot (T if none).
     parent0 = np.empty((max(1, n_res), T + 1), dtype=np.int32)
     ar = np.arange(T + 1, dtype=np.int32)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from optimizer.engine import _stop_watch, configure_solver
+from optimizer.common.cpsat import configure_solver, stop_watch
 from optimizer.floor.compiled import DONE, FREE, IN_PROGRESS, CompiledFloor
 
 SCALE = 100  # objective integer units per hour of weighted tardiness
@@ -477,7 +477,7 @@ def solve_subset(  # noqa: C901 - one model, built in one pass
         solve_s = 0.0
     else:
         t1 = time.perf_counter()
-        with _stop_watch(solver, None if stop is None else lambda: bool(stop[0])):
+        with stop_watch(solver, None if stop is None else lambda: bool(stop[0])):
             status = solver.solve(model)
         solve_s = time.perf_counter() - t1
     name = solver.status_name(status)
@@ -619,7 +619,7 @@ def _fixed_project_ends(cf: CompiledFloor, is_free: np.ndarray, end: np.ndarray)
 
 
 def _same_resources(cf: CompiledFloor, inc: Incumbent, i: int) -> bool:
-    """The incumbent's resources of task `i` are its previous plan's (as `sgs.evaluate`)."""
+    """The incumbent's resources of task `i` are its previous plan's (as `kernels.evaluate`)."""
     lo = int(cf.lay_ptr[i])
     return _same_set(cf, i, inc.out_res[lo : lo + int(inc.out_n[i])].tolist())
 

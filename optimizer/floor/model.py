@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from optimizer.model import Precedence as _Prec
-from optimizer.model import ProblemError, _find_cycle, _unique_ids, topological_order
+from optimizer.common.errors import ProblemError
+from optimizer.common.graph import find_cycle, topological_order, unique_ids
 
 KIND = "floor"
 PLAN_KIND = "floor_plan"
@@ -157,10 +157,10 @@ class FloorProblem:
 
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
-        self.calendar_index = _unique_ids(self.calendars, "calendars")
-        self.resource_index = _unique_ids(self.resources, "resources")
-        self.project_index = _unique_ids(self.projects, "projects")
-        self.task_index = _unique_ids(self.tasks, "tasks")
+        self.calendar_index = unique_ids(self.calendars, "calendars")
+        self.resource_index = unique_ids(self.resources, "resources")
+        self.project_index = unique_ids(self.projects, "projects")
+        self.task_index = unique_ids(self.tasks, "tasks")
         if self.slot_minutes not in SLOT_MINUTES:
             raise ProblemError(
                 "slot_minutes", f"slot_minutes {self.slot_minutes} is not one of {SLOT_MINUTES}"
@@ -191,7 +191,7 @@ class FloorProblem:
         ordered = self.topological_order()
         if len(ordered) < len(self.tasks):
             remaining = {t.id for t in self.tasks} - {self.tasks[i].id for i in ordered}
-            cycle = _find_cycle(remaining, [_Prec(p.before, p.after) for p in self.precedences])
+            cycle = find_cycle(remaining, [(p.before, p.after) for p in self.precedences])
             raise ProblemError("precedences", "dependency cycle: " + " -> ".join(cycle))
         if self.stability_weight < 0:
             raise ProblemError("stability.weight", "stability weight must not be negative")

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.model import PLAN_KIND, FloorProblem
 from optimizer.floor.timeline import Clock
-from optimizer.model import ProblemError
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The shop-floor scheduler: priority rules decoded by the compiled serial SGS (`sgs.py`), then an
+"""The shop-floor scheduler: priority rules decoded by the compiled serial SGS (`kernels.py`), then an
 iterated local search on the priority keys until the time limit, with a CP-SAT phase (`cpsat.py`):
 
 - small problems (few free tasks, small start/end tables): after a short local search the whole
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from optimizer.floor import cpsat as cps
-from optimizer.floor import sgs
+from optimizer.floor import kernels
 from optimizer.floor.compiled import (
     DONE,
     FIX_NAMES,
@@ -183,22 +183,22 @@ class _Engine:
             np.copyto(self.parent, self.cf.parent0)
             self.forced.fill(0)
             self.out_n.fill(0)
-            code = sgs.decode(
+            code = kernels.decode(
                 key, g, self.usage, self.resv, self.parent, self.start, self.end,
                 self.out_res, self.out_n, self.forced, int(sticky), int(resv),
                 int(self.force or self.growths >= MAX_GROWTH), stop,
             )  # fmt: skip
             self.decodes += 1
             self.decode_seconds += time.perf_counter() - t0
-            if code == sgs.STOPPED:
+            if code == kernels.STOPPED:
                 return None
-            if code == sgs.OK:
+            if code == kernels.OK:
                 break
             if self.never_fits(-code - 1):
                 self.force = True  # a longer horizon would not help: force it and flag it
             else:
                 self.grow()
-        viol, wt, moved, makespan = sgs.evaluate(
+        viol, wt, moved, makespan = kernels.evaluate(
             self.g, self.start, self.end, self.out_res, self.out_n, self.forced, self.pscore
         )
         objective = float(wt) + self.problem.stability_weight * int(moved)
@@ -926,7 +926,7 @@ def _subset_candidate(
             return None, True
     pscore = np.zeros_like(base.pscore)
     out_res = inc.out_res.copy()
-    viol, wt, n_moved, makespan = sgs.evaluate(
+    viol, wt, n_moved, makespan = kernels.evaluate(
         engine.g, start, end, out_res, base.out_n, base.forced, pscore
     )
     objective = float(wt) + engine.problem.stability_weight * int(n_moved)

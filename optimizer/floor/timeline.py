@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.model import Calendar, FloorProblem, Leave
-from optimizer.model import ProblemError
 
 
 @dataclass(frozen=True)

@@ -104,9 +104,9 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from optimizer.common.errors import ProblemError
+from optimizer.common.graph import find_cycle
 from optimizer.floor.model import FloorProblem
-from optimizer.model import Precedence as _Prec
-from optimizer.model import ProblemError, _find_cycle
 from optimizer.odoo.reader import Snapshot
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -822,7 +822,7 @@ def _check_cycles(tasks: list[dict[str, Any]], precedences: list[dict[str, Any]]
                 stack.append(nxt)
     if seen < len(indeg):
         remaining = {t for t, d in indeg.items() if d > 0}
-        cycle = _find_cycle(remaining, [_Prec(p["from"], p["to"]) for p in precedences])
+        cycle = find_cycle(remaining, [(p["from"], p["to"]) for p in precedences])
         names = " -> ".join(cycle) if cycle else ", ".join(sorted(remaining))
         raise ProblemError("depend_on_ids", f"dependency cycle among tasks: {names}")
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from optimizer.model import ProblemError
+from optimizer.common.errors import ProblemError
 from optimizer.odoo.mapping import explanation_to_failure, plan_to_payload, records_to_problem
 from optimizer.odoo.reader import read_snapshot
 from optimizer.odoo.transport import Transport

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from optimizer.portfolio import generate
+from optimizer.rcpsp.generate import generate
 from optimizer.service.harness import ServiceProcess, wait_for
 from optimizer.service.jobs import RESTART_REASON, JobStore
 

@@ -240,10 +240,10 @@ class JobRunner:
         return [secret.get_secret_value()] if secret else []
 
     def _solve(self, job: Job, attempt: int, lost: threading.Event) -> dict[str, Any]:
-        from optimizer.checker import check
-        from optimizer.engine import solve
         from optimizer.floor.model import is_floor
-        from optimizer.model import Problem
+        from optimizer.rcpsp.checker import check
+        from optimizer.rcpsp.model import Problem
+        from optimizer.rcpsp.solver import solve
 
         log = _ProgressLog(self.store, job.id, attempt, self.stopping, lost=lost)
         if self.store.is_cancel_requested(job.id):

@@ -10,8 +10,9 @@ import anyio
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from optimizer.common.errors import ProblemError
 from optimizer.floor.model import FloorProblem, is_floor
-from optimizer.model import Problem, ProblemError
+from optimizer.rcpsp.model import Problem
 from optimizer.service import metrics
 from optimizer.service.dependencies import (
     DispatcherDep,

@@ -1,5 +1,5 @@
 """Construction heuristic: serial schedule-generation scheme (SGS) with priority rules, a random-key
-genetic algorithm and forward-backward improvement (justification); kernels in `fastsgs`.
+genetic algorithm and forward-backward improvement (justification); kernels in `kernels.py`.
 
 It gives a valid plan within milliseconds, which the CP-SAT engine takes as its solution hint and
 upper bound, so a plan always exists when the solver's time runs out.
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer import fastsgs
-from optimizer.model import Mode, Precedence, Problem, Project, Resource, Task
+from optimizer.rcpsp import kernels
+from optimizer.rcpsp.model import Mode, Precedence, Problem, Project, Resource, Task
 
 
 @dataclass
@@ -250,7 +250,7 @@ class CompiledProblem:
         )
 
     def decode(self, key: np.ndarray, rounds: int = 6) -> tuple[np.ndarray, float, int]:
-        start, obj, ms = fastsgs.decode(key.astype(np.float64), self.g, self.usage, rounds)
+        start, obj, ms = kernels.decode(key.astype(np.float64), self.g, self.usage, rounds)
         return start, float(obj), int(ms)
 
 
@@ -284,7 +284,7 @@ def warm_up() -> float:
     spans = np.zeros(2, dtype=np.int64)
     for k in range(2):
         keys[k], objs[k], spans[k] = cp.decode(np.arange(2, dtype=np.float64))
-    fastsgs.ga_run(keys, objs, spans, cp.g, cp.usage, 1, 0, 0.7, 0.05)
+    kernels.ga_run(keys, objs, spans, cp.g, cp.usage, 1, 0, 0.7, 0.05)
     return time.perf_counter() - t0
 
 
@@ -340,7 +340,7 @@ def construct(
     while objs.min() > bound and time.perf_counter() < deadline:
         if should_stop is not None and should_stop():
             break
-        fastsgs.ga_run(keys, objs, spans, cp.g, cp.usage, chunk, generation_seed, 0.7, 0.05)
+        kernels.ga_run(keys, objs, spans, cp.g, cp.usage, chunk, generation_seed, 0.7, 0.05)
         generation_seed += 1
         k = int(np.lexsort((spans, objs))[0])
         if (objs[k], spans[k]) < best_seen:

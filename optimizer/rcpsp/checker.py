@@ -12,20 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.model import Plan, Problem, TaskPlan
-
-MAX_LISTED = 10
-
-
-class ScheduleError(AssertionError):
-    """A plan that violates its problem; the message lists the first violations."""
-
-    def __init__(self, violations: list[str]) -> None:
-        shown = violations[:MAX_LISTED]
-        more = len(violations) - len(shown)
-        lines = "\n".join(f"  - {v}" for v in shown) + (f"\n  ... and {more} more" if more else "")
-        super().__init__(f"{len(violations)} schedule violation(s):\n{lines}")
-        self.violations = violations
+from optimizer.common.errors import ScheduleError
+from optimizer.rcpsp.model import Plan, Problem, TaskPlan
 
 
 @dataclass(frozen=True)

@@ -11,49 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True)
-def _less(heap_k, heap_i, a, b):  # pragma: no cover - compiled
-    """Heap order: smaller key first, then smaller task index (deterministic ties)."""
-    return heap_k[a] < heap_k[b] or (heap_k[a] == heap_k[b] and heap_i[a] < heap_i[b])
-
-
-@njit(cache=True)
-def _heap_push(heap_k, heap_i, size, key, item):  # pragma: no cover - compiled
-    """Add `item` with `key` to the binary heap of `size` entries; returns the new size."""
-    pos = size
-    heap_k[pos] = key
-    heap_i[pos] = item
-    while pos > 0:
-        parent = (pos - 1) // 2
-        if not _less(heap_k, heap_i, pos, parent):
-            break
-        heap_k[parent], heap_k[pos] = heap_k[pos], heap_k[parent]
-        heap_i[parent], heap_i[pos] = heap_i[pos], heap_i[parent]
-        pos = parent
-    return size + 1
-
-
-@njit(cache=True)
-def _heap_pop(heap_k, heap_i, size):  # pragma: no cover - compiled
-    """Remove the smallest entry; returns (its item, the new size)."""
-    item = heap_i[0]
-    size -= 1
-    heap_k[0] = heap_k[size]
-    heap_i[0] = heap_i[size]
-    pos = 0
-    while True:
-        best = 2 * pos + 1
-        if best >= size:
-            break
-        if best + 1 < size and _less(heap_k, heap_i, best + 1, best):
-            best += 1
-        if not _less(heap_k, heap_i, best, pos):
-            break
-        heap_k[best], heap_k[pos] = heap_k[pos], heap_k[best]
-        heap_i[best], heap_i[pos] = heap_i[pos], heap_i[best]
-        pos = best
-    return item, size
+from optimizer.common.heap import heap_pop, heap_push
 
 
 @njit(cache=True)
@@ -66,18 +24,18 @@ def topo_by_key(key, succ_ptr, succ_idx, indeg0):  # pragma: no cover - compiled
     size = 0
     for i in range(n):
         if indeg[i] == 0:
-            size = _heap_push(heap_k, heap_i, size, key[i], i)
+            size = heap_push(heap_k, heap_i, size, key[i], i)
     order = np.empty(n, dtype=np.int64)
     count = 0
     while size > 0:
-        i, size = _heap_pop(heap_k, heap_i, size)
+        i, size = heap_pop(heap_k, heap_i, size)
         order[count] = i
         count += 1
         for e in range(succ_ptr[i], succ_ptr[i + 1]):
             j = succ_idx[e]
             indeg[j] -= 1
             if indeg[j] == 0:
-                size = _heap_push(heap_k, heap_i, size, key[j], j)
+                size = heap_push(heap_k, heap_i, size, key[j], j)
     return order
 
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from optimizer.fastsgs import _heap_pop as _pop
-from optimizer.fastsgs import _heap_push as _push
+from optimizer.common.heap import heap_pop, heap_push
 from optimizer.floor.compiled import DONE, FREE, FROZEN, IN_PROGRESS, PINNED
 
 BIG = 1 << 60
@@ -498,10 +497,10 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
     size = 0
     for i in range(n):
         if fix[i] == FREE and indeg[i] == 0:
-            size = _push(hk, hi, size, key[i], i)
+            size = heap_push(hk, hi, size, key[i], i)
     count = 0
     while size > 0:
-        i, size = _pop(hk, hi, size)
+        i, size = heap_pop(hk, hi, size)
         count += 1
         if (count & 63) == 0 and stop[0] != 0:
             return STOPPED
@@ -510,7 +509,7 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
             if fix[j] == FREE:
                 indeg[j] -= 1
                 if indeg[j] == 0:
-                    size = _push(hk, hi, size, key[j], j)
+                    size = heap_push(hk, hi, size, key[j], j)
         t = est[i]
         for e in range(pred_ptr[i], pred_ptr[i + 1]):
             p = pred_idx[e]

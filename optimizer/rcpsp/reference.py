@@ -14,7 +14,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from optimizer.model import Plan, Problem, TaskPlan
+from optimizer.rcpsp.model import Plan, Problem, TaskPlan
 
 _STATUS = {
     cp_model.OPTIMAL: "OPTIMAL",

@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from optimizer.model import Plan, Problem, TaskPlan
+from optimizer.rcpsp.model import Plan, Problem, TaskPlan
 
 # Above these sizes per-task text would overlap: label only projects, then nothing inside bars.
 MAX_TASK_TICKS = 80

@@ -8,22 +8,15 @@ its modes; renewable resources have a capacity per period, non-renewable ones a 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from optimizer.common.errors import ProblemError
+from optimizer.common.graph import find_cycle, topological_order, unique_ids
+
 OBJECTIVES = ("makespan", "weighted_tardiness")
 PrecedenceKind = Literal["FS", "SS"]
-
-
-class ProblemError(ValueError):
-    """A problem that cannot be scheduled as given; `path` names the offending field."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}" if path else message)
-        self.path = path
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -98,9 +91,9 @@ class Problem:
             raise ProblemError(
                 "objective", f"unknown objective {self.objective!r}, expected one of {OBJECTIVES}"
             )
-        self.resource_index = _unique_ids(self.resources, "resources")
-        self.project_index = _unique_ids(self.projects, "projects")
-        self.task_index = _unique_ids(self.tasks, "tasks")
+        self.resource_index = unique_ids(self.resources, "resources")
+        self.project_index = unique_ids(self.projects, "projects")
+        self.task_index = unique_ids(self.tasks, "tasks")
         for i, res in enumerate(self.resources):
             if res.capacity < 0:
                 raise ProblemError(
@@ -183,7 +176,7 @@ class Problem:
         order = self.topological_order()
         if len(order) < len(self.tasks):
             remaining = {t.id for t in self.tasks} - {self.tasks[i].id for i in order}
-            cycle = _find_cycle(remaining, self.precedences)
+            cycle = find_cycle(remaining, [(p.before, p.after) for p in self.precedences])
             raise ProblemError("precedences", "dependency cycle: " + " -> ".join(cycle))
 
     def _check_nonrenewable_budgets(self) -> None:
@@ -226,7 +219,7 @@ class Problem:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Problem:
         """Build and validate a problem from its JSON form (see optimizer/schemas/problem.schema.json)."""
-        from optimizer.schema import validate_problem_json
+        from optimizer.rcpsp.schema import validate_problem_json
 
         validate_problem_json(data)
         projects = tuple(
@@ -315,62 +308,6 @@ def _task_from_dict(t: dict[str, Any]) -> Task:
     return Task(
         id=str(t["id"]), project=str(t["project"]), modes=modes, name=str(t.get("name", ""))
     )
-
-
-def topological_order(n: int, edges: Iterable[tuple[int, int]]) -> list[int]:
-    """Indexes 0..n-1 in a topological order of `edges` (Kahn, stable: ties by index); shorter
-    than n when the edges hold a cycle."""
-    indeg = [0] * n
-    succ: list[list[int]] = [[] for _ in range(n)]
-    for a, b in edges:
-        succ[a].append(b)
-        indeg[b] += 1
-    stack = [i for i in range(n - 1, -1, -1) if indeg[i] == 0]
-    order: list[int] = []
-    while stack:
-        i = stack.pop()
-        order.append(i)
-        for j in reversed(succ[i]):
-            indeg[j] -= 1
-            if indeg[j] == 0:
-                stack.append(j)
-    return order
-
-
-def _unique_ids(items: Iterable[Any], path: str) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for i, item in enumerate(items):
-        if item.id in index:
-            raise ProblemError(
-                f"{path}[{i}].id", f"duplicate id {item.id!r} (first at {path}[{index[item.id]}])"
-            )
-        index[item.id] = i
-    return index
-
-
-def _find_cycle(nodes: set[str], precedences: Iterable[Precedence]) -> list[str]:
-    """One dependency cycle among `nodes`, the tasks Kahn's algorithm could not order.
-
-    Every such task has a predecessor that is left too, so walking predecessors must loop; the
-    walk is reversed to read in dependency order. (Walking successors could leave the cycle for a
-    task that merely lies behind it.)
-    """
-    pred: dict[str, list[str]] = {n: [] for n in nodes}
-    for p in precedences:
-        if p.before in nodes and p.after in nodes:
-            pred[p.after].append(p.before)
-    node = min(nodes)
-    path: list[str] = []
-    seen: dict[str, int] = {}
-    while node not in seen:
-        seen[node] = len(path)
-        path.append(node)
-        if not pred[node]:
-            return sorted(nodes)  # cannot happen for Kahn's leftovers; stay safe
-        node = min(pred[node])
-    cycle = path[seen[node] :]
-    cycle.reverse()
-    return cycle + [cycle[0]]
 
 
 # ---------------------------------------------------------------------- plan

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optimizer.model import (
+from optimizer.rcpsp.model import (
     Mode,
     Precedence,
     Problem,

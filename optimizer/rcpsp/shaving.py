@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.linear_solver.python import model_builder_helper as mbh
 
-from optimizer.heuristic import critical_path_bounds
-from optimizer.model import Problem
+from optimizer.rcpsp.heuristic import critical_path_bounds
+from optimizer.rcpsp.model import Problem
 
 # Beyond this many sets of tasks that may run together the LP grows too large to probe often.
 MAX_SETS = 4000

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 
-from optimizer.model import ProblemError
+from optimizer.common.errors import ProblemError
 
 
 @cache

@@ -8,16 +8,16 @@ for makespan, the upper bound, and it is returned when the solver finds nothing 
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from optimizer.heuristic import (
+from optimizer.common.cpsat import configure_solver, stop_watch
+from optimizer.rcpsp.heuristic import (
     Schedule,
     construct,
     critical_path_bounds,
@@ -26,8 +26,8 @@ from optimizer.heuristic import (
     warm_up,
     weighted_tardiness,
 )
-from optimizer.model import Plan, Problem, TaskPlan
-from optimizer.shaving import Shaver, Windows
+from optimizer.rcpsp.model import Plan, Problem, TaskPlan
+from optimizer.rcpsp.shaving import Shaver, Windows
 
 # Weighted tardiness is scaled to integers for CP-SAT: weights keep two decimals.
 WEIGHT_SCALE = 100
@@ -275,27 +275,6 @@ class _Progress(cp_model.CpSolverSolutionCallback):
             self.log(f"[{elapsed:7.2f}s] solution objective={value:g} bound={bound:g}")
 
 
-def configure_solver(
-    time_limit: float, workers: int, seed: int, overrides: dict[str, object] | None = None
-) -> cp_model.CpSolver:
-    """Solver parameters, always set explicitly (tuned on the PSPLIB gate); `overrides` sets any
-    other CP-SAT parameter by name."""
-    solver = cp_model.CpSolver()
-    params = solver.parameters
-    params.max_time_in_seconds = max(0.01, time_limit)
-    params.num_workers = max(1, workers)
-    params.random_seed = seed
-    params.log_search_progress = False
-    for name, value in (overrides or {}).items():
-        if isinstance(value, list | tuple):
-            repeated = getattr(params, name)
-            repeated.clear()
-            repeated.extend(value)
-        else:
-            setattr(params, name, value)
-    return solver
-
-
 def solve(
     problem: Problem,
     *,
@@ -396,7 +375,7 @@ PROBE_SECONDS = 0.5
 
 # Proof-oriented problems: while CP-SAT searches, a short GA looks for a better plan, then the
 # start windows of every schedule better than the best plan are shaved with the preemptive LP
-# (optimizer/shaving.py), for at most SHAVE_SHARE of the time left and SHAVE_MAX_SECONDS. Shaving
+# (optimizer/rcpsp/shaving.py), for at most SHAVE_SHARE of the time left and SHAVE_MAX_SECONDS. Shaving
 # only pays where that LP is nearly tight: it runs when the LP alone proves a lower bound within
 # SHAVE_GAP of the best plan (j3029_3: bound 76, optimum 78; j3029_6: bound 82, optimum 92). When
 # it removes at least REWIND_SHRINK of the starts (or proves the best plan optimal), or when the
@@ -563,7 +542,7 @@ def _cp_sat_round(
     scheduler.add_hint(hint)
     solver = configure_solver(seconds, search.workers, search.seed, search.params)
     progress = _Progress(scheduler, search.t0, search.log, on_makespan)
-    with _stop_watch(solver, search.should_stop):
+    with stop_watch(solver, search.should_stop):
         status = solver.solve(scheduler.model, progress)
 
     best, plan_status = hint, "FEASIBLE"
@@ -657,31 +636,6 @@ def _proof_oriented(problem: Problem, workers: int) -> bool:
 def _cpm(problem: Problem) -> tuple[list[int], list[int]]:
     """Critical-path heads and tails with every task in its shortest mode."""
     return critical_path_bounds(problem, [min(m.duration for m in t.modes) for t in problem.tasks])
-
-
-@contextlib.contextmanager
-def _stop_watch(
-    solver: cp_model.CpSolver, should_stop: Callable[[], bool] | None
-) -> Iterator[None]:
-    """While the block runs, a thread polls `should_stop` and stops the search when asked."""
-    if should_stop is None:
-        yield
-        return
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.wait(0.1):
-            if should_stop():
-                solver.stop_search()
-                return
-
-    watcher = threading.Thread(target=watch, name="solve-stop-watch", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join()
 
 
 def _to_plan(

@@ -1,0 +1,1 @@
+"""What both planners share: errors, graph helpers, CP-SAT settings, compiled heaps."""
