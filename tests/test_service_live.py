@@ -17,8 +17,35 @@ from optimizer.rcpsp.model import Plan, Problem
 from optimizer.service.harness import ServiceProcess, wait_for
 from optimizer.service.jobs import RESTART_REASON, JobStore
 
+from .conftest import ROOT
+
 KEY = "live-test-key-5b0e"
 FINAL = ("done", "failed", "cancelled")
+
+
+def test_a_cold_service_is_ready_only_once_its_kernels_are_compiled(tmp_path):
+    """With an empty kernel cache the service answers /healthz at once but 503 "starting" until
+    both planners' kernels are compiled; then 200, and a job's time limit is all search."""
+    cache = tmp_path / "numba-cache"
+    env = {"NUMBA_CACHE_DIR": str(cache)}
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    with ServiceProcess(url, KEY, tmp_path / "service.log", env=env) as service:
+        starting = [h for h in service.health_seen if h["status_code"] == 503]
+        assert starting, f"a cold start answers 503 while compiling: {service.health_seen}"
+        assert all(h == {"status_code": 503, "status": "starting", "kernels": "compiling"}
+                   for h in starting)  # fmt: skip
+        ready = service.health_seen[-1]
+        assert ready["status_code"] == 200 and set(ready["kernels_compiled_seconds"]) == {
+            "floor",
+            "rcpsp",
+        }
+        assert {p.parent.name.split("_")[0] for p in cache.rglob("*.nbi")} >= {"floor", "rcpsp"}
+        with service.client() as client:
+            floor = json.loads((ROOT / "optimizer/examples/floor_small.json").read_text())
+            job = client.post("/v1/plans?time_limit=2", json=floor).json()["id"]
+            assert wait_for(client, [job], FINAL, timeout=30)[job]["status"] == "done"
+            plan = client.get(f"/v1/plans/{job}/result").json()
+        assert plan["first_solution_seconds"] < 0.2, "no compile inside the solve"
 
 
 def test_service_over_loopback_solves_and_guards_every_route(database_url, tmp_path):

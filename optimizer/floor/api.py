@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.common.errors import ProblemError
-from optimizer.floor.model import FloorProblem, is_floor
+from optimizer.floor.model import FloorProblem
 from optimizer.floor.plan import FloorPlan
 from optimizer.floor.timeline import Timeline, build_timeline
 
@@ -22,17 +22,6 @@ def read_json(path: str | Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ProblemError(f"{path}:{exc.lineno}", f"invalid JSON: {exc.msg}") from exc
-
-
-def is_floor_file(path: str | Path) -> bool:
-    """A `.json` file holding a floor problem (`"kind": "floor"`)."""
-    path = Path(path)
-    if path.suffix.lower() != ".json" or not path.is_file():
-        return False
-    try:
-        return is_floor(json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False
 
 
 def load_floor_problem(path: str | Path) -> FloorProblem:

@@ -320,8 +320,8 @@ class _Search:
 # --------------------------------------------------------------------------- entry point
 @functools.cache
 def warm_up() -> float:
-    """Compile (or load from numba's on-disk cache) the kernels on a two-task problem, so that a
-    service's first real plan does not pay for it; returns the seconds it took."""
+    """Compile (or load from numba's on-disk cache) the kernels on a two-task problem, once per
+    process; `solve_floor` calls it before its clock starts. Returns the seconds it took."""
     t0 = time.perf_counter()
     week = [{"dayofweek": d, "hour_from": 8, "hour_to": 17} for d in range(5)]
     tiny = FloorProblem.from_dict(
@@ -338,7 +338,8 @@ def warm_up() -> float:
             "precedences": [{"from": "x", "to": "y"}],
         }
     )
-    solve_floor(tiny, time_limit=0.0)
+    engine = _Engine(tiny, build_timeline(tiny))
+    engine.decode("warm-up", _rule_keys(engine.cf)["lst"], sticky=False, resv=False)
     return time.perf_counter() - t0
 
 
@@ -357,7 +358,9 @@ def solve_floor(
     `should_stop()`; always returns a complete plan (see the module docstring for the status).
     `cpsat`: run the CP-SAT phase (default: unless `FLOOR_CPSAT=0`), with `cpsat_workers`;
     `lns`: its neighbourhood search on large problems (default: only with `FLOOR_CPSAT=lns`;
-    measured no gain on the 300-order portfolio, see the module docstring)."""
+    measured no gain on the 300-order portfolio, see the module docstring). The kernels are
+    compiled before the clock starts (`warm_up`): `time_limit` is all search."""
+    warm_up()
     t0 = time.perf_counter()
 
     def elapsed() -> float:
@@ -403,7 +406,8 @@ def solve_floor(
     try:
         for k, (name, key, sticky, resv) in enumerate(variants):
             # The first rule always completes; the next ones until MIN_RULES stop only on
-            # should_stop (a cold compile may have eaten the time limit), the others on either.
+            # should_stop (a limit too short for three decodes still gets a choice of rules),
+            # the others on either.
             stop = None if k == 0 else engine.user_stop if k < MIN_RULES else engine.stop
             res = engine.decode(name, key, sticky, resv, stop)
             if res is None:

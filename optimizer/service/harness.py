@@ -44,6 +44,7 @@ class ServiceProcess:
             **(env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self.health_seen: list[dict[str, Any]] = []  # the /healthz answers while starting
 
     @property
     def base_url(self) -> str:
@@ -60,7 +61,9 @@ class ServiceProcess:
                     f"service exited with {self.proc.returncode}; log: {self.log_path.read_text()[-2000:]}"
                 )
             try:
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                health = httpx.get(self.base_url + "/healthz", timeout=1)
+                self.health_seen.append({"status_code": health.status_code, **health.json()})
+                if health.status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ import anyio
 from fastapi import FastAPI, HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from optimizer.planners import warm_up_all
 from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, Settings
 from optimizer.service.jobs import QUEUED, JobStore
@@ -99,9 +101,39 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
+class KernelWarmUp:
+    """Both planners' kernels compiled in a thread at start-up: the service reports ready on
+    /healthz only once they are, so no solve's time limit pays for a compile."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._run, name="kernel-warm-up", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.seconds = warm_up_all()
+            logger.info(
+                "kernels ready: %s",
+                ", ".join(f"{name} {s:.1f}s" for name, s in self.seconds.items()),
+            )
+        except Exception as exc:  # reported by /healthz; solves would fail the same way
+            logger.exception("kernel warm-up failed")
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    @property
+    def ready(self) -> bool:
+        return self.seconds is not None
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    app.state.kernels = KernelWarmUp()
+    app.state.kernels.start()
     store = JobStore(settings.database_url)
     app.state.store = store
     app.state.registry = metrics.app_registry(store.status_counts)

@@ -240,52 +240,22 @@ class JobRunner:
         return [secret.get_secret_value()] if secret else []
 
     def _solve(self, job: Job, attempt: int, lost: threading.Event) -> dict[str, Any]:
-        from optimizer.floor.model import is_floor
-        from optimizer.rcpsp.checker import check
-        from optimizer.rcpsp.model import Problem
-        from optimizer.rcpsp.solver import solve
+        from optimizer.planners import SolveRequest, planner_for
 
         log = _ProgressLog(self.store, job.id, attempt, self.stopping, lost=lost)
         if self.store.is_cancel_requested(job.id):
             raise JobCancelled()
-        if is_floor(job.payload):
-            return self._solve_floor(job, log)
-        problem = Problem.from_dict(job.payload)
-        plan = solve(
-            problem,
+        request = SolveRequest(
             time_limit=float(job.params.get("time_limit", self.settings.default_time_limit)),
-            workers=self.settings.solver_workers,
             seed=int(job.params.get("seed", 0)),
+            workers=self.settings.solver_workers,
             log=log,
             should_stop=log.should_stop,
         )
+        data = planner_for(job.payload).solve_json(job.payload, request)
         if log.stop_reason is not None:
             raise log.stop_reason
-        violations = check(problem, plan)
-        if violations:
-            raise RuntimeError(f"plan failed the independent check: {'; '.join(violations[:5])}")
-        data = plan.to_dict()
-        data["checked"] = True
         return data
-
-    def _solve_floor(self, job: Job, log: _ProgressLog) -> dict[str, Any]:
-        """A shop-floor problem: the floor pipeline (solve, annotate, explain, check)."""
-        from optimizer.floor.api import plan_floor
-        from optimizer.floor.model import FloorProblem
-
-        problem = FloorProblem.from_dict(job.payload)
-        plan, timeline, violations = plan_floor(
-            problem,
-            time_limit=float(job.params.get("time_limit", self.settings.default_time_limit)),
-            seed=int(job.params.get("seed", 0)),
-            should_stop=log.should_stop,
-            on_solution=lambda _elapsed, objective: log(f"heuristic objective={objective}"),
-        )
-        if log.stop_reason is not None:
-            raise log.stop_reason
-        if violations and plan.status != "INFEASIBLE":
-            raise RuntimeError(f"plan failed the independent check: {'; '.join(violations[:5])}")
-        return plan.to_dict(problem, timeline.clock)
 
     def _replan(self, job: Job, odoo_replan: OdooReplan | None) -> dict[str, Any]:
         if odoo_replan is None:
@@ -427,6 +397,13 @@ def make_celery(settings: Settings) -> Any:
     @app.task(name=RUN_JOB_TASK, bind=True)
     def run_job(self: Any, job_id: str) -> str | None:
         return runner(self.request.hostname or socket.gethostname()).run(job_id)
+
+    @signals.worker_ready.connect(weak=False)
+    def _warm_up(sender: Any = None, **_: Any) -> None:
+        # Before the worker takes its first job: no solve's time limit pays for a compile.
+        from optimizer.planners import warm_up_all
+
+        warm_up_all()
 
     @signals.worker_ready.connect(weak=False)
     def _recover(sender: Any = None, **_: Any) -> None:

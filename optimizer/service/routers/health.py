@@ -11,9 +11,14 @@ from optimizer.service.dependencies import require_api_key
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness and job-store reachability (no API key)")
+@router.get("/healthz", summary="Readiness: kernels compiled, job store reachable (no API key)")
 async def healthz(request: Request) -> JSONResponse:
     store, dispatcher = request.app.state.store, request.app.state.dispatcher
+    kernels = request.app.state.kernels
+    if not kernels.ready:
+        # Alive, not ready: a solve started now would wait for the compile.
+        state = f"failed: {kernels.error}" if kernels.error else "compiling"
+        return JSONResponse({"status": "starting", "kernels": state}, status_code=503)
     try:
         store.ping()
     except Exception as exc:  # report, do not raise: a probe wants a status code
@@ -21,7 +26,14 @@ async def healthz(request: Request) -> JSONResponse:
             {"status": "unavailable", "store": f"unreachable: {type(exc).__name__}"},
             status_code=503,
         )
-    return JSONResponse({"status": "ok", "store": store.backend, "workers": dispatcher.mode})
+    return JSONResponse(
+        {
+            "status": "ok",
+            "store": store.backend,
+            "workers": dispatcher.mode,
+            "kernels_compiled_seconds": {k: round(v, 3) for k, v in kernels.seconds.items()},
+        }
+    )
 
 
 @router.get(

@@ -11,8 +11,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.responses import JSONResponse
 
 from optimizer.common.errors import ProblemError
-from optimizer.floor.model import FloorProblem, is_floor
-from optimizer.rcpsp.model import Problem
+from optimizer.planners import planner_for
 from optimizer.service import metrics
 from optimizer.service.dependencies import (
     DispatcherDep,
@@ -88,10 +87,7 @@ def submit_plan(
         )
     limit = checked_time_limit(time_limit, settings)
     try:
-        if is_floor(problem):
-            FloorProblem.from_dict(problem)
-        else:
-            Problem.from_dict(problem)
+        planner_for(problem).validate(problem)
     except ProblemError as exc:
         raise unprocessable(["body", exc.path], exc.message, "problem_error") from exc
     job = store.create(
