@@ -10,13 +10,15 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
+from optimizer.common.cpsat import configure_solver
 from optimizer.rcpsp import shaving
 from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.cpsat import CpSatScheduler
 from optimizer.rcpsp.heuristic import construct
 from optimizer.rcpsp.model import Mode, Precedence, Problem, Project, Resource, Task
 from optimizer.rcpsp.readers import read_mmlib_mm, read_psplib_sm
 from optimizer.rcpsp.shaving import Shaver, shave_windows
-from optimizer.rcpsp.solver import PROOF_PARAMS, CpSatScheduler, configure_solver, solve
+from optimizer.rcpsp.solver import PROOF_PARAMS, solve
 
 from .conftest import PSPLIB, psplib_file
 

@@ -8,10 +8,11 @@ import time
 import pytest
 
 from optimizer.rcpsp.checker import check
+from optimizer.rcpsp.cpsat import CpSatScheduler, incompatibility_cliques
 from optimizer.rcpsp.heuristic import construct
 from optimizer.rcpsp.model import Mode, Plan, Precedence, Problem, Project, Resource, Task, TaskPlan
 from optimizer.rcpsp.readers import read_mmlib_mm, read_psplib_sm
-from optimizer.rcpsp.solver import CpSatScheduler, incompatibility_cliques, solve
+from optimizer.rcpsp.solver import solve
 
 from .conftest import PSPLIB, psplib_file
 
