@@ -7,11 +7,19 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from optimizer.service.dependencies import require_api_key
+from optimizer.service.schemas import UNAUTHORIZED, HealthOk, HealthUnavailable
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Liveness and job-store reachability (no API key)")
+@router.get(
+    "/healthz",
+    responses={
+        200: {"model": HealthOk, "description": "Up, the job store answers"},
+        503: {"model": HealthUnavailable, "description": "The job store is unreachable"},
+    },
+    summary="Liveness and job-store reachability (no API key)",
+)
 async def healthz(request: Request) -> JSONResponse:
     store, dispatcher = request.app.state.store, request.app.state.dispatcher
     try:
@@ -28,6 +36,13 @@ async def healthz(request: Request) -> JSONResponse:
     "/metrics",
     dependencies=[Depends(require_api_key)],
     response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **UNAUTHORIZED,
+    },
     summary="Prometheus metrics",
 )
 def prometheus_metrics(request: Request) -> Response:
