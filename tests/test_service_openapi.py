@@ -16,11 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from optimizer.floor.model import FloorProblem
-from optimizer.schema import load_schema
 from optimizer.service.dependencies import Settings, hash_api_key
 from optimizer.service.harness import ServiceProcess, free_port
 from optimizer.service.main import create_app
-from optimizer.service.schemas import problem_example
+from optimizer.service.schemas import problem_example, problem_format_schema
 
 KEY = "openapi-test-key-8c41"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -42,7 +41,7 @@ def example(name: str) -> dict[str, Any]:
 @pytest.mark.parametrize("name", ["floor_small.json", "floor_portfolio.json"])
 def test_the_floor_examples_pass_the_floor_schema_and_from_dict(name):
     data = example(name)
-    schema = load_schema("floor.schema.json")
+    schema = problem_format_schema("FloorProblem")
     jsonschema.Draft202012Validator.check_schema(schema)
     errors = [f"{list(e.absolute_path)}: {e.message}" for e in _validator(schema).iter_errors(data)]
     assert errors == []
@@ -259,7 +258,8 @@ def test_schemathesis_with_every_check_finds_the_live_service_as_documented(tmp_
         seconds = time.monotonic() - t0
     output = run.stdout + run.stderr
     summary = output.strip().splitlines()[-1] if output.strip() else ""
-    print(f"schemathesis: {summary} ({seconds:.1f} s)")
+    cases = next((line.strip() for line in output.splitlines() if " generated, " in line), "")
+    print(f"schemathesis: {cases}; {summary} ({seconds:.1f} s)")
     assert run.returncode == 0, output[-20000:]
     assert "No issues found" in summary, output[-5000:]
     assert "Server error" not in output

@@ -19,12 +19,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from optimizer.schema import load_schema
 from optimizer.service.dependencies import Settings
-from optimizer.service.schemas import problem_example
+from optimizer.service.schemas import PROBLEM_FORMATS, problem_example, problem_format_schema
 
-# Component name -> JSON Schema file in optimizer/schemas.
-PROBLEM_FORMATS = {"Problem": "problem.schema.json", "FloorProblem": "floor.schema.json"}
 _COMPONENTS = "#/components/schemas/"
 
 
@@ -65,8 +62,8 @@ def _floor_example() -> dict[str, Any]:
 
 
 def _problem_body(components: dict[str, Any]) -> dict[str, Any]:
-    for name, filename in PROBLEM_FORMATS.items():
-        embed_json_schema(load_schema(filename), name, components)
+    for name in PROBLEM_FORMATS:
+        embed_json_schema(problem_format_schema(name), name, components)
     return {
         "required": True,
         "description": "A problem: the engine's JSON format (integer periods), or a shop-floor "

@@ -188,6 +188,15 @@ def too_large(description: str) -> dict[int | str, dict[str, Any]]:
     return {413: {"model": Message, "description": description}}
 
 
+# The problem formats: component name in the OpenAPI document -> JSON Schema in optimizer/schemas.
+PROBLEM_FORMATS = {"Problem": "problem.schema.json", "FloorProblem": "floor.schema.json"}
+
+
+def problem_format_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of problem format `name` (a key of PROBLEM_FORMATS)."""
+    return load_schema(PROBLEM_FORMATS[name])
+
+
 def _json_path(path: Any) -> str:
     out = ""
     for part in path:
@@ -198,7 +207,7 @@ def _json_path(path: Any) -> str:
 def validate_floor_json(data: Any) -> None:
     """Raise ProblemError naming the first field of floor problem `data` that its JSON Schema
     refuses (by JSON path), and the value. `FloorProblem.from_dict` reads only what passes."""
-    validator = jsonschema.Draft202012Validator(load_schema("floor.schema.json"))
+    validator = jsonschema.Draft202012Validator(problem_format_schema("FloorProblem"))
     errors = sorted(
         validator.iter_errors(data),
         key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
