@@ -65,7 +65,7 @@ class FloorPlanner(Planner):
     def validate(self, data: Any) -> None:
         from optimizer.floor.model import FloorProblem
 
-        FloorProblem.from_dict(data)
+        FloorProblem.load(data)
 
     def solve_json(self, data: Any, request: SolveRequest) -> dict[str, Any]:
         from optimizer.floor.api import plan_floor

@@ -426,3 +426,80 @@ def test_the_real_connector_unreachable_odoo_fails_the_job_with_a_reason_and_no_
         assert doc["status"] == "failed" and doc["error"], doc
         assert "Odoo" in doc["error"] or "onnect" in doc["error"], doc["error"]
         assert ODOO_SECRET not in doc["error"]
+
+
+# Regressions found by schemathesis against the exact OpenAPI document (tests/test_service_openapi.py).
+def test_a_405_names_every_method_of_the_path(client):
+    """Starlette's `Allow` named only the first route of the path: GET for /v1/plans/{id}."""
+    response = client.options("/v1/plans/x", headers=AUTH)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "DELETE, GET"
+    assert client.put("/v1/plans", headers=AUTH).headers["allow"] == "POST"
+
+
+def test_odoo_replan_refuses_what_its_schema_refuses(client):
+    """`project_ids: [false]` was accepted as project 0 (pydantic's lax mode), `"2"` as 2; an
+    integral float is a JSON Schema integer and stays accepted."""
+    calls: list[Any] = []
+    client.app.dependency_overrides[get_odoo_replan] = lambda: (
+        lambda job_id, project_ids, time_limit: calls.append(project_ids) or {"plan_id": job_id}
+    )
+    for body, loc in [
+        ({"project_ids": [False]}, ["body", "project_ids", 0]),
+        ({"project_ids": ["2"]}, ["body", "project_ids", 0]),
+        ({"time_limit": True}, ["body", "time_limit"]),
+        ({"time_limit": "1"}, ["body", "time_limit"]),
+        ({"time_limit": 31}, ["body", "time_limit"]),  # was ["query", "time_limit"]
+    ]:
+        response = client.post("/v1/odoo/replan", json=body, headers=AUTH)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["detail"][0]["loc"] == loc, body
+    accepted = client.post("/v1/odoo/replan", json={"project_ids": [4.0]}, headers=AUTH)
+    assert accepted.status_code == 202, accepted.text
+    assert wait_status(client, accepted.json()["id"], "done")["status"] == "done"
+    assert calls == [[4]]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"stability": []}, "stability"),  # found by schemathesis: an AttributeError, a 500
+        ({"stability": 5}, "stability"),
+        ({"slot_minutes": None}, "slot_minutes"),
+        ({"calendars": [{"id": "std", "attendances": ["8-12"]}]}, "calendars[0].attendances[0]"),
+        ({"tasks": [{"id": "a1", "project": "A", "demands": 5}]}, "tasks[0].demands"),
+        ({"tasks": [{"id": "a1", "project": "A", "resources": 5}]}, "tasks[0].resources"),
+        (
+            {
+                "tasks": [
+                    {"id": "a1", "project": "A", "demands": [{"resource": "p1", "skill": "w"}]}
+                ]
+            },
+            "tasks[0].demands[0]",
+        ),
+    ],
+)
+def test_a_floor_problem_its_schema_refuses_is_a_422_naming_the_field_not_a_500(
+    client, change, loc
+):
+    """FloorProblem.from_dict reads the JSON without checking the types of nested values; the
+    service now validates a floor problem against optimizer/schemas/floor.schema.json first."""
+    import json
+    from pathlib import Path
+
+    path = Path(optimizer.__file__).parent / "examples" / "floor_small.json"
+    data = {**json.loads(path.read_text(encoding="utf-8")), **change}
+    response = client.post("/v1/plans", json=data, headers=AUTH)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", loc] and detail["type"] == "problem_error", detail
+
+
+def test_a_seed_over_32_bits_is_refused_not_failed_later(client):
+    """CP-SAT's seed is a 32-bit integer: a larger one was accepted and then failed the job."""
+    refused = client.post("/v1/plans?seed=2147483648", json=generate(2), headers=AUTH)
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["query", "seed"]
+    job = client.post("/v1/plans?seed=2147483647&time_limit=0.5", json=generate(2), headers=AUTH)
+    assert job.status_code == 202
+    assert wait_status(client, job.json()["id"], "done", "failed")["status"] == "done"

@@ -27,7 +27,7 @@ def read_json(path: str | Path) -> Any:
 def load_floor_problem(path: str | Path) -> FloorProblem:
     """Read a floor problem file; errors name the file and the field."""
     try:
-        return FloorProblem.from_dict(read_json(path))
+        return FloorProblem.load(read_json(path))
     except ProblemError as exc:
         if str(path) in exc.path:
             raise

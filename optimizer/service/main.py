@@ -18,13 +18,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optimizer.planners import warm_up_all
 from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, Settings
 from optimizer.service.jobs import QUEUED, JobStore
+from optimizer.service.openapi import build_openapi
 from optimizer.service.routers import health, odoo, plans
 from optimizer.service.workers import JobRunner, dispatch, make_dispatcher, service_owner
 
@@ -92,6 +96,30 @@ class RequestMetrics:
             metrics.HTTP_SECONDS.labels(scope["method"], route, str(status[0])).observe(
                 time.perf_counter() - t0
             )
+
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+async def method_not_allowed_names_every_method(
+    request: Request, exc: StarletteHTTPException
+) -> Response:
+    """FastAPI's HTTP error answer, except that a 405's `Allow` lists the methods of every route
+    of the path (Starlette names only those of the first route that matched it: `GET` for
+    `/v1/plans/{job_id}`, which also takes DELETE)."""
+    if exc.status_code == 405:
+        allowed = [
+            method
+            for method in HTTP_METHODS
+            if any(
+                route.matches({**request.scope, "method": method})[0] is Match.FULL
+                for route in request.app.router.routes
+            )
+        ]
+        if allowed:
+            headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+            exc = StarletteHTTPException(405, exc.detail, headers=headers)
+    return await http_exception_handler(request, exc)
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
@@ -204,8 +232,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json" if settings.public_docs else None,
     )
     app.state.settings = settings
+    app.openapi = lambda: build_openapi(app, settings)  # type: ignore[method-assign]
     # Digests are read once (a rotated key file takes a restart).
     app.state.api_key_digests = settings.api_key_digests()
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed_names_every_method)
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(odoo.router)

@@ -1,13 +1,14 @@
-"""Request and response bodies of the HTTP API (the problem itself is the engine's JSON format,
-validated by `Problem.from_dict` against optimizer/schemas/problem.schema.json)."""
+"""Request and response bodies of the HTTP API. The problem itself is one of the planners' JSON
+formats (optimizer/schemas/), validated by its planner (`optimizer.planners`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
+from optimizer.common.schema import load_schema
 from optimizer.service.jobs import Job
 
 JobStatusName = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -71,13 +72,26 @@ class JobStatus(BaseModel):
         )
 
 
+def _json_number(value: Any) -> Any:
+    """Refuse what JSON Schema's `number` and `integer` refuse but pydantic's lax mode would
+    convert: a boolean (`false` is not project 0) or a string (`"3"`). An integral float (`3.0`)
+    is a JSON Schema integer and stays accepted."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Input should be a JSON number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
+
+
 class ReplanRequest(BaseModel):
     """Re-plan the open orders of the configured Odoo database, or only the given projects."""
 
-    project_ids: list[int] | None = Field(
+    project_ids: list[JsonInt] | None = Field(
         default=None, description="Odoo project.project ids; all open orders when omitted"
     )
-    time_limit: float | None = Field(default=None, gt=0, description="seconds for the solver")
+    time_limit: JsonFloat | None = Field(default=None, gt=0, description="seconds for the solver")
     plan_id: str | None = Field(
         default=None,
         min_length=1,
@@ -91,9 +105,20 @@ class ReplanRequest(BaseModel):
 
 
 class ErrorItem(BaseModel):
-    loc: list[str]
+    """One refused field, shaped like FastAPI's own validation errors."""
+
+    loc: list[str | int] = Field(
+        description='Where: `["body", "tasks[3].duration"]` (a JSON path inside the problem), '
+        '`["query", "time_limit"]`, `["body", "project_ids", 0]`; an unparseable body gives '
+        '`["body", <character offset>]`'
+    )
     msg: str
-    type: str
+    type: str = Field(
+        description="`problem_error` (the problem format), `value_error` (a limit, the Odoo "
+        "database), `json_invalid`, or one of pydantic's error types"
+    )
+    input: Any = Field(default=None, description="The refused value (pydantic's errors only)")
+    ctx: dict[str, Any] | None = Field(default=None, description="Details (pydantic's errors only)")
 
 
 class ValidationErrorBody(BaseModel):
@@ -104,6 +129,25 @@ class ValidationErrorBody(BaseModel):
 
 class Message(BaseModel):
     detail: str
+
+
+class HealthOk(BaseModel):
+    status: Literal["ok"]
+    store: str = Field(description="The job store's backend: sqlite or postgresql")
+    workers: Literal["inprocess", "celery"]
+    kernels_compiled_seconds: dict[str, float] = Field(
+        description="Per planner, the seconds its compiled kernels took to build or load"
+    )
+
+
+class HealthStarting(BaseModel):
+    status: Literal["starting"]
+    kernels: str = Field(description="`compiling`, or `failed: <error>` when the compile failed")
+
+
+class HealthUnavailable(BaseModel):
+    status: Literal["unavailable"]
+    store: str = Field(description="`unreachable: <exception type>`")
 
 
 def problem_example() -> dict[str, Any]:
@@ -118,3 +162,39 @@ def problem_example() -> dict[str, Any]:
         ],
         "precedences": [],
     }
+
+
+# Error responses, as the routes declare them (`responses=`).
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {
+        "model": Message,
+        "description": "Missing or invalid API key (`Authorization: Bearer <key>`)",
+        "headers": {
+            "WWW-Authenticate": {
+                "description": "`Bearer`",
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        },
+    }
+}
+UNPARSEABLE: dict[int | str, dict[str, Any]] = {
+    400: {"model": Message, "description": "The body could not be read (not UTF-8 JSON)"}
+}
+
+
+def invalid(description: str) -> dict[int | str, dict[str, Any]]:
+    return {422: {"model": ValidationErrorBody, "description": description}}
+
+
+def too_large(description: str) -> dict[int | str, dict[str, Any]]:
+    return {413: {"model": Message, "description": description}}
+
+
+# The problem formats: component name in the OpenAPI document -> JSON Schema in optimizer/schemas.
+PROBLEM_FORMATS = {"Problem": "problem.schema.json", "FloorProblem": "floor.schema.json"}
+
+
+def problem_format_schema(name: str) -> dict[str, Any]:
+    """The JSON Schema of problem format `name` (a key of PROBLEM_FORMATS)."""
+    return load_schema(PROBLEM_FORMATS[name])

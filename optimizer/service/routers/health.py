@@ -7,11 +7,22 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from optimizer.service.dependencies import require_api_key
+from optimizer.service.schemas import UNAUTHORIZED, HealthOk, HealthStarting, HealthUnavailable
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Readiness: kernels compiled, job store reachable (no API key)")
+@router.get(
+    "/healthz",
+    responses={
+        200: {"model": HealthOk, "description": "Ready: kernels compiled, the job store answers"},
+        503: {
+            "model": HealthStarting | HealthUnavailable,
+            "description": "Starting (kernels compiling) or the job store is unreachable",
+        },
+    },
+    summary="Readiness: kernels compiled, job store reachable (no API key)",
+)
 async def healthz(request: Request) -> JSONResponse:
     store, dispatcher = request.app.state.store, request.app.state.dispatcher
     kernels = request.app.state.kernels
@@ -40,6 +51,13 @@ async def healthz(request: Request) -> JSONResponse:
     "/metrics",
     dependencies=[Depends(require_api_key)],
     response_class=Response,
+    responses={
+        200: {
+            "description": "Prometheus text exposition format",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        **UNAUTHORIZED,
+    },
     summary="Prometheus metrics",
 )
 def prometheus_metrics(request: Request) -> Response:

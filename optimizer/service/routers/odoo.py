@@ -13,17 +13,38 @@ from optimizer.service.dependencies import (
     require_api_key,
 )
 from optimizer.service.routers.plans import accepted, checked_time_limit
-from optimizer.service.schemas import JobAccepted, Message, ReplanRequest
+from optimizer.service.schemas import (
+    UNAUTHORIZED,
+    UNPARSEABLE,
+    JobAccepted,
+    Message,
+    ReplanRequest,
+    invalid,
+    too_large,
+)
 from optimizer.service.workers import ODOO_REPLAN, dispatch
 
-router = APIRouter(prefix="/v1/odoo", tags=["odoo"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/odoo",
+    tags=["odoo"],
+    dependencies=[Depends(require_api_key)],
+    responses=UNAUTHORIZED,
+)
 
 
 @router.post(
     "/replan",
     status_code=202,
     response_model=JobAccepted,
-    responses={503: {"model": Message, "description": "Odoo connection not configured"}},
+    responses={
+        **UNPARSEABLE,
+        **too_large("The body is over max_body_bytes"),
+        **invalid(
+            "A field of the request (time_limit over max_time_limit), or a database other than "
+            "the configured one"
+        ),
+        503: {"model": Message, "description": "The Odoo connection is not configured"},
+    },
     summary="Re-plan the open orders (or the given projects) of the configured Odoo database",
 )
 def replan(
@@ -37,7 +58,7 @@ def replan(
     """The plan id of the write-back is the one Odoo sent (its queued planning run), else the
     job id, so Odoo applies one job's plan once.
     Follow the job at `/v1/plans/{id}`; its result is the connector's summary."""
-    limit = checked_time_limit(body.time_limit, settings)
+    limit = checked_time_limit(body.time_limit, settings, ("body", "time_limit"))
     if body.database and settings.odoo_db and body.database != settings.odoo_db:
         # A service serves one Odoo database: never write a plan into another one.
         raise HTTPException(

@@ -22,17 +22,26 @@ from optimizer.service.dependencies import (
 )
 from optimizer.service.jobs import CANCELLED, DONE, RUNNING
 from optimizer.service.schemas import (
+    UNAUTHORIZED,
+    UNPARSEABLE,
     JobAccepted,
     JobStatus,
     Message,
-    ValidationErrorBody,
-    problem_example,
+    invalid,
+    too_large,
 )
 from optimizer.service.workers import ODOO_REPLAN, PLAN, dispatch
 
-PROBLEM_EXAMPLE = problem_example()
+# CP-SAT's random seed is a 32-bit integer.
+MAX_SEED = 2**31 - 1
 
-router = APIRouter(prefix="/v1/plans", tags=["plans"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1/plans",
+    tags=["plans"],
+    dependencies=[Depends(require_api_key)],
+    responses=UNAUTHORIZED,
+)
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Message, "description": "No such job"}}
 
 
 def unprocessable(loc: list[str], msg: str, kind: str = "value_error") -> HTTPException:
@@ -40,12 +49,14 @@ def unprocessable(loc: list[str], msg: str, kind: str = "value_error") -> HTTPEx
     return HTTPException(status_code=422, detail=[{"loc": loc, "msg": msg, "type": kind}])
 
 
-def checked_time_limit(time_limit: float | None, settings: Settings) -> float:
+def checked_time_limit(
+    time_limit: float | None, settings: Settings, loc: tuple[str, str] = ("query", "time_limit")
+) -> float:
     if time_limit is None:
         return settings.default_time_limit
     if time_limit > settings.max_time_limit:
         raise unprocessable(
-            ["query", "time_limit"],
+            list(loc),
             f"time_limit {time_limit:g}s exceeds the limit max_time_limit={settings.max_time_limit:g}s",
         )
     return time_limit
@@ -65,19 +76,26 @@ def accepted(request: Request, job_id: str, status: str) -> JobAccepted:
     status_code=202,
     response_model=JobAccepted,
     responses={
-        413: {"model": Message, "description": "body or problem over a configured limit"},
-        422: {"model": ValidationErrorBody, "description": "invalid problem, field named"},
+        **UNPARSEABLE,
+        **too_large(
+            "The body is over max_body_bytes, or the problem has more than max_tasks tasks"
+        ),
+        **invalid(
+            "An invalid problem (the field named by its JSON path), time_limit over "
+            "max_time_limit, a body that is not JSON or not an object"
+        ),
     },
     summary="Submit a problem (the engine's JSON format, or a floor problem with `kind: floor`); solved in the background",
 )
 def submit_plan(
     request: Request,
-    problem: Annotated[dict[str, Any], Body(examples=[PROBLEM_EXAMPLE])],
+    # The document shows the two problem formats' JSON Schemas (optimizer.service.openapi).
+    problem: Annotated[dict[str, Any], Body()],
     settings: SettingsDep,
     store: StoreDep,
     dispatcher: DispatcherDep,
     time_limit: Annotated[float | None, Query(gt=0, description="solver seconds")] = None,
-    seed: Annotated[int, Query(ge=0)] = 0,
+    seed: Annotated[int, Query(ge=0, le=MAX_SEED, description="the solver's random seed")] = 0,
 ) -> JobAccepted:
     tasks = problem.get("tasks")
     if isinstance(tasks, list) and len(tasks) > settings.max_tasks:
@@ -108,7 +126,7 @@ def _status_readers() -> anyio.CapacityLimiter:
 @router.get(
     "/{job_id}",
     response_model=JobStatus,
-    responses={404: {"model": Message}},
+    responses=NOT_FOUND,
     summary="Status, progress, best objective and bound so far",
 )
 async def get_plan(job_id: str, store: StoreDep) -> JobStatus:
@@ -125,7 +143,19 @@ async def get_plan(job_id: str, store: StoreDep) -> JobStatus:
 
 @router.get(
     "/{job_id}/result",
-    responses={404: {"model": Message}, 409: {"model": Message, "description": "not done"}},
+    responses={
+        200: {
+            "description": "The checked plan (the engine's plan JSON, or a floor plan with "
+            "`kind: floor_plan`), or an Odoo replan's summary",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **NOT_FOUND,
+        409: {
+            "model": Message,
+            "description": "The job is not done (queued, running, failed "
+            "or cancelled; a failed job's error follows)",
+        },
+    },
     summary="The plan (or the replan summary) once the job is done",
 )
 def get_plan_result(job_id: str, store: StoreDep) -> Response:
@@ -142,9 +172,13 @@ def get_plan_result(job_id: str, store: StoreDep) -> Response:
     "/{job_id}",
     response_model=JobStatus,
     responses={
-        202: {"model": JobStatus, "description": "running: cancel requested"},
-        404: {"model": Message},
-        409: {"model": Message, "description": "already finished"},
+        200: {"description": "Cancelled (the job was queued, or already cancelled)"},
+        202: {"model": JobStatus, "description": "Running: cancel requested"},
+        **NOT_FOUND,
+        409: {
+            "model": Message,
+            "description": "Already done or failed, or a running Odoo replan (not cancellable)",
+        },
     },
     summary="Cancel: a queued job at once, a running one at its next solver progress",
 )
