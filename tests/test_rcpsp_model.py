@@ -99,3 +99,24 @@ def test_the_cycle_named_is_a_real_cycle_even_with_a_task_behind_it() -> None:
     # z only follows the cycle a <-> b; it must not be reported as part of it.
     cycle = find_cycle({"a", "b", "z"}, [("a", "b"), ("b", "a"), ("b", "z")])
     assert cycle[0] == cycle[-1] and set(cycle) == {"a", "b"}
+
+
+def test_integral_floats_are_integers_and_huge_integers_are_refused_by_name() -> None:
+    """JSON Schema counts 47.0 as an integer: the model holds ints (CP-SAT takes no floats); a
+    period past 10^9 is refused at the field, not by an overflow inside the solve."""
+    data = {
+        "objective": "weighted_tardiness",
+        "horizon": 47.0,
+        "resources": [{"id": "R", "capacity": 1}],
+        "projects": [{"id": "P", "due": 6.0}],
+        "tasks": [{"id": "a", "project": "P", "duration": 3.0, "demands": {"R": 1}}],
+    }
+    problem = Problem.from_dict(data)
+    assert problem.horizon == 47 and isinstance(problem.horizon, int)
+    assert problem.projects[0].due == 6 and isinstance(problem.projects[0].due, int)
+    from optimizer.rcpsp.solver import solve
+
+    assert solve(problem, time_limit=1).status == "OPTIMAL"
+    with pytest.raises(ProblemError) as err:
+        Problem.from_dict({**data, "tasks": [{**data["tasks"][0], "duration": 2**63}]})
+    assert err.value.path == "tasks[0].duration" and "'a'" in str(err.value)

@@ -226,7 +226,8 @@ class Problem:
             Project(
                 id=str(p["id"]),
                 release=int(p.get("release", 0)),
-                due=p.get("due"),
+                # JSON Schema integers include 47.0: every integer is made an int here.
+                due=None if p.get("due") is None else int(p["due"]),
                 weight=float(p.get("weight", 1.0)),
             )
             for p in data["projects"]
@@ -256,7 +257,7 @@ class Problem:
             precedences=precedences,
             resources=resources,
             objective=data.get("objective", "makespan"),
-            horizon=data.get("horizon"),
+            horizon=None if data.get("horizon") is None else int(data["horizon"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
