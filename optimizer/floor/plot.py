@@ -34,11 +34,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+
+from optimizer.common.plotting import draw_no_schedule, new_figure, png_bytes
 
 PNG_MAX_ORDERS = 60
 PNG_MAX_RESOURCES = 40
@@ -374,7 +375,7 @@ def plot_floor(
     floor = _read_plan(plan)
     if png_path is not None:
         fig = _figure(floor, _title(floor, title))
-        fig.savefig(str(png_path), format="png")
+        Path(png_path).write_bytes(png_bytes(fig))
     if html_path is not None:
         Path(html_path).write_text(_html_page(floor, _title(floor, title)), encoding="utf-8")
 
@@ -431,13 +432,9 @@ def _figure(floor: _Floor, title: str) -> Figure:
     resources, load_rows = _png_resources(floor, days) if days else ([], [])
     order_h = max(2.0, 0.2 * len(orders) + 1.2)
     load_h = max(1.6, 0.2 * len(resources) + 1.2) if resources else 0.0
-    fig = Figure(figsize=(16, order_h + load_h + 1.0), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = new_figure(16, order_h + load_h + 1.0)
     if not orders:
-        ax = fig.add_subplot()
-        ax.set_title(title, loc="left", fontsize=11)
-        ax.text(0.5, 0.5, f"no schedule ({floor.status})", ha="center", va="center")
-        ax.set_axis_off()
+        draw_no_schedule(fig.add_subplot(), title, floor.status)
         return fig
     if resources:
         grid = fig.add_gridspec(2, 1, height_ratios=[order_h, load_h], hspace=0.12)

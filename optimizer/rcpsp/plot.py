@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from optimizer.common.plotting import draw_no_schedule, new_figure, png_bytes
 from optimizer.rcpsp.model import Plan, Problem, TaskPlan
 
 # Above these sizes per-task text would overlap: label only projects, then nothing inside bars.
@@ -46,7 +45,7 @@ def plot_plan(
 ) -> Figure:
     """Draw `plan` and write it as PNG and/or a self-contained HTML page; return the figure."""
     fig = _build_figure(problem, plan)
-    png = _png_bytes(fig)
+    png = png_bytes(fig)
     if png_path is not None:
         Path(png_path).write_bytes(png)
     if html_path is not None:
@@ -99,24 +98,15 @@ def _build_figure(problem: Problem, plan: Plan) -> Figure:
     row_height = 0.22 if n_rows <= 60 else 0.11
     gantt_h = min(max(3.0, n_rows * row_height + 1.0), 30.0)
     profile_h = 1.3 if len(resources) <= 4 else 1.0
-    fig = Figure(figsize=(14, gantt_h + profile_h * len(resources) + 0.8), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = new_figure(14, gantt_h + profile_h * len(resources) + 0.8)
     grid = fig.add_gridspec(
         1 + len(resources), 1, height_ratios=[gantt_h] + [profile_h] * len(resources)
     )
     gantt = fig.add_subplot(grid[0])
-    gantt.set_title(_title(problem, plan), loc="left", fontsize=11)
     if not groups:
-        gantt.text(
-            0.5,
-            0.5,
-            f"no schedule ({plan.status})",
-            ha="center",
-            va="center",
-            transform=gantt.transAxes,
-        )
-        gantt.set_axis_off()
+        draw_no_schedule(gantt, _title(problem, plan), plan.status)
         return fig
+    gantt.set_title(_title(problem, plan), loc="left", fontsize=11)
     horizon = max(max(g.end for g in groups), max((g.due or 0) for g in groups), 1)
     _draw_gantt(gantt, groups, n_rows, horizon)
     for k, res in enumerate(resources):
@@ -194,12 +184,6 @@ def _draw_profile(ax: Axes, resource_id: str, capacity: int, usage: list[int]) -
     ax.set_ylim(0, max(capacity, max(usage, default=0)) * 1.15 + 0.5)
     ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="x", alpha=0.3)
-
-
-def _png_bytes(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------- HTML
