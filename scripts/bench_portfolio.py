@@ -461,9 +461,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="no engine log on stderr")
     args = parser.parse_args(argv)
     if args.months is None:
-        per_person = args.orders * args.tasks_per_order / max(1, args.people)
-        args.months = round(max(0.5, 6 * per_person / REFERENCE_LOAD), 2)
+        args.months = default_months(args.orders, args.tasks_per_order, args.people)
     return args
+
+
+def default_months(orders: int, tasks_per_order: int, people: int) -> float:
+    """Horizon of a generated portfolio: 6 months for the reference load, in proportion to the
+    tasks per person for other sizes, at least half a month."""
+    per_person = orders * tasks_per_order / max(1, people)
+    return round(max(0.5, 6 * per_person / REFERENCE_LOAD), 2)
 
 
 def _row(name: str, *cells: Any) -> str:
