@@ -63,6 +63,11 @@ ILS_SLICE = 3.0  # local search seconds between two neighbourhoods
 LNS_CHOICES = 4  # people a one-person skill group may choose from in a neighbourhood
 REPAIR_SHARE = 0.5  # re-planning: the repair of changed orders stops at this share of the limit
 REPAIR_ORDERS = 20  # changed late orders repaired at most
+RACE_CHAINS = 4  # local searches raced from the same plan at the start (halved each round)
+RACE_SHARE = 0.5  # ... over about this share of the decodes the time limit affords
+RACE_MIN_DECODES = 1000  # ... when it affords at least this many (else a single search)
+DECODE_SECONDS_PER_TASK = 1e-5  # a decode's cost per task (8-12 us measured), to plan in decodes
+STALE_RESTART = 60  # failed steps before the search goes back to its best plan
 
 
 @dataclass
@@ -425,7 +430,7 @@ def solve_floor(
         best, repair = _repair(engine, best, held, t0 + REPAIR_SHARE * time_limit, say)
         if best is not heuristic:
             _report(say, on_solution, elapsed(), best, f"repair {best.rule}")
-        search = _Improver(engine, best, seed, lambda r, what="improved": _report(
+        search = _race(engine, best, seed, time_limit, lambda r, what="improved": _report(
             say, on_solution, elapsed(), r, what
         ))  # fmt: skip
         cpsat, lns = _cpsat_modes(cpsat, lns)
@@ -654,7 +659,11 @@ class _Improver:
     plans found elsewhere (CP-SAT) as its best and current plan."""
 
     def __init__(
-        self, engine: _Engine, best: _Result, seed: int, report: Callable[..., None]
+        self,
+        engine: _Engine,
+        best: _Result,
+        seed: int | list[int],
+        report: Callable[..., None],
     ) -> None:
         self.engine = engine
         self.best = best
@@ -666,12 +675,15 @@ class _Improver:
         self.finished = False  # nothing late, nothing moved, nothing left to find
         self.search = _Search(engine, np.random.default_rng(seed)) if engine.cf.n else None
 
-    def ils(self, until: float) -> None:
-        """Local search until `engine.stop` or `until` (perf_counter seconds)."""
+    def ils(self, until: float, decodes: int | None = None) -> None:
+        """Local search until `engine.stop`, `until` (perf_counter seconds) or `decodes`."""
         engine = self.engine
         if self.search is None or engine.stop[0] or self.finished:
             return
+        last = self.iterations + decodes if decodes is not None else None
         while not engine.stop[0] and time.perf_counter() < until:
+            if last is not None and self.iterations >= last:
+                break
             cur = self.cur
             res = engine.decode("ils", self.search.perturb(cur), cur.sticky, cur.resv, engine.stop)
             if res is None:
@@ -687,7 +699,7 @@ class _Improver:
                 self.best = res
                 self.improvements += 1
                 self.report(res)
-            if self.stale >= 60:
+            if self.stale >= STALE_RESTART:
                 self.cur = self.best
                 self.stale = 0
             if self.done():
@@ -704,6 +716,53 @@ class _Improver:
         self.stale = 0
         self.improvements += 1
         self.report(res, what)
+
+
+def _race(
+    engine: _Engine,
+    best: _Result,
+    seed: int,
+    time_limit: float,
+    report: Callable[..., None],
+) -> _Improver:
+    """The local search to carry on with: with time for many decodes, RACE_CHAINS searches (own
+    random streams from `seed`) start from `best` and are halved, the better half going on,
+    until one is left, over about RACE_SHARE of the decodes. A single search's result at a short
+    limit depends on where its first lucky moves lead it (the bundled example ended between 21 h
+    and 868 h by seed); racing keeps the lucky ones. The rounds are counted in decodes, planned
+    from the problem's size and the limit, so the winner depends on the seed, not on the timing
+    (unless the time limit cuts the race)."""
+    affordable = time_limit / (DECODE_SECONDS_PER_TASK * max(1, engine.cf.n))
+    if affordable < RACE_MIN_DECODES or RACE_CHAINS < 2:
+        return _Improver(engine, best, seed, report)
+    shared = {"best": best}
+
+    def report_best(res: _Result, what: str = "improved") -> None:
+        if res.better_than(shared["best"]):  # only what improves on every search so far
+            shared["best"] = res
+            report(res, what)
+
+    chains = [_Improver(engine, best, [seed, k], report_best) for k in range(RACE_CHAINS)]
+    rounds = max(1, int(np.ceil(np.log2(RACE_CHAINS))))
+    per_round = RACE_SHARE * affordable / rounds
+    alive = chains
+    while len(alive) > 1 and not engine.stop[0]:
+        for chain in alive:
+            chain.ils(float("inf"), max(1, int(per_round / len(alive))))
+            if chain.finished:
+                alive = [chain]
+                break
+        alive = sorted(alive, key=functools.cmp_to_key(_by_best))[: max(1, len(alive) // 2)]
+    winner = min(chains, key=functools.cmp_to_key(_by_best)) if engine.stop[0] else alive[0]
+    winner.report = report
+    winner.iterations = sum(c.iterations for c in chains)
+    winner.improvements = sum(c.improvements for c in chains)
+    return winner
+
+
+def _by_best(a: _Improver, b: _Improver) -> int:
+    """Order of two searches by their best plans (the better first; ties keep their order)."""
+    return -1 if a.best.better_than(b.best) else 1 if b.best.better_than(a.best) else 0
 
 
 class _CpSatPhase:
