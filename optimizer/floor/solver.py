@@ -430,10 +430,9 @@ def solve_floor(
         best, repair = _repair(engine, best, held, t0 + REPAIR_SHARE * time_limit, say)
         if best is not heuristic:
             _report(say, on_solution, elapsed(), best, f"repair {best.rule}")
-        search = _race(engine, best, seed, time_limit, lambda r, what="improved": _report(
-            say, on_solution, elapsed(), r, what
-        ))  # fmt: skip
         cpsat, lns = _cpsat_modes(cpsat, lns)
+        search = _race(engine, best, seed, time_limit, cpsat, lambda r, what="improved":
+            _report(say, on_solution, elapsed(), r, what))  # fmt: skip
         if cpsat:
             phase = _CpSatPhase(engine, search, seed, cpsat_workers, deadline, say)
             phase.lns = lns
@@ -465,6 +464,7 @@ def solve_floor(
             "violation_hours": round(best.viol, 6),
             "makespan_slots": best.makespan,
             "frozen_edge_slot": engine.cf.frozen_edge,
+            "race": search.race,
         }
     )
     if repair is not None:
@@ -673,6 +673,7 @@ class _Improver:
         self.improvements = 0
         self.stale = 0
         self.finished = False  # nothing late, nothing moved, nothing left to find
+        self.race: dict[str, Any] | None = None  # how `_race` chose this search
         self.search = _Search(engine, np.random.default_rng(seed)) if engine.cf.n else None
 
     def ils(self, until: float, decodes: int | None = None) -> None:
@@ -718,11 +719,17 @@ class _Improver:
         self.report(res, what)
 
 
+def _movable(cf: CompiledFloor, res: _Result) -> np.ndarray:
+    """The free tasks `res` did not have to force (the ones CP-SAT may re-place)."""
+    return np.flatnonzero((cf.fix == FREE) & (res.forced == 0))
+
+
 def _race(
     engine: _Engine,
     best: _Result,
     seed: int,
     time_limit: float,
+    cpsat: bool,
     report: Callable[..., None],
 ) -> _Improver:
     """The local search to carry on with: with time for many decodes, RACE_CHAINS searches (own
@@ -731,9 +738,11 @@ def _race(
     limit depends on where its first lucky moves lead it (the bundled example ended between 21 h
     and 868 h by seed); racing keeps the lucky ones. The rounds are counted in decodes, planned
     from the problem's size and the limit, so the winner depends on the seed, not on the timing
-    (unless the time limit cuts the race)."""
+    (unless the time limit cuts the race). No race when CP-SAT (`cpsat`) takes the problem whole:
+    a short local search only prepares its incumbent."""
     affordable = time_limit / (DECODE_SECONDS_PER_TASK * max(1, engine.cf.n))
-    if affordable < RACE_MIN_DECODES or RACE_CHAINS < 2:
+    whole = cpsat and len(_movable(engine.cf, best)) <= SMALL_TASKS
+    if whole or affordable < RACE_MIN_DECODES or RACE_CHAINS < 2:
         return _Improver(engine, best, seed, report)
     shared = {"best": best}
 
@@ -755,6 +764,12 @@ def _race(
         alive = sorted(alive, key=functools.cmp_to_key(_by_best))[: max(1, len(alive) // 2)]
     winner = min(chains, key=functools.cmp_to_key(_by_best)) if engine.stop[0] else alive[0]
     winner.report = report
+    winner.race = {
+        "chains": RACE_CHAINS,
+        "winner": chains.index(winner),
+        "decodes": sum(c.iterations for c in chains),
+        "objectives": [round(c.best.objective, 6) for c in chains],
+    }
     winner.iterations = sum(c.iterations for c in chains)
     winner.improvements = sum(c.improvements for c in chains)
     return winner
@@ -819,7 +834,7 @@ class _CpSatPhase:
     def run(self) -> None:
         engine, search = self.engine, self.search
         cf = engine.cf
-        free = np.flatnonzero((cf.fix == FREE) & (search.best.forced == 0))
+        free = _movable(cf, search.best)
         self.lower_bound = cps.relaxed_lower_bound(cf, search.best.start, search.best.end)
         if len(free) <= SMALL_TASKS:
             # a little local search first: a better incumbent narrows CP-SAT's tables
