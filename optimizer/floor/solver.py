@@ -16,6 +16,11 @@ iterated local search on the priority keys until the time limit, with a CP-SAT p
 
 `FLOOR_CPSAT=0` in the environment (or `cpsat=False`) turns the phase off.
 
+When the limit affords many decodes (and CP-SAT does not take the problem whole), 8 local
+searches from the best rule are raced first, halved each round, the rounds counted in decodes: a
+single search's result depended on where its first lucky moves led it (the bundled example at
+10 s ended between 21 h and 868 h by seed); see `_race`.
+
 Objective (README "Objective"): weighted tardiness hours + stability weight x moved tasks, then the
 latest end. During the search hard-date violations (task or order deadlines) weigh far above
 everything else, so a plan meeting them is always preferred; when the best plan found still
