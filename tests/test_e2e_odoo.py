@@ -953,3 +953,101 @@ def test_not_before_and_one_stretch_are_kept_by_the_written_plan(
         day == heat_start.weekday() and s <= hour_from and hour_to <= e for day, s, e in work.hours
     ), f"inside one attendance block, not across the break: {heat_start}-{heat_end}"
     assert heat_start.date() == monday.date(), "the same Monday, after the break"
+
+
+def test_first_schedule_and_optimizer_read_a_two_week_calendar_alike(
+    admin: JsonRpcTransport, bot: JsonRpcTransport
+) -> None:
+    """The first schedule (Odoo) and the optimizer (connector) read working time the same way:
+    both weeks of a two-week calendar, breaks, a public holiday. An order's tasks, without
+    people to wait for and with no earlier plan to keep, get the same dates from both."""
+    (company,) = admin.call(
+        "res.company", "search_read", [], {"domain": [], "fields": ["resource_calendar_id"]}
+    )
+    before = company["resource_calendar_id"][0]
+    tz = ZoneInfo("Asia/Shanghai")
+    # A Monday of the second week type (Odoo's parity), three weeks ahead, at local midnight:
+    # a reader of the first week only would plan that week by the other week's hours.
+    monday = datetime.now(tz).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    monday += timedelta(days=21 - monday.weekday())
+    if (monday.toordinal() - 1) // 7 % 2 != 1:
+        monday += timedelta(days=7)
+    rows = []
+    for week, days, (start, end) in (("0", range(5), (8, 17)), ("1", range(6), (9, 16))):
+        for day in days:
+            rows.append(
+                [
+                    0,
+                    0,
+                    {
+                        "name": f"w{week} d{day} am",
+                        "dayofweek": str(day),
+                        "hour_from": start,
+                        "hour_to": 12,
+                        "week_type": week,
+                    },
+                ]
+            )
+            rows.append([0, 0, {"name": f"w{week} d{day} lunch", "dayofweek": str(day),
+                                "hour_from": 12, "hour_to": 13, "week_type": week,
+                                "day_period": "lunch"}])  # fmt: skip
+            rows.append([0, 0, {"name": f"w{week} d{day} pm", "dayofweek": str(day),
+                                "hour_from": 13, "hour_to": end, "week_type": week}])  # fmt: skip
+    calendar = create(
+        admin,
+        "resource.calendar",
+        {"name": "Two-week shop (Shanghai)", "tz": "Asia/Shanghai", "two_weeks_calendar": True,
+         "attendance_ids": [[5, 0, 0], *rows]},
+    )  # fmt: skip
+    holiday = monday + timedelta(days=9)  # the Wednesday of the next (first-type) week
+    create(
+        admin,
+        "resource.calendar.leaves",
+        {"name": "Shop holiday", "calendar_id": calendar, "resource_id": False,
+         "date_from": utc_text(holiday, tz), "date_to": utc_text(holiday + timedelta(1), tz)},
+    )  # fmt: skip
+    admin.call("res.company", "write", [[company["id"]], {"resource_calendar_id": calendar}])
+    try:
+        order, (project,) = confirm_order(
+            admin, "Two-week customer", "Portal, two-week shop", 9000.0, "2030-01-31 00:00:00"
+        )
+        tasks = read_tasks(admin, project["id"])
+        leaves = sorted(t for t, r in tasks.items() if not r["is_wbs_phase"])
+        # Nobody to wait for: the tasks need only working time.
+        admin.call("project.task", "write", [leaves, {"user_ids": [[5, 0, 0]], "skill_id": False}])
+        # The first schedule from that Monday's local midnight.
+        start = monday.replace(tzinfo=tz).astimezone(timezone.utc).replace(tzinfo=None)
+        admin.call("sale.order", "write", [[order], {"date_order": start.isoformat(" ")}])
+        admin.call("project.project", "action_order_forward_schedule", [[project["id"]]])
+        first = {t: (r["planned_start"], r["planned_end"]) for t, r in read_tasks(admin, project["id"]).items() if t in leaves}  # fmt: skip
+        assert all(s and e for s, e in first.values()), first
+
+        def local(text: str) -> datetime:
+            return (
+                parse_datetime(text)
+                .replace(tzinfo=timezone.utc)
+                .astimezone(tz)
+                .replace(tzinfo=None)
+            )
+
+        starts = sorted(local(s) for s, _e in first.values())
+        ends = sorted(local(e) for _s, e in first.values())
+        span = f"{starts[0]} .. {ends[-1]}"
+        assert starts[0] == monday + timedelta(hours=9), f"that week's hours (9-16): {span}"
+        assert not any(s.date() == holiday.date() for s in starts), f"not on the holiday: {span}"
+        assert ends[-1] > holiday + timedelta(days=1), f"the work runs past the holiday: {span}"
+        # The optimizer plans the same tasks from the same moment, with no earlier plan.
+        admin.call(
+            "project.task", "write", [leaves, {"planned_start": False, "planned_end": False}]
+        )
+        result = replan(bot, [project["id"]], time_limit=3, plan_id="e2e-two-week", start=start)
+        assert result["applied"] == len(leaves) and result["conflicts"] == [], result
+        planned = {t: (r["planned_start"], r["planned_end"]) for t, r in read_tasks(admin, project["id"]).items() if t in leaves}  # fmt: skip
+        assert planned == first, "the optimizer's dates are the first schedule's"
+    finally:
+        admin.call("res.company", "write", [[company["id"]], {"resource_calendar_id": before}])
+
+
+def utc_text(local: datetime, tz: ZoneInfo) -> str:
+    """A naive local datetime of `tz` as Odoo's naive UTC text."""
+    return local.replace(tzinfo=tz).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")

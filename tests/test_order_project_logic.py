@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -41,6 +41,36 @@ payload_mod = importlib.import_module("order_project_tools.schedule_payload")
 MON_FRI_8_17 = tuple(
     (day, h_from, h_to) for day in range(5) for h_from, h_to in ((8, 12), (13, 17))
 )
+
+
+def weekly(rows, leaves=()):
+    """Working time repeating ``rows`` (weekday, hour_from, hour_to) every week, minus
+    ``leaves``: what Odoo's ``_work_intervals_batch`` hands the first schedule in the addon."""
+    fetched = []
+
+    def fetch(start, end):
+        fetched.append((start, end))
+        day, out = start.date(), []
+        while datetime.combine(day, time()) < end:
+            midnight = datetime.combine(day, time())
+            for weekday, h_from, h_to in rows:
+                if weekday != day.weekday():
+                    continue
+                pieces = [(midnight + timedelta(hours=h_from), midnight + timedelta(hours=h_to))]
+                for cut_from, cut_to in leaves:
+                    pieces = [
+                        part
+                        for b, e in pieces
+                        for part in ((b, min(e, cut_from)), (max(b, cut_to), e))
+                        if part[1] > part[0]
+                    ]
+                out += [(max(b, start), min(e, end)) for b, e in pieces if e > start and b < end]
+            day += timedelta(days=1)
+        return out
+
+    working_time = scheduling.WorkingTime(fetch)
+    working_time.fetched = fetched
+    return working_time
 
 
 # --- rule matching -------------------------------------------------------------------
@@ -163,7 +193,7 @@ def test_topological_order_puts_predecessors_first():
 
 
 def test_add_hours_crosses_lunch_night_and_weekend():
-    cal = scheduling.WeeklyCalendar(MON_FRI_8_17)
+    cal = weekly(MON_FRI_8_17)
     friday = datetime(2026, 11, 27, 15, 0)  # a Friday
     assert cal.add_hours(friday, 2) == datetime(2026, 11, 27, 17, 0)
     assert cal.add_hours(friday, 3) == datetime(2026, 11, 30, 9, 0)
@@ -172,17 +202,28 @@ def test_add_hours_crosses_lunch_night_and_weekend():
 
 def test_leaves_are_skipped():
     holiday = (datetime(2026, 11, 30), datetime(2026, 12, 1))
-    cal = scheduling.WeeklyCalendar(MON_FRI_8_17, leaves=(holiday,))
+    cal = weekly(MON_FRI_8_17, leaves=(holiday,))
     assert cal.add_hours(datetime(2026, 11, 27, 16, 0), 2) == datetime(2026, 12, 1, 9, 0)
 
 
 def test_calendar_without_hours_is_refused():
-    with pytest.raises(ValueError, match="no working hours"):
-        scheduling.WeeklyCalendar(((0, 8, 8),))
+    with pytest.raises(ValueError, match="no working time found within 3660 days"):
+        weekly(((0, 8, 8),)).add_hours(datetime(2026, 11, 23, 8, 0), 1)
+
+
+def test_working_time_is_read_a_few_weeks_at_a_time_and_walks_across_the_reads():
+    cal = weekly(MON_FRI_8_17)
+    monday = datetime(2026, 11, 23, 8, 0)
+    # 60 working days of 8 h: twelve weeks, past the first read of CHUNK_DAYS.
+    assert cal.add_hours(monday, 60 * 8) == datetime(2027, 2, 12, 17, 0)
+    assert len(cal.fetched) == 2, "twelve weeks take two reads of eight weeks"
+    ends = [end for _start, end in cal.fetched]
+    assert all(end.time() == time() for end in ends), "reads end at midnight"
+    assert cal.fetched[1][0] == ends[0], "each read starts where the last one ended"
 
 
 def test_forward_schedule_follows_dependencies_lags_and_calendar():
-    cal = scheduling.WeeklyCalendar(MON_FRI_8_17)
+    cal = weekly(MON_FRI_8_17)
     durations = {"design": 16, "buy": 8, "build": 8, "ship": 0, "doc": 4}
     deps = [("design", "buy", 0), ("buy", "build", 4), ("build", "ship", 0), ("design", "doc", 0)]
     plan = scheduling.forward_schedule(durations, deps, cal, datetime(2026, 11, 23, 8, 0))
@@ -196,13 +237,13 @@ def test_forward_schedule_follows_dependencies_lags_and_calendar():
 
 
 def test_forward_schedule_starts_at_next_working_moment():
-    cal = scheduling.WeeklyCalendar(MON_FRI_8_17)
+    cal = weekly(MON_FRI_8_17)
     plan = scheduling.forward_schedule({"a": 1}, [], cal, datetime(2026, 11, 28, 10, 0))  # Sat
     assert plan["a"].start == datetime(2026, 11, 30, 8, 0)
 
 
 def test_forward_schedule_refuses_unknown_tasks_and_cycles():
-    cal = scheduling.WeeklyCalendar(MON_FRI_8_17)
+    cal = weekly(MON_FRI_8_17)
     with pytest.raises(ValueError, match="unknown"):
         scheduling.forward_schedule({"a": 1}, [("a", "z", 0)], cal, datetime(2026, 11, 23))
     with pytest.raises(ValueError, match="cycle"):

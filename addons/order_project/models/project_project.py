@@ -299,24 +299,6 @@ class ProjectProject(models.Model):
             or self.env.company.resource_calendar_id
         )
 
-    def _get_weekly_calendar(self, calendar, start_utc):
-        """``calendar`` as a ``tools.scheduling.WeeklyCalendar`` in its own time zone.
-
-        Two-week calendars use their first week; breaks (day period 'lunch') are not
-        worked; company-wide leaves are honoured.
-        """
-        tz = pytz.timezone(calendar.tz or "UTC")
-        attendances = calendar._order_schedule_attendances()
-        leaves = calendar.global_leave_ids.filtered(lambda leave: leave.date_to >= start_utc)
-
-        def local(dt):
-            return pytz.utc.localize(dt).astimezone(tz).replace(tzinfo=None)
-
-        return scheduling.WeeklyCalendar(
-            tuple((int(att.dayofweek), att.hour_from, att.hour_to) for att in attendances),
-            tuple((local(leave.date_from), local(leave.date_to)) for leave in leaves),
-        ), tz
-
     def _get_schedule_network(self):
         """Durations of the schedulable (non-phase) tasks and their finish-to-start links."""
         self.ensure_one()
@@ -343,10 +325,10 @@ class ProjectProject(models.Model):
             raise UserError(
                 self.env._("Set a working calendar on the company to schedule projects.")
             )
-        weekly, tz = self._get_weekly_calendar(calendar, start_utc)
+        working_time, tz = calendar._order_working_time()
         tasks, durations, links = self._get_schedule_network()
         origin = pytz.utc.localize(start_utc).astimezone(tz).replace(tzinfo=None)
-        plan = scheduling.forward_schedule(durations, links, weekly, origin)
+        plan = scheduling.forward_schedule(durations, links, working_time, origin)
 
         def utc(moment):
             return tz.localize(moment).astimezone(pytz.utc).replace(tzinfo=None)

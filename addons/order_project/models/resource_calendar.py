@@ -1,47 +1,66 @@
-from itertools import groupby
+from datetime import datetime, time, timedelta
 
-from odoo import models
+import pytz
+
+from odoo import fields, models
+
+from ..tools import scheduling
+
+# Float hours come from the time widget: a minute's tolerance for "touching" rows.
+TOUCHING = timedelta(minutes=1)
 
 
 class ResourceCalendar(models.Model):
     _inherit = "resource.calendar"
 
-    def _order_schedule_attendances(self):
-        """The attendance rows the schedules work by: sections, breaks (day period
-        'lunch') and resource-specific rows are left out; two-week calendars use their
-        first week."""
+    def _order_tz(self):
         self.ensure_one()
-        return self.attendance_ids.filtered(
-            lambda att: (
-                not att.display_type
-                and att.day_period != "lunch"
-                and not att.resource_id
-                and (not self.two_weeks_calendar or att.week_type == "0")
-            )
-        )
+        return pytz.timezone(self.tz or "UTC")
+
+    def _order_work_intervals(self, start, end, leaves=True):
+        """The calendar's working intervals between two naive datetimes of its own time zone,
+        as Odoo reads them (``_work_intervals_batch``): both weeks of a two-week calendar,
+        without breaks (day period 'lunch'), sections or a person's own rows, and, with
+        ``leaves``, without the calendar's and the company's time off. The optimizer's
+        connector reads the same rows the same way."""
+        self.ensure_one()
+        tz = self._order_tz()
+        intervals = self._work_intervals_batch(
+            tz.localize(start), tz.localize(end), tz=tz, compute_leaves=leaves
+        )[False]
+        return [
+            (begin.astimezone(tz).replace(tzinfo=None), stop.astimezone(tz).replace(tzinfo=None))
+            for begin, stop, _records in intervals
+        ]
+
+    def _order_working_time(self):
+        """The calendar as the first schedule walks it, and its time zone."""
+        self.ensure_one()
+        return scheduling.WorkingTime(self._order_work_intervals), self._order_tz()
 
     def _order_longest_block_hours(self):
         """The longest unbroken stretch of working time in one day, in hours.
 
-        Rows of one day that touch (8-12 and 12-17) form one block; a break row
-        (day period 'lunch') is not worked, so 8-12, lunch 12-13, 13-17 are two blocks.
-        The rows are read as the schedules read them: resource-specific rows and
-        sections are ignored, two-week calendars count their first week.
+        Intervals of one day that touch (8-12 and 12-17) form one block; a break (day period
+        'lunch') is not worked, so 8-12, lunch 12-13, 13-17 are two blocks. Read over two
+        weeks, as the schedules read the calendar (both weeks of a two-week calendar).
         """
         self.ensure_one()
-        attendances = self._order_schedule_attendances()
-        rows = sorted((att.dayofweek, att.hour_from, att.hour_to) for att in attendances)
-        longest = 0.0
-        for _day, day_rows in groupby(rows, key=lambda row: row[0]):
-            block_start = block_end = None
-            for _dow, hour_from, hour_to in day_rows:
-                # Float hours come from the time widget: a minute's tolerance for "touching".
-                if block_end is None or hour_from > block_end + 1 / 60:
-                    block_start, block_end = hour_from, hour_to
-                else:
-                    block_end = max(block_end, hour_to)
-                longest = max(longest, block_end - block_start)
-        return longest
+        today = fields.Date.context_today(self)
+        start = datetime.combine(today - timedelta(days=today.weekday()), time())
+        longest = timedelta()
+        block_start = block_end = None
+        for begin, end in sorted(self._order_work_intervals(start, start + timedelta(14), False)):
+            if (
+                block_end is None
+                or begin > block_end + TOUCHING
+                or begin.date() != block_end.date()
+            ):
+                block_start, block_end = begin, end
+            else:
+                block_end = max(block_end, end)
+            longest = max(longest, block_end - block_start)
+        return longest.total_seconds() / 3600
 
     def _order_stretch_warning(self, hours):
         """The warning for a task that runs ``hours`` in one stretch, or False when it fits."""

@@ -1,4 +1,6 @@
-from odoo import Command, fields
+from datetime import datetime, timedelta
+
+from odoo import Command
 from odoo.tests import Form, tagged
 
 from .common import OrderProjectCommon
@@ -47,9 +49,10 @@ class TestStretchWarning(OrderProjectCommon):
         self.assertIn("4.0 h", warning, "the warning names the longest block")
         self.assertIn(self.calendar.name, warning, "the warning names the calendar")
 
-    def test_warning_reads_the_rows_the_schedule_reads(self):
-        # Sections, a person's own rows and the second week of a two-week calendar are
-        # not the schedules' working time: the warning and the first schedule agree.
+    def test_warning_reads_the_working_time_the_schedule_reads(self):
+        # Both weeks of a two-week calendar are working time (as for the optimizer); a
+        # person's own rows are not the calendar's: the warning and the first schedule read
+        # the same intervals, through resource.calendar's own _work_intervals_batch.
         calendar = self._make_calendar("Short days (UTC)", "UTC", ((8, 11, "morning"),))
         resource = self.env["resource.resource"].create({"name": "Night welder"})
         calendar.write(
@@ -81,15 +84,27 @@ class TestStretchWarning(OrderProjectCommon):
                 ],
             }
         )
-        rows = calendar._order_schedule_attendances()
-        self.assertEqual(len(rows), 5, "one 8-11 row per weekday of the first week")
-        self.assertEqual(set(rows.mapped("hour_to")), {11.0})
-        self.assertEqual(calendar._order_longest_block_hours(), 3.0)
-        weekly, _tz = self.project._get_weekly_calendar(calendar, fields.Datetime.now())
         self.assertEqual(
-            sorted(weekly.attendances),
-            sorted((day, 8.0, 11.0) for day in range(5)),
-            "the first schedule reads the same rows as the warning",
+            calendar._order_longest_block_hours(), 12.0, "the second week's long Monday counts"
+        )
+        # Two weeks from a Monday of the first week type (Odoo's parity).
+        monday = datetime(2026, 11, 30)
+        if self.env["resource.calendar.attendance"].get_week_type(monday.date()):
+            monday += timedelta(days=7)
+        intervals = calendar._order_work_intervals(monday, monday + timedelta(days=14))
+        hours = sorted(((b - monday).days, b.hour, e.hour) for b, e in intervals)
+        first_week = [(day, 8, 11) for day in range(5)]
+        self.assertEqual(
+            hours,
+            first_week + [(7, 6, 18)],
+            "week 1: the mornings; week 2: the long Monday only; never the welder's own row",
+        )
+        working_time, tz = calendar._order_working_time()
+        self.assertEqual(tz.zone, "UTC")
+        self.assertEqual(
+            working_time.add_hours(monday + timedelta(days=7), 12.0),
+            monday + timedelta(days=7, hours=18),
+            "the first schedule walks the same intervals",
         )
 
     def test_task_that_fits_or_may_pause_does_not_warn(self):

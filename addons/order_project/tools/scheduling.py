@@ -8,54 +8,42 @@ the calendar's own time zone; the Odoo side converts from and to UTC.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from .wbs import topological_order
 
 EPSILON = 1e-9
 MAX_DAYS = 3660  # ten years of calendar: a schedule further out is a data error
+CHUNK_DAYS = 56  # days of working time read at a time
 
 
-@dataclass(frozen=True)
-class WeeklyCalendar:
-    """Working hours repeated every week, minus leaves.
+class WorkingTime:
+    """A calendar's working intervals, read a few weeks at a time from ``fetch``.
 
-    ``attendances``: ``(weekday, hour_from, hour_to)`` with Monday = 0, hours as floats
-    (8.5 = 08:30), like ``resource.calendar.attendance``. ``leaves``: ``(start, end)``
-    naive datetimes during which nobody works (public holidays, company closures).
+    ``fetch(start, end)`` returns the working intervals ``(begin, end)`` between two naive
+    datetimes of the calendar's time zone, leaves already taken out: in Odoo,
+    ``resource.calendar._work_intervals_batch``, which reads both weeks of a two-week
+    calendar, skips breaks and sections and honours public holidays, exactly as the
+    optimizer's connector reads the same calendar.
     """
 
-    attendances: tuple[tuple[int, float, float], ...]
-    leaves: tuple[tuple[datetime, datetime], ...] = field(default=())
-
-    def __post_init__(self) -> None:
-        if not any(hour_to > hour_from for _day, hour_from, hour_to in self.attendances):
-            raise ValueError("the working calendar has no working hours")
-        for weekday, hour_from, hour_to in self.attendances:
-            if not 0 <= weekday <= 6 or not 0 <= hour_from <= hour_to <= 24:
-                raise ValueError(f"invalid attendance {weekday}, {hour_from}-{hour_to}")
-
-    def _day_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
-        midnight = datetime.combine(day, time())
-        intervals = sorted(
-            (midnight + timedelta(hours=hour_from), midnight + timedelta(hours=hour_to))
-            for weekday, hour_from, hour_to in self.attendances
-            if weekday == day.weekday() and hour_to > hour_from
-        )
-        for leave_start, leave_end in self.leaves:
-            intervals = _subtract(intervals, leave_start, leave_end)
-        return intervals
+    def __init__(
+        self, fetch: Callable[[datetime, datetime], Iterable[tuple[datetime, datetime]]]
+    ) -> None:
+        self.fetch = fetch
 
     def intervals_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Working intervals from ``start`` onwards, in chronological order."""
-        for day_offset in range(MAX_DAYS):
-            day = start.date() + timedelta(days=day_offset)
-            for begin, end in self._day_intervals(day):
-                if end <= start:
-                    continue
-                yield max(begin, start), end
+        # Chunks end at midnight, where no attendance row crosses.
+        chunk_start = start
+        chunk_end = datetime.combine(start.date(), time()) + timedelta(days=CHUNK_DAYS)
+        while chunk_start < start + timedelta(days=MAX_DAYS):
+            for begin, end in sorted(self.fetch(chunk_start, chunk_end)):
+                if end > start and end > begin:
+                    yield max(begin, start), end
+            chunk_start, chunk_end = chunk_end, chunk_end + timedelta(days=CHUNK_DAYS)
         raise ValueError(f"no working time found within {MAX_DAYS} days of {start}")
 
     def add_hours(self, start: datetime, hours: float) -> datetime:
@@ -147,7 +135,7 @@ def critical_path(
 def forward_schedule(
     durations: Mapping[Hashable, float],
     dependencies: Iterable[tuple[Hashable, Hashable, float]],
-    calendar: WeeklyCalendar,
+    calendar: WorkingTime,
     origin: datetime,
 ) -> dict[Hashable, ScheduledTask]:
     """Schedule every task as early as its predecessors and the calendar allow."""
@@ -169,19 +157,4 @@ def forward_schedule(
             slack_hours=round(slack, 6),
             critical=slack <= EPSILON,
         )
-    return result
-
-
-def _subtract(
-    intervals: list[tuple[datetime, datetime]], cut_start: datetime, cut_end: datetime
-) -> list[tuple[datetime, datetime]]:
-    result = []
-    for begin, end in intervals:
-        if cut_end <= begin or cut_start >= end:
-            result.append((begin, end))
-            continue
-        if begin < cut_start:
-            result.append((begin, cut_start))
-        if cut_end < end:
-            result.append((cut_end, end))
     return result
