@@ -76,6 +76,7 @@ class FloorPlanner(Planner):
             problem,
             time_limit=request.time_limit,
             seed=request.seed,
+            workers=request.workers,
             should_stop=request.should_stop,
             on_solution=None
             if request.log is None

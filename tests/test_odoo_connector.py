@@ -27,6 +27,7 @@ from optimizer.odoo import (
     OdooServerError,
     OdooValidationError,
     ReplanError,
+    ReplanStopped,
     Transport,
     read_snapshot,
     replan,
@@ -570,3 +571,30 @@ def test_replan_refuses_to_write_what_cannot_be_planned() -> None:
     with pytest.raises(ReplanError, match=r"needs 2 people with Welding at level >= 75%"):
         replan(odoo, [1], time_limit=1, plan_id="job-2", start=datetime(2026, 11, 30, 0))
     assert odoo.applied() == [], "nothing written"
+
+
+def test_replan_stopped_by_its_caller_writes_nothing_and_reports_nothing() -> None:
+    """A worker giving its job back (shutdown, lost lease) stops the solve through
+    `should_stop`: no plan from a cut-short solve is written, no failure is reported to Odoo
+    (the next attempt plans again under the same plan id)."""
+    tasks = [{"id": 1, "name": "Cut", "duration_hours": 8.0, "depend_on_ids": []}]
+    odoo = MemoryOdoo(shop_floor(tasks))
+    asked: list[bool] = []
+
+    def should_stop() -> bool:
+        asked.append(True)
+        return True
+
+    with pytest.raises(ReplanStopped, match="nothing written"):
+        replan(
+            odoo,
+            [1],
+            time_limit=5,
+            plan_id="job-3",
+            start=datetime(2026, 11, 30, 0),
+            workers=1,
+            should_stop=should_stop,
+        )
+    assert asked, "the solve asked its caller"
+    assert odoo.applied() == [], "nothing written"
+    assert not [c for c in odoo.calls if c[1] == "mark_failed"], "nothing reported"

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import optimizer
+from optimizer.planners import SolveRequest
 from optimizer.rcpsp.checker import check
 from optimizer.rcpsp.generate import generate
 from optimizer.rcpsp.model import Plan, Problem
@@ -211,8 +212,8 @@ def test_cancel_of_a_finished_job_is_409(client):
 def test_odoo_replan_runs_the_connector_with_the_job_id_as_plan_id(client):
     calls: list[tuple] = []
 
-    def fake_replan(job_id: str, project_ids: list[int] | None, time_limit: float) -> dict:
-        calls.append((job_id, project_ids, time_limit))
+    def fake_replan(job_id: str, project_ids: list[int] | None, request: SolveRequest) -> dict:
+        calls.append((job_id, project_ids, request.time_limit, request.workers))
         return {"plan_id": job_id, "applied": 3, "conflicts": []}
 
     client.app.dependency_overrides[get_odoo_replan] = lambda: fake_replan
@@ -223,7 +224,7 @@ def test_odoo_replan_runs_the_connector_with_the_job_id_as_plan_id(client):
     job_id = response.json()["id"]
     assert wait_status(client, job_id, "done")["kind"] == "odoo_replan"
     assert client.get(f"/v1/plans/{job_id}/result", headers=AUTH).json()["plan_id"] == job_id
-    assert calls == [(job_id, [4, 7], 2.0)], "one write-back, carrying the job id"
+    assert calls == [(job_id, [4, 7], 2.0, 1)], "one write-back, carrying the job id"
 
 
 def test_odoo_replan_completes_the_planning_run_odoo_queued(tmp_path):
@@ -231,20 +232,16 @@ def test_odoo_replan_completes_the_planning_run_odoo_queued(tmp_path):
     write-back must carry that plan id so the very run the planner sees is completed."""
     calls: list[tuple] = []
 
-    def fake_replan(plan_id: str, project_ids: list[int] | None, time_limit: float) -> dict:
+    def fake_replan(plan_id: str, project_ids: list[int] | None, request: SolveRequest) -> dict:
         calls.append((plan_id, project_ids))
         return {"plan_id": plan_id, "applied": 1, "conflicts": []}
 
     with make_client(tmp_path, odoo_db="prod") as client:
         client.app.dependency_overrides[get_odoo_replan] = lambda: fake_replan
-        request = {
-            "database": "prod",
-            "run_id": 12,
-            "plan_id": "odoo-prod-12",
-            "project_ids": [4],
-            "scope": "project",
-            "requested_by": "planner",
-        }
+        request = {"database": "prod", "plan_id": "odoo-prod-12", "project_ids": [4]}
+        dropped = client.post("/v1/odoo/replan", json={**request, "run_id": 12}, headers=AUTH)
+        assert dropped.status_code == 422, "a field the service would not use is refused"
+        assert dropped.json()["detail"][0]["loc"] == ["body", "run_id"]
         response = client.post("/v1/odoo/replan", json=request, headers=AUTH)
         assert response.status_code == 202, response.text
         assert wait_status(client, response.json()["id"], "done")["status"] == "done"
@@ -271,7 +268,7 @@ def test_the_odoo_api_key_never_appears_in_a_job_error(tmp_path, caplog):
         odoo_api_key=ODOO_SECRET,
     ) as client:
 
-        def leaky_replan(job_id: str, project_ids: Any, time_limit: float) -> dict:
+        def leaky_replan(job_id: str, project_ids: Any, request: SolveRequest) -> dict:
             raise ConnectionError(f"could not log in with key {ODOO_SECRET}")
 
         client.app.dependency_overrides[get_odoo_replan] = lambda: leaky_replan
@@ -306,7 +303,7 @@ def test_metrics_and_openapi(client):
 def test_a_running_odoo_replan_cannot_be_cancelled_and_ends_done(client):
     started, release = threading.Event(), threading.Event()
 
-    def slow_replan(job_id: str, project_ids: Any, time_limit: float) -> dict:
+    def slow_replan(job_id: str, project_ids: Any, request: SolveRequest) -> dict:
         started.set()
         release.wait(10)
         return {"plan_id": job_id, "applied": 1, "conflicts": []}
@@ -338,8 +335,10 @@ def test_the_real_replan_gets_a_json_rpc_transport_the_key_file_and_the_job_id(
         def __exit__(self, *exc: object) -> None:
             calls["closed"] = True
 
-    def stand_in_replan(transport, project_ids=None, time_limit=10.0, *, plan_id=None, workers=2):
-        calls["replan"] = (project_ids, time_limit, plan_id, workers)
+    def stand_in_replan(
+        transport, project_ids, time_limit, *, plan_id, seed, workers, should_stop
+    ):  # the connector's keywords, every one passed explicitly
+        calls["replan"] = (project_ids, time_limit, plan_id, seed, workers, should_stop())
         return {"plan_id": plan_id, "applied": 2, "conflicts": []}
 
     stand_in = types.ModuleType("optimizer.odoo")
@@ -355,9 +354,10 @@ def test_the_real_replan_gets_a_json_rpc_transport_the_key_file_and_the_job_id(
         solver_workers=1,
     )
     assert settings.odoo_configured() and ODOO_SECRET not in repr(settings)
-    result = odoo_replan_from_settings(settings)("job-1", [3], 5.0)
+    request = SolveRequest(time_limit=5.0, seed=3, workers=1, should_stop=lambda: False)
+    result = odoo_replan_from_settings(settings)("job-1", [3], request)
     assert calls["transport"] == ("http://127.0.0.1:8069", "prod", "optimizer-bot", ODOO_SECRET)
-    assert calls["replan"] == ([3], 5.0, "job-1", 1), "the job id is the plan id"
+    assert calls["replan"] == ([3], 5.0, "job-1", 3, 1, False), "the job id is the plan id"
     assert result["plan_id"] == "job-1"
     assert calls["closed"], "the transport's session is closed after the replan"
 
@@ -442,7 +442,7 @@ def test_odoo_replan_refuses_what_its_schema_refuses(client):
     integral float is a JSON Schema integer and stays accepted."""
     calls: list[Any] = []
     client.app.dependency_overrides[get_odoo_replan] = lambda: (
-        lambda job_id, project_ids, time_limit: calls.append(project_ids) or {"plan_id": job_id}
+        lambda job_id, project_ids, request: calls.append(project_ids) or {"plan_id": job_id}
     )
     for body, loc in [
         ({"project_ids": [False]}, ["body", "project_ids", 0]),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
+from optimizer.planners import SolveRequest
 from optimizer.rcpsp.generate import generate
 from optimizer.service.dependencies import Settings
 from optimizer.service.harness import (
@@ -324,7 +325,7 @@ def test_a_replan_taken_back_mid_write_back_completes_once_and_odoo_applies_it_o
     calls: list[str] = []
     writing, resume = threading.Event(), threading.Event()
 
-    def odoo_replan(plan_id: str, project_ids: list[int] | None, time_limit: float) -> dict:
+    def odoo_replan(plan_id: str, project_ids: list[int] | None, request: SolveRequest) -> dict:
         calls.append(plan_id)
         if len(calls) == 1:  # the first worker stalls in the middle of its write-back
             writing.set()
@@ -348,3 +349,29 @@ def test_a_replan_taken_back_mid_write_back_completes_once_and_odoo_applies_it_o
     done = store.get(job.id, result=True)
     assert done.attempts == 2 and done.result["already_applied"] is False
     assert [e["attempt"] for e in store.events(job.id) if e["event"] == "done"] == [2]
+
+
+def test_a_replan_stopped_by_a_shutdown_goes_back_to_the_queue_unwritten(store):
+    """The replan gets the solve's settings and the worker's cancellation explicitly: a
+    shutdown during its solve stops it, nothing is written, and the job is queued again."""
+    from optimizer.odoo import ReplanStopped
+
+    seen: list[SolveRequest] = []
+    runner = _runner(store, lease=5.0)
+
+    def odoo_replan(plan_id: str, project_ids: list[int] | None, request: SolveRequest) -> dict:
+        seen.append(request)
+        runner.stopping.set()  # the service is shutting down while the solve runs
+        assert request.should_stop is not None and request.should_stop()
+        raise ReplanStopped(f"plan {plan_id}: stopped by the caller; nothing written")
+
+    job = store.create("odoo_replan", {"project_ids": [4]}, {"time_limit": 3}, max_attempts=2)
+    assert runner.run(job.id, odoo_replan) is None, "given back, not finished"
+    (request,) = seen
+    assert (request.time_limit, request.workers) == (3.0, 1), (
+        "the job's limit, the settings' workers"
+    )
+    after = store.get(job.id)
+    assert after.status == "queued" and after.attempts == 0, (
+        "back in the queue, the attempt not counted"
+    )

@@ -41,10 +41,11 @@ def plan_floor(
     log: Callable[[str], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     on_solution: Callable[[float, float], None] | None = None,
+    workers: int = 2,
 ) -> tuple[FloorPlan, Timeline, list[str]]:
-    """Solve, annotate, explain and check. Returns the plan, its time grid and the checker's
-    violations (for a FEASIBLE plan always []: a violation is a bug and the plan must not be used;
-    an INFEASIBLE plan lists the hard dates it misses)."""
+    """Solve (CP-SAT phase on `workers` threads), annotate, explain and check. Returns the plan,
+    its time grid and the checker's violations (for a FEASIBLE plan always []: a violation is a
+    bug and the plan must not be used; an INFEASIBLE plan lists the hard dates it misses)."""
     from optimizer.floor.checker import check_floor
     from optimizer.floor.explain import explain_infeasible
     from optimizer.floor.results import annotate
@@ -57,6 +58,7 @@ def plan_floor(
         log=log,
         should_stop=should_stop,
         on_solution=on_solution,
+        cpsat_workers=workers,
     )
     plan, timeline = solution.plan, solution.timeline
     annotate(problem, timeline, plan)

@@ -4,7 +4,7 @@ and `replan` (read -> map -> solve -> annotate -> check -> one ``apply_schedule`
 
 from optimizer.odoo.mapping import Context, plan_to_payload, records_to_problem
 from optimizer.odoo.reader import Snapshot, read_snapshot
-from optimizer.odoo.replan import ReplanError, replan
+from optimizer.odoo.replan import ReplanError, ReplanStopped, replan
 from optimizer.odoo.transport import (
     Json2Transport,
     JsonRpcTransport,
@@ -28,6 +28,7 @@ __all__ = [
     "OdooServerError",
     "OdooValidationError",
     "ReplanError",
+    "ReplanStopped",
     "Snapshot",
     "Transport",
     "plan_to_payload",

@@ -29,6 +29,12 @@ APPLY_MODEL, APPLY_METHOD = "order.planning.run", "apply_schedule"
 FAIL_METHOD = "mark_failed"
 
 
+class ReplanStopped(RuntimeError):
+    """The caller's `should_stop` answered True during the solve: nothing was written, and
+    nothing is reported to Odoo (the caller, e.g. a worker giving its job back, runs it again
+    or reports it itself)."""
+
+
 class ReplanError(RuntimeError):
     """The plan could not be made (unmappable data, infeasible, or it failed the check);
     nothing was written.
@@ -90,6 +96,7 @@ def replan(
     start: datetime | None = None,
     slot_minutes: int = 60,
     seed: int = 0,
+    workers: int = 2,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Re-plan the open delivery projects (or `project_ids`) of the Odoo behind `transport`.
@@ -100,7 +107,9 @@ def replan(
     it back with one ``apply_schedule`` call carrying `plan_id` (default: a new uuid) so that
     Odoo applies it once. Returns that call's result (``plan_id, run_id, already_applied,
     applied, conflicts``) plus ``figures``. Raises `ReplanError` (nothing written) when the
-    data cannot be planned, the plan is infeasible (with the explanation) or fails the check.
+    data cannot be planned, the plan is infeasible (with the explanation) or fails the check;
+    `ReplanStopped` (nothing written, nothing reported) when `should_stop` stopped the solve.
+    `workers`: CP-SAT threads of the solve.
     """
     plan_id = plan_id or f"optimizer-{uuid.uuid4()}"
     try:
@@ -112,6 +121,7 @@ def replan(
             start=start or _utc_now_hour(),
             slot_minutes=slot_minutes,
             seed=seed,
+            workers=workers,
             should_stop=should_stop,
         )
     except ReplanError as exc:
@@ -146,6 +156,7 @@ def _replan(
     start: datetime,
     slot_minutes: int,
     seed: int,
+    workers: int,
     should_stop: Callable[[], bool] | None,
 ) -> dict[str, Any]:
     from optimizer.floor.api import plan_floor
@@ -173,10 +184,12 @@ def _replan(
         return {"plan_id": plan_id, "applied": 0, "conflicts": [], "skipped": "nothing to plan"}
     try:
         plan, timeline, violations = plan_floor(
-            problem, time_limit=time_limit, seed=seed, should_stop=should_stop
+            problem, time_limit=time_limit, seed=seed, should_stop=should_stop, workers=workers
         )
     except ProblemError as exc:  # e.g. a calendar without any working time
         raise ReplanError(f"plan {plan_id}: {exc}", failure={"message": str(exc)}) from exc
+    if should_stop is not None and should_stop():
+        raise ReplanStopped(f"plan {plan_id}: stopped by the caller; nothing written")
     if plan.status == "INFEASIBLE":
         failure = explanation_to_failure(
             plan.explanation, context, plan.stats.get("conflicts") or ()

@@ -20,10 +20,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from optimizer.planners import SolveRequest
 from optimizer.service.jobs import JobStore
 
 # (plan id, Odoo project ids or None for every open order, time limit) -> replan summary
-OdooReplan = Callable[[str, "list[int] | None", float], dict[str, Any]]
+# (plan id, project ids, the solve's settings and cancellation) -> the connector's summary
+OdooReplan = Callable[[str, "list[int] | None", SolveRequest], dict[str, Any]]
 
 
 class Dispatcher(Protocol):

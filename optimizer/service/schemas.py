@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from optimizer.common.schema import load_schema
 from optimizer.service.jobs import Job
@@ -86,7 +86,11 @@ JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 
 
 class ReplanRequest(BaseModel):
-    """Re-plan the open orders of the configured Odoo database, or only the given projects."""
+    """Re-plan the open orders of the configured Odoo database, or only the given projects.
+    Every field is used; an unknown one is refused (422), so nothing a caller sends is
+    silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
 
     project_ids: list[JsonInt] | None = Field(
         default=None, description="Odoo project.project ids; all open orders when omitted"

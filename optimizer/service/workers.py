@@ -16,7 +16,6 @@ PostgreSQL `ORDER_OPTIMIZER_DATABASE_URL`):
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import queue
@@ -28,6 +27,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from optimizer.planners import SolveRequest, planner_for
 from optimizer.service import metrics
 from optimizer.service.dependencies import Dispatcher, OdooReplan, Settings
 from optimizer.service.jobs import CANCELLED, FAILED, Job, JobStore
@@ -203,7 +203,7 @@ class JobRunner:
                 if job.kind == PLAN:
                     result = self._solve(job, attempt, lease.lost)
                 elif job.kind == ODOO_REPLAN:
-                    result = self._replan(job, odoo_replan or self.odoo_replan)
+                    result = self._replan(job, attempt, lease.lost, odoo_replan or self.odoo_replan)
                 else:
                     raise ValueError(f"unknown job kind {job.kind!r}")
         except JobCancelled:
@@ -240,8 +240,6 @@ class JobRunner:
         return [secret.get_secret_value()] if secret else []
 
     def _solve(self, job: Job, attempt: int, lost: threading.Event) -> dict[str, Any]:
-        from optimizer.planners import SolveRequest, planner_for
-
         log = _ProgressLog(self.store, job.id, attempt, self.stopping, lost=lost)
         if self.store.is_cancel_requested(job.id):
             raise JobCancelled()
@@ -257,30 +255,48 @@ class JobRunner:
             raise log.stop_reason
         return data
 
-    def _replan(self, job: Job, odoo_replan: OdooReplan | None) -> dict[str, Any]:
+    def _replan(
+        self, job: Job, attempt: int, lost: threading.Event, odoo_replan: OdooReplan | None
+    ) -> dict[str, Any]:
         if odoo_replan is None:
             odoo_replan = odoo_replan_from_settings(self.settings)
-        time_limit = float(job.params.get("time_limit", self.settings.default_time_limit))
+        log = _ProgressLog(self.store, job.id, attempt, self.stopping, lost=lost)
+        request = SolveRequest(
+            time_limit=float(job.params.get("time_limit", self.settings.default_time_limit)),
+            workers=self.settings.solver_workers,
+            should_stop=log.should_stop,
+        )
         plan_id = job.payload.get("plan_id") or job.id
-        return dict(odoo_replan(plan_id, job.payload.get("project_ids"), time_limit))
+        try:
+            result = dict(odoo_replan(plan_id, job.payload.get("project_ids"), request))
+        except Exception:
+            if log.stop_reason is not None:  # stopped on purpose: nothing was written
+                raise log.stop_reason from None
+            raise
+        return result
 
 
 def odoo_replan_from_settings(settings: Settings) -> OdooReplan:
     """The real replan: a JSON-RPC transport to the configured Odoo and the connector's
     `replan`, with the job id as the plan id so a repeated write-back is a no-op in Odoo."""
 
-    def run(plan_id: str, project_ids: list[int] | None, time_limit: float) -> dict[str, Any]:
+    def run(plan_id: str, project_ids: list[int] | None, request: SolveRequest) -> dict[str, Any]:
         from optimizer import odoo  # the connector; imported only when a replan runs
 
         secret = settings.odoo_secret()
         url, db, login = settings.odoo_url, settings.odoo_db, settings.odoo_login
         if secret is None or not (url and db and login):
             raise RuntimeError("Odoo connection not configured (URL, database, login, API key)")
-        wanted: dict[str, Any] = {"plan_id": plan_id, "workers": settings.solver_workers}
-        accepted = inspect.signature(odoo.replan).parameters
-        options = {k: v for k, v in wanted.items() if k in accepted}
         with odoo.JsonRpcTransport(url, db, login, secret.get_secret_value()) as transport:
-            return odoo.replan(transport, project_ids, time_limit, **options)
+            return odoo.replan(
+                transport,
+                project_ids,
+                request.time_limit,
+                plan_id=plan_id,
+                seed=request.seed,
+                workers=request.workers,
+                should_stop=request.should_stop,
+            )
 
     return run
 

@@ -580,13 +580,13 @@ class OrderPlanningRun(models.Model):
 
     @api.model
     def _prepare_replan_request(self, run):
+        """The request the service takes, every field used: the projects this run chose (its
+        scope is decided here, once: "all open orders" are the ones found when it was
+        queued), the plan id the write-back completes, and the database it must match."""
         return {
             "database": self.env.cr.dbname,
-            "run_id": run.id,
             "plan_id": run.plan_id,
-            "project_ids": run.project_ids.ids if run.scope != "all" else None,
-            "scope": run.scope,
-            "requested_by": run.user_id.login,
+            "project_ids": run.project_ids.ids,
         }
 
     @api.model

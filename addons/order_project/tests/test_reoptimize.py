@@ -47,10 +47,10 @@ class TestReoptimize(OrderProjectCommon):
         kwargs = post.call_args.kwargs
         self.assertEqual(url, "http://optimizer.test:8090/v1/odoo/replan")
         self.assertEqual(kwargs["headers"]["Authorization"], "Bearer s3cret")
-        self.assertEqual(kwargs["json"]["project_ids"], self.project.ids)
-        self.assertEqual(kwargs["json"]["plan_id"], run.plan_id)
         self.assertEqual(
-            kwargs["json"]["requested_by"], "op_planner", "The requester, not the cron."
+            kwargs["json"],
+            {"database": self.env.cr.dbname, "plan_id": run.plan_id, "project_ids": self.project.ids},
+            "Only what the service uses: the run's projects, its plan id, the database.",
         )
         self.assertTrue(kwargs["timeout"], "The call never blocks without a timeout.")
 
@@ -82,8 +82,10 @@ class TestReoptimize(OrderProjectCommon):
         run = self.env["order.planning.run"].browse(action["res_id"])
         self.assertEqual(run.scope, "all")
         self.assertIn(self.project, run.project_ids)
-        self.assertIsNone(
-            post.call_args.kwargs["json"]["project_ids"], "All open orders: no filter."
+        self.assertEqual(
+            post.call_args.kwargs["json"]["project_ids"],
+            run.project_ids.ids,
+            "All open orders are decided in Odoo, once: the service gets their ids.",
         )
 
     def test_progress_and_apply_fill_the_queued_run(self):
