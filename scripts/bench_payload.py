@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from optimizer.odoo.mapping import plan_to_payload, records_to_problem  # noqa: E402
+from optimizer.odoo.problem import records_to_problem  # noqa: E402
 from optimizer.odoo.reader import Snapshot  # noqa: E402
+from optimizer.odoo.writeback import plan_to_payload  # noqa: E402
 
 PEOPLE = 40
 

@@ -37,7 +37,7 @@ from optimizer.odoo import (
     records_to_problem,
     replan,
 )
-from optimizer.odoo.mapping import parse_datetime
+from optimizer.odoo.problem import parse_datetime
 from tests.odoo_server import OdooServer, modules, not_found_message, odoo_home, running_odoo
 
 ROOT = Path(__file__).resolve().parents[1]

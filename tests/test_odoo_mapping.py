@@ -20,13 +20,9 @@ import pytest
 from optimizer.common.errors import ProblemError
 from optimizer.floor.api import plan_floor
 from optimizer.floor.timeline import build_timeline
-from optimizer.odoo.mapping import (
-    explanation_to_failure,
-    plan_to_payload,
-    records_to_problem,
-    task_hours,
-)
+from optimizer.odoo.problem import records_to_problem, task_hours
 from optimizer.odoo.reader import Snapshot
+from optimizer.odoo.writeback import explanation_to_failure, plan_to_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "addons" / "order_project" / "schemas" / "apply_schedule.schema.json"

@@ -2,7 +2,7 @@
 calendars, leaves, people, skills), pure mapping to the shop-floor problem (`optimizer.floor`),
 and `replan` (read -> map -> solve -> annotate -> check -> one ``apply_schedule`` call)."""
 
-from optimizer.odoo.mapping import Context, plan_to_payload, records_to_problem
+from optimizer.odoo.problem import Context, records_to_problem
 from optimizer.odoo.reader import Snapshot, read_snapshot
 from optimizer.odoo.replan import ReplanError, ReplanStopped, replan
 from optimizer.odoo.transport import (
@@ -16,6 +16,7 @@ from optimizer.odoo.transport import (
     OdooValidationError,
     Transport,
 )
+from optimizer.odoo.writeback import plan_to_payload
 
 __all__ = [
     "Context",

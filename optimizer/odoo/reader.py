@@ -2,7 +2,7 @@
 
 Every read is a ``search_read`` with ``limit``/``offset`` and ``order='id'`` (stable pages),
 by domain or by chunks of ids; never one call per record. The result is a `Snapshot`: the
-raw records as Odoo returned them, which `optimizer.odoo.mapping` turns into a problem
+raw records as Odoo returned them, which `optimizer.odoo.problem` turns into a problem
 without any I/O.
 
 Besides projects, tasks and lags, it reads what the shop floor needs: the companies'

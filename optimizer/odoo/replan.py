@@ -19,9 +19,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from optimizer.common.errors import ProblemError
-from optimizer.odoo.mapping import explanation_to_failure, plan_to_payload, records_to_problem
+from optimizer.odoo.problem import records_to_problem
 from optimizer.odoo.reader import read_snapshot
 from optimizer.odoo.transport import Transport
+from optimizer.odoo.writeback import explanation_to_failure, plan_to_payload
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,7 @@
-"""Pure mapping between Odoo records and the shop-floor engine: no I/O, no Odoo, no solver.
-
-`records_to_problem` turns a `Snapshot` (raw ``search_read`` records) into a floor problem
-(``optimizer/floor/README.md``) and the `Context` needed to map its plan back;
-`plan_to_payload` builds the ``order.planning.run.apply_schedule`` payload from the floor plan
-JSON (``addons/order_project/schemas/apply_schedule.schema.json`` is the contract).
+"""Odoo records to the shop-floor planner's problem (the inbound direction): no I/O, no Odoo,
+no solver. `records_to_problem` turns a `Snapshot` (raw ``search_read`` records) into a floor
+problem (``optimizer/floor/README.md``) and the `Context` that `writeback.py` needs to map its
+plan back.
 
 Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
 
@@ -75,20 +73,6 @@ Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
   whole portfolio infeasible): an order is due (soft: weighted tardiness) at its sales
   order's commitment date, or else at the latest ``date_deadline`` of its open tasks;
   weight from the delivery priority (Normal 1, High 2, Urgent 4).
-- **Write-back.** Dates as UTC ``YYYY-MM-DD HH:MM:SS``; ``user_ids`` are the users of the
-  people the plan chose (assignees stay); a task done by an employee without a user keeps
-  its planned people unchanged (omitted ``user_ids``) and the figures say so; slack and
-  critical flag of the plan's annotation; each project's forecast end and why: lateness,
-  late flag, the reason sentence, the bottleneck person (name, user, employee) and the
-  critical chain as Odoo task ids; the run's summary (orders late, weighted tardiness, top
-  bottlenecks). The engine names tasks, orders and people by their floor ids (``t42``,
-  ``p7``, ``e3``); every sentence sent to Odoo names them as planners know them (task name,
-  with its project's name when it belongs to another order; project name; person's name).
-- **Failure.** `explanation_to_failure` turns an infeasible plan's explanation (or, when the
-  explainer finds nothing, the solver's own conflict sentences) into the arguments of
-  ``order.planning.run.mark_failed``: a message and conflicts with Odoo project, task ids and
-  people's names.
-
 Not modelled (known limitations): resources used by projects outside the scope, resource
 calendar validity periods (contract changes), per-company skill pools when a portfolio spans
 several companies, and attendances of a single resource.
@@ -96,7 +80,6 @@ several companies, and attendances of a single resource.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -184,7 +167,7 @@ def task_hours(task: Mapping[str, Any]) -> float:
     return max(0.0, round(hours, 6))
 
 
-def _task_key(odoo_id: int) -> str:
+def task_key(odoo_id: int) -> str:
     return f"t{odoo_id}"
 
 
@@ -513,7 +496,7 @@ def records_to_problem(
         pid = _m2o_id(task.get("project_id"))
         if pid is None or pid not in projects_read:
             continue
-        key = _task_key(tid)
+        key = task_key(tid)
         company = company_of(task)
         row: dict[str, Any] = {
             "id": key,
@@ -770,12 +753,12 @@ def _dependencies(
         for pred_id in sorted(task.get("depend_on_ids") or ()):
             lag = max(0.0, lag_of.get((pred_id, succ_id), 0.0))
             preds = phases.get(pred_id, [pred_id])
-            planned_preds = [_task_key(p) for p in preds if p in in_plan and p != succ_id]
+            planned_preds = [task_key(p) for p in preds if p in in_plan and p != succ_id]
             fixed_ends = [fixed[p][1] or fixed[p][0] for p in preds if p in fixed]
             release = max((e for e in fixed_ends if e is not None), default=None)
             if not planned_preds and (release is None or (release <= now and lag <= 0)):
                 continue  # closed, outside the scope without dates, or already over
-            targets = [_task_key(s) for s in succs]
+            targets = [task_key(s) for s in succs]
             if lag > 0:
                 # working hours on the successor's calendar: a lag task in between
                 first = by_key[targets[0]]
@@ -825,311 +808,3 @@ def _check_cycles(tasks: list[dict[str, Any]], precedences: list[dict[str, Any]]
         cycle = find_cycle(remaining, [(p["from"], p["to"]) for p in precedences])
         names = " -> ".join(cycle) if cycle else ", ".join(sorted(remaining))
         raise ProblemError("depend_on_ids", f"dependency cycle among tasks: {names}")
-
-
-# ---------------------------------------------------------------------- write-back
-def _utc_text(iso_text: str) -> str:
-    return format_datetime(datetime.fromisoformat(iso_text))
-
-
-def plan_to_payload(
-    plan: Mapping[str, Any],
-    context: Context,
-    plan_id: str,
-    *,
-    solver: str = "order-optimizer",
-    figures: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The ``apply_schedule`` payload of floor plan JSON `plan`: every planned task with its
-    dates (UTC ``YYYY-MM-DD HH:MM:SS``), the ``write_date`` it had when read, its slack and
-    critical flag, the users of the people doing it; each project's forecast end and, for the
-    orders the plan explains, why it ends then (lateness, late flag, reason, bottleneck,
-    critical chain as Odoo task ids); the run's summary."""
-    rows = []
-    without_user: dict[int, list[str]] = {}
-    project_end: dict[int, datetime] = {}
-    for task in plan.get("tasks") or ():
-        odoo_id = context.task_odoo_ids.get(str(task["id"]))
-        if odoo_id is None:
-            continue  # lag tasks
-        key = str(task["id"])
-        row: dict[str, Any] = {
-            "task_id": odoo_id,
-            "write_date": context.write_dates[key],
-            "planned_start": _utc_text(task["start"]),
-            "planned_end": _utc_text(task["end"]),
-        }
-        if row["planned_end"] < row["planned_start"]:
-            row["planned_end"] = row["planned_start"]
-        if task.get("slack_hours") is not None:
-            row["slack_hours"] = max(0.0, float(task["slack_hours"]))
-        if task.get("critical") is not None:
-            row["critical"] = bool(task["critical"])
-        chosen = [str(r) for r in task.get("resources") or ()]
-        if chosen:
-            users = [context.resource_users.get(r) for r in chosen]
-            if all(users):
-                row["user_ids"] = sorted({int(u) for u in users if u})
-            else:
-                without_user[odoo_id] = [
-                    context.resource_names.get(r, r)
-                    for r, u in zip(chosen, users, strict=True)
-                    if not u
-                ]
-        rows.append(row)
-        pid = context.project_odoo_ids[str(task["project"])]
-        end = datetime.strptime(row["planned_end"], DATETIME_FORMAT)
-        project_end[pid] = max(end, project_end.get(pid, end))
-    rows.sort(key=lambda r: r["task_id"])
-    labels = _Labels(context)
-    plan_projects = {str(p.get("id")): p for p in plan.get("projects") or ()}
-    keys = {pid: key for key, pid in context.project_odoo_ids.items()}
-    projects = []
-    for pid in sorted(set(project_end) | set(context.fixed_ends)):
-        forecast = max(d for d in (project_end.get(pid), context.fixed_ends.get(pid)) if d)
-        entry: dict[str, Any] = {"project_id": pid, "forecast_end": format_datetime(forecast)}
-        info = plan_projects.get(keys.get(pid, ""))
-        if info is not None and info.get("forecast_end"):
-            entry.update(_project_why(info, forecast, labels))
-        projects.append(entry)
-    late = [p for p in plan.get("projects") or () if p.get("late")]
-    all_figures: dict[str, Any] = {
-        "objective_kind": "weighted_tardiness_hours",
-        "weighted_tardiness": plan.get("weighted_tardiness"),
-        "late_orders": len(late),
-        "solve_seconds": plan.get("solve_seconds"),
-        "first_solution_seconds": plan.get("first_solution_seconds"),
-        "tasks_planned": len(rows),
-        "tasks_in_progress": len(context.started),
-        "tasks_fixed": sum(1 for why in context.skipped.values() if why == "pinned"),
-        "people": len(context.resource_users),
-        "clock": (
-            f"working calendars, {plan.get('slot_minutes', 60)}-minute slots from "
-            f"{format_datetime(context.now)} UTC, time zone {plan.get('timezone', 'UTC')}"
-        ),
-    }
-    if without_user:
-        names = sorted({n for ns in without_user.values() for n in ns})
-        all_figures["people_without_user"] = (
-            f"{len(without_user)} task(s) planned with employees who have no user "
-            f"({', '.join(names[:10])}{', ...' if len(names) > 10 else ''}): their planned "
-            f"people are left unchanged (tasks {', '.join(map(str, sorted(without_user)[:20]))})"
-        )
-    all_figures.update(figures or {})
-    return {
-        "plan_id": plan_id,
-        "status": str(plan.get("status") or ""),
-        "objective": plan.get("objective"),
-        "lower_bound": None,
-        "solver": solver,
-        "figures": {k: v for k, v in all_figures.items() if _figure(v)},
-        "tasks": rows,
-        "projects": projects,
-        "summary": _summary(plan, projects, labels),
-    }
-
-
-_FLOOR_KEY = re.compile(r"\b(?:lag\d+-\d+|[tpeu]\d+)\b")
-
-
-class _Labels:
-    """Names planners know for the floor ids of a problem mapped from Odoo."""
-
-    def __init__(self, context: Context) -> None:
-        self.context = context
-        self.projects = {
-            str(p["id"]): str(p.get("name") or p["id"]) for p in context.data.get("projects") or ()
-        }
-        self.tasks = {str(t["id"]): t for t in context.data.get("tasks") or ()}
-
-    def task(self, key: str, own: str | None = None) -> str:
-        """The task's name; with its project's name when it is not of order `own`."""
-        row = self.tasks.get(key)
-        if row is None:
-            return key
-        lag = re.fullmatch(r"lag(\d+)-(\d+)", key)
-        if lag:
-            pred = _task_key(int(lag.group(1)))
-            before = self.task(pred, own) if pred in self.tasks else f"task {lag.group(1)}"
-            return f"the lag after {before}"
-        name = str(row.get("name") or key)
-        project = str(row.get("project") or "")
-        return name if project == own else f"{name} ({self.projects.get(project, project)})"
-
-    def text(self, text: str, own: str | None = None) -> str:
-        """`text` with every known floor id replaced by its name (one pass: names inserted
-        are never read again)."""
-
-        def name(match: re.Match[str]) -> str:
-            key = match.group(0)
-            if key in self.tasks:
-                return self.task(key, own)
-            if key in self.projects:
-                return self.projects[key]
-            return self.context.resource_names.get(key, key)
-
-        return _FLOOR_KEY.sub(name, text)
-
-    def person(self, rid: Any) -> dict[str, Any] | None:
-        """A floor resource as ``{name, user_id, employee_id}`` (ids None when unknown)."""
-        if not rid:
-            return None
-        rid = str(rid)
-        employee = re.fullmatch(r"e(\d+)", rid)
-        return {
-            "name": self.context.resource_names.get(rid, rid),
-            "user_id": self.context.resource_users.get(rid) or None,
-            "employee_id": int(employee.group(1)) if employee else None,
-        }
-
-    def solver_conflict(self, text: str) -> dict[str, Any]:
-        """A solver conflict sentence as a ``mark_failed`` conflict: the tasks it names, the
-        order of the first one."""
-        keys = [k for k in _FLOOR_KEY.findall(text) if k in self.tasks]
-        order = str(self.tasks[keys[0]].get("project") or "") if keys else ""
-        return {
-            "kind": "solver",
-            "project_id": self.context.project_odoo_ids.get(order),
-            "order": self.projects.get(order, ""),
-            "task_ids": self.task_ids(keys),
-            "resources": [],
-            "text": self.text(text),
-        }
-
-    def hold(self, raw: Any) -> dict[str, Any] | None:
-        """What held an order (the floor's ``hold``) as Odoo ids and names, the reason's data
-        for a reader in another language; None without one."""
-        if not isinstance(raw, Mapping) or not raw.get("cause"):
-            return None
-
-        def one(key: Any) -> int | None:
-            ids = self.task_ids([key]) if key else []
-            return ids[0] if ids else None
-
-        def name(rid: Any) -> str | None:
-            if not rid:
-                return None
-            return self.context.resource_names.get(str(rid), str(rid))[:MAX_DETAIL_CHARS]
-
-        details: dict[str, Any] = {
-            "cause": str(raw["cause"])[:MAX_DETAIL_CHARS],
-            "task_id": one(raw.get("task")),
-            "other_task_id": one(raw.get("other")),
-            "resource": name(raw.get("resource")),
-            "until": raw.get("until"),
-        }
-        leave = raw.get("leave")
-        if isinstance(leave, Mapping):
-            details["leave_resource"] = name(leave.get("resource"))
-            details["leave_name"] = str(leave.get("name") or "")[:MAX_DETAIL_CHARS]
-            details["leave_until"] = leave.get("until")
-        return details
-
-    def task_ids(self, keys: Iterable[Any]) -> list[int]:
-        ids = (self.context.task_odoo_ids.get(str(k)) for k in keys)
-        return list(dict.fromkeys(i for i in ids if i is not None))
-
-
-def _project_why(info: Mapping[str, Any], forecast: datetime, labels: _Labels) -> dict[str, Any]:
-    """Lateness, late flag, reason, bottleneck and critical chain of one planned order.
-
-    The forecast written to Odoo may be later than the plan's (a pinned task ends the
-    order), so lateness is measured on it as well and the larger one is kept."""
-    lateness = max(0.0, float(info.get("lateness_hours") or 0.0))
-    due = info.get("due")
-    if due:
-        due_utc = datetime.fromisoformat(str(due)).astimezone(UTC).replace(tzinfo=None)
-        lateness = max(lateness, (forecast - due_utc).total_seconds() / 3600.0)
-    return {
-        "lateness_hours": round(lateness, 2),
-        "late": bool(info.get("late")) or lateness > 1e-9,
-        "reason": labels.text(str(info.get("reason") or ""), own=str(info.get("id"))),
-        "bottleneck": labels.person(info.get("bottleneck")),
-        "critical_task_ids": labels.task_ids(info.get("critical_chain") or ()),
-        "reason_details": labels.hold(info.get("hold")),
-    }
-
-
-TOP_BOTTLENECKS = 3
-MAX_FAILURE_CONFLICTS = 10
-# A failure conflict's dates and hours (``details``): at most this many, names this long.
-MAX_FAILURE_DETAILS = 12
-MAX_DETAIL_CHARS = 64
-
-
-def _summary(
-    plan: Mapping[str, Any], projects: list[dict[str, Any]], labels: _Labels
-) -> dict[str, Any]:
-    """Orders late, weighted tardiness and the people most often the bottleneck (of the late
-    orders, else of all orders), most orders first."""
-    late = [p for p in projects if p.get("late")]
-    counts: dict[str, list[Any]] = {}
-    for entry in late or projects:
-        person = entry.get("bottleneck")
-        if person:
-            key = f"{person['employee_id']}/{person['user_id']}/{person['name']}"
-            counts.setdefault(key, [person, 0])[1] += 1
-    top = sorted(counts.values(), key=lambda pc: (-pc[1], pc[0]["name"]))[:TOP_BOTTLENECKS]
-    return {
-        "late_orders": len(late),
-        "orders": len(projects),
-        "weighted_tardiness": round(float(plan.get("weighted_tardiness") or 0.0), 2),
-        "bottlenecks": [{**person, "orders": n} for person, n in top],
-    }
-
-
-def explanation_to_failure(
-    explanation: Mapping[str, Any] | None,
-    context: Context,
-    solver_conflicts: Iterable[str] = (),
-) -> dict[str, Any]:
-    """The ``mark_failed`` arguments (``message``, ``conflicts``) of an infeasible plan.
-
-    `explanation` is the floor explanation (``{message, conflicts: [{kind, order, tasks,
-    resources, dates, text}]}``); without one, the solver's own conflict sentences stand in
-    (kind ``solver``). Floor ids become Odoo ids and names; ``dates`` become ``details``."""
-    labels = _Labels(context)
-    conflicts: list[dict[str, Any]] = []
-    for raw in list((explanation or {}).get("conflicts") or ())[:MAX_FAILURE_CONFLICTS]:
-        order = str(raw.get("order") or "")
-        conflicts.append(
-            {
-                "kind": str(raw.get("kind") or "conflict"),
-                "project_id": context.project_odoo_ids.get(order),
-                "order": labels.projects.get(order, order) if order else "",
-                "task_ids": labels.task_ids(raw.get("tasks") or ()),
-                "resources": [
-                    context.resource_names.get(str(r), str(r)) for r in raw.get("resources") or ()
-                ],
-                "text": labels.text(str(raw.get("text") or "")),
-                "details": _failure_details(raw.get("dates")),
-            }
-        )
-    if explanation and explanation.get("message"):
-        message = labels.text(str(explanation["message"]))
-    else:
-        texts = [str(text) for text in solver_conflicts][:MAX_FAILURE_CONFLICTS]
-        conflicts = [labels.solver_conflict(text) for text in texts]
-        texts = [c["text"] for c in conflicts]
-        message = "No plan keeps every hard constraint" + (f": {texts[0]}" if texts else ".")
-    return {"message": message, "conflicts": conflicts}
-
-
-def _failure_details(dates: Any) -> dict[str, str | float | None]:
-    """The dates (ISO 8601 with their UTC offset) and hours of a floor conflict, which Odoo
-    words in the reader's language; anything else is left out."""
-    if not isinstance(dates, Mapping):
-        return {}
-    details: dict[str, str | float | None] = {}
-    for key, value in dates.items():
-        if len(details) == MAX_FAILURE_DETAILS or len(str(key)) > MAX_DETAIL_CHARS:
-            continue
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            details[str(key)] = round(float(value), 2)
-        elif value is None or (isinstance(value, str) and len(value) <= MAX_DETAIL_CHARS):
-            details[str(key)] = value
-    return details
-
-
-def _figure(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
