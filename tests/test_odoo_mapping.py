@@ -494,8 +494,10 @@ def test_orders_are_due_at_the_commitment_date_else_the_latest_task_deadline() -
 
 def test_dependency_cycle_names_the_tasks() -> None:
     snap = floor_snapshot([task(1, deps=(2,)), task(2, deps=(1,))])
-    with pytest.raises(ProblemError, match="cycle"):
+    with pytest.raises(ProblemError, match="cycle") as err:
         records_to_problem(snap, NOW)
+    assert err.value.path == "depend_on_ids", "in Odoo, the cycle is in the tasks' dependencies"
+    assert "t1" in err.value.message and "t2" in err.value.message
 
 
 def test_durations_fall_back_to_allocated_hours_per_head() -> None:

@@ -88,7 +88,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimizer.common.errors import ProblemError
-from optimizer.common.graph import find_cycle
 from optimizer.floor.model import FloorProblem
 from optimizer.odoo.reader import Snapshot
 
@@ -530,7 +529,6 @@ def records_to_problem(
         all_tasks, phases, lag_of, task_odoo_ids, started, fixed, by_key, company_calendars, now
     )
     tasks_out.extend(lag_tasks)
-    _check_cycles(tasks_out, precedences)
 
     skills = [{"id": k, "name": people.skill_names.get(k) or k} for k in sorted(people.skill_names)]
     resources = people.resources()
@@ -548,7 +546,12 @@ def records_to_problem(
         "tasks": tasks_out,
         "precedences": precedences,
     }
-    problem = FloorProblem.from_dict(data)
+    try:
+        problem = FloorProblem.from_dict(data)
+    except ProblemError as exc:
+        if exc.path == "precedences":  # a cycle, checked once, by the model: in Odoo, depend_on_ids
+            raise ProblemError("depend_on_ids", exc.message) from exc
+        raise
     context = Context(
         now=now,
         problem=problem,
@@ -786,25 +789,3 @@ def _dependencies(
                         by_key[t]["not_before"] = _iso(release)
     precedences = [{"from": a, "to": b, "type": "FS"} for a, b in sorted(links)]
     return precedences, lag_tasks
-
-
-def _check_cycles(tasks: list[dict[str, Any]], precedences: list[dict[str, Any]]) -> None:
-    succ: dict[str, list[str]] = defaultdict(list)
-    indeg = {t["id"]: 0 for t in tasks}
-    for p in precedences:
-        succ[p["from"]].append(p["to"])
-        indeg[p["to"]] += 1
-    stack = [t for t, d in indeg.items() if d == 0]
-    seen = 0
-    while stack:
-        node = stack.pop()
-        seen += 1
-        for nxt in succ[node]:
-            indeg[nxt] -= 1
-            if indeg[nxt] == 0:
-                stack.append(nxt)
-    if seen < len(indeg):
-        remaining = {t for t, d in indeg.items() if d > 0}
-        cycle = find_cycle(remaining, [(p["from"], p["to"]) for p in precedences])
-        names = " -> ".join(cycle) if cycle else ", ".join(sorted(remaining))
-        raise ProblemError("depend_on_ids", f"dependency cycle among tasks: {names}")
