@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
 import requests
+from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -295,9 +296,11 @@ class OrderPlanningRun(models.Model):
         current = {task.id: task.write_date for task in tasks}
         pinned = set(tasks.filtered("planning_pinned").ids)
         to_write, conflicts = schedule_payload.split_conflicts(plan["tasks"], current, pinned)
+        before = {task.id: (task.planned_start, task.planned_end) for task in tasks}
         self._write_plan_tasks(to_write)
         self._write_plan_projects(plan, tasks.project_id | projects)
         run = runs._record_applied_plan(plan, to_write, conflicts, tasks.project_id | projects)
+        run._track_plan_dates(before, to_write)
         return run._get_apply_result(already_applied=False)
 
     @api.model
@@ -341,9 +344,9 @@ class OrderPlanningRun(models.Model):
 
         Every task of a plan has its own dates, so ORM writes would cost one UPDATE per
         task (minutes for a portfolio of 25,000 tasks). The planning columns belong to this
-        addon, nothing computed depends on them and tracking is replaced by one message per
-        project, so they are written with one UPDATE ... FROM (VALUES ...) per chunk; the
-        cache is then invalidated and dependents notified as the ORM would. People go
+        addon, nothing computed depends on them and their tracking is made in one batch
+        (`_track_plan_dates`), so they are written with one UPDATE ... FROM (VALUES ...) per
+        chunk; the cache is then invalidated and dependents notified as the ORM would. People go
         through the ORM, one write per distinct crew.
         """
         tasks = self.env["project.task"].sudo().browse([task["task_id"] for task in to_write])
@@ -388,6 +391,45 @@ class OrderPlanningRun(models.Model):
         tasks_model = self.env["project.task"].sudo().with_context(mail_notrack=True)
         for user_ids, ids in by_users.items():
             tasks_model.browse(ids).write({"planning_user_ids": [Command.set(list(user_ids))]})
+
+    def _track_plan_dates(self, before, to_write):
+        """The planned dates the plan moved, in each task's chatter as tracked values (old and
+        new date), as a tracked write would show them. The UPDATE above bypasses the ORM's
+        tracking, so the messages are made here, all in one create, without notifying anyone:
+        a re-plan moves hundreds of tasks, each follower reads the project's note instead."""
+        self.ensure_one()
+        fnames = ("planned_start", "planned_end")
+        field_ids = {f: self.env["ir.model.fields"]._get("project.task", f).id for f in fnames}
+        body = Markup(self.env._("Planned by %s")) % self._get_html_link(title=self.name)
+        messages = []
+        for task in to_write:
+            old = before.get(task["task_id"])
+            if old is None:
+                continue
+            tracking = [
+                Command.create(
+                    {
+                        "field_id": field_ids[fname],
+                        "old_value_datetime": old_value,
+                        "new_value_datetime": fields.Datetime.to_datetime(task[fname]),
+                    }
+                )
+                for fname, old_value in zip(fnames, old, strict=True)
+                if old_value != fields.Datetime.to_datetime(task[fname])
+            ]
+            if tracking:
+                messages.append(
+                    {
+                        "model": "project.task",
+                        "res_id": task["task_id"],
+                        "message_type": "notification",
+                        "subtype_id": self.env.ref("mail.mt_note").id,
+                        "author_id": self.env.user.partner_id.id,
+                        "body": body,
+                        "tracking_value_ids": tracking,
+                    }
+                )
+        self.env["mail.message"].sudo().create(messages)
 
     @api.model
     def _write_plan_projects(self, plan, projects):

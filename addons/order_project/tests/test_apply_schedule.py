@@ -65,6 +65,33 @@ class TestApplySchedule(OrderProjectCommon):
             run.name, self.project.message_ids[0].body, "The project's chatter names the run."
         )
 
+    def test_moved_dates_are_tracked_in_each_task_chatter(self):
+        moved, kept = self.tasks[0], self.tasks[1]
+        old_start, old_end = moved.planned_start, moved.planned_end
+        payload = self._payload(tasks=moved | kept)
+        kept_row = payload["tasks"][1]
+        kept_row["planned_start"] = self._fmt(kept.planned_start)
+        kept_row["planned_end"] = self._fmt(kept.planned_end)
+        kept_messages = kept.message_ids
+        result = self.Run.with_user(self.bot).apply_schedule(payload)
+        run = self.Run.browse(result["run_id"])
+        tracked = moved.message_ids.filtered("tracking_value_ids")[:1]
+        self.assertTrue(tracked, "The moved task's chatter shows the change.")
+        self.assertIn(run.name, tracked.body, "The message names the run that moved it.")
+        values = {
+            v.field_id.name: (v.old_value_datetime, v.new_value_datetime)
+            for v in tracked.tracking_value_ids
+        }
+        self.assertEqual(
+            values,
+            {
+                "planned_start": (old_start, old_start + timedelta(days=7)),
+                "planned_end": (old_end, old_end + timedelta(days=7)),
+            },
+            "Old and new planned dates, as a tracked write shows them.",
+        )
+        self.assertEqual(kept.message_ids, kept_messages, "A task the plan left alone gets none.")
+
     def test_same_plan_twice_is_a_no_op(self):
         first = self.Run.with_user(self.planner).apply_schedule(self._payload(plan_id="twice"))
         dates = self.tasks.mapped("planned_start")
