@@ -12,6 +12,7 @@ from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from .errors import ToolError
 from .wbs import topological_order
 
 EPSILON = 1e-9
@@ -32,10 +33,16 @@ class WeeklyCalendar:
 
     def __post_init__(self) -> None:
         if not any(hour_to > hour_from for _day, hour_from, hour_to in self.attendances):
-            raise ValueError("the working calendar has no working hours")
+            raise ToolError("no_working_hours", "the working calendar has no working hours")
         for weekday, hour_from, hour_to in self.attendances:
             if not 0 <= weekday <= 6 or not 0 <= hour_from <= hour_to <= 24:
-                raise ValueError(f"invalid attendance {weekday}, {hour_from}-{hour_to}")
+                raise ToolError(
+                    "invalid_attendance",
+                    "invalid attendance %(weekday)s, %(hour_from)s-%(hour_to)s",
+                    weekday=weekday,
+                    hour_from=hour_from,
+                    hour_to=hour_to,
+                )
 
     def _day_intervals(self, day: date) -> list[tuple[datetime, datetime]]:
         midnight = datetime.combine(day, time())
@@ -56,7 +63,12 @@ class WeeklyCalendar:
                 if end <= start:
                     continue
                 yield max(begin, start), end
-        raise ValueError(f"no working time found within {MAX_DAYS} days of {start}")
+        raise ToolError(
+            "no_working_time",
+            "no working time found within %(days)s days of %(start)s",
+            days=MAX_DAYS,
+            start=start,
+        )
 
     def add_hours(self, start: datetime, hours: float) -> datetime:
         """The moment ``hours`` working hours after ``start`` are worked."""
@@ -119,7 +131,12 @@ def critical_path(
     successors: dict[Hashable, list[tuple[Hashable, float]]] = {key: [] for key in durations}
     for pred, succ, lag in dependencies:
         if pred not in durations or succ not in durations:
-            raise ValueError(f"dependency {pred} -> {succ} names an unknown task")
+            raise ToolError(
+                "unknown_dependency_task",
+                "dependency %(predecessor)s -> %(successor)s names an unknown task",
+                predecessor=pred,
+                successor=succ,
+            )
         predecessors[succ].append((pred, lag))
         successors[pred].append((succ, lag))
     order = topological_order(
