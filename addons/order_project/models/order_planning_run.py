@@ -229,7 +229,7 @@ class OrderPlanningRun(models.Model):
             run.summary_text = "\n".join(lines)
 
     @api.depends("failure_conflicts")
-    @api.depends_context("lang", "tz")
+    @api.depends_context("lang", "tz", "uid")  # task names as the reader may read them
     def _compute_failure_text(self):
         for run in self:
             lines = []

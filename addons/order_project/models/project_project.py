@@ -147,7 +147,7 @@ class ProjectProject(models.Model):
     @api.depends(
         "order_delay_details", "order_delay_reason", "order_forecast_end", "order_lateness_hours"
     )
-    @api.depends_context("lang", "tz")
+    @api.depends_context("lang", "tz", "uid")  # task names as the reader may read them
     def _compute_order_delay_text(self):
         for project in self:
             details = project.order_delay_details

@@ -7,28 +7,30 @@ failure sentences of planning runs); a kind without a sentence shows the tool's 
 from odoo.tools.misc import formatLang
 
 TOOL_SENTENCES = {
-    "unknown_order_type": lambda _, v: _("unknown order type %(order_type)s", **v),
-    "negative_minimum": lambda _, v: _("the minimum amount is negative"),
-    "negative_maximum": lambda _, v: _("the maximum amount is negative"),
-    "minimum_above_maximum": lambda _, v: _(
+    "unknown_order_type": lambda env, v: env._("unknown order type %(order_type)s", **v),
+    "negative_minimum": lambda env, v: env._("the minimum amount is negative"),
+    "negative_maximum": lambda env, v: env._("the maximum amount is negative"),
+    "minimum_above_maximum": lambda env, v: env._(
         "the minimum amount %(minimum)s is above the maximum %(maximum)s", **v
     ),
-    "pattern_too_short": lambda _, v: _(
+    "pattern_too_short": lambda env, v: env._(
         "the channel pattern “%(pattern)s” is too short to mean anything", **v
     ),
-    "no_working_hours": lambda _, v: _("the working calendar has no working hours"),
-    "invalid_attendance": lambda _, v: _(
+    "no_working_hours": lambda env, v: env._("the working calendar has no working hours"),
+    "invalid_attendance": lambda env, v: env._(
         "the working calendar has an invalid attendance (day %(weekday)s, %(hour_from)s to "
         "%(hour_to)s)",
         **v,
     ),
-    "no_working_time": lambda _, v: _(
+    "no_working_time": lambda env, v: env._(
         "no working time found within %(days)s days of %(start)s", **v
     ),
-    "unknown_dependency_task": lambda _, v: _(
+    "unknown_dependency_task": lambda env, v: env._(
         "the dependency %(predecessor)s → %(successor)s names an unknown task", **v
     ),
-    "dependency_cycle": lambda _, v: _("the tasks wait for each other in a cycle: %(cycle)s", **v),
+    "dependency_cycle": lambda env, v: env._(
+        "the tasks wait for each other in a cycle: %(cycle)s", **v
+    ),
 }
 
 
@@ -41,4 +43,4 @@ def word_tool_error(env, error):
         key: formatLang(env, value, digits=2) if isinstance(value, float) else value
         for key, value in error.params.items()
     }
-    return sentence(env._, values)
+    return sentence(env, values)
