@@ -1,7 +1,7 @@
 {
     "name": "Order Project",
     "summary": "Confirmed sales orders become routed, structured and plannable delivery projects",
-    "version": "18.0.1.2.1",
+    "version": "18.0.1.3.0",
     "category": "Services/Project",
     "license": "LGPL-3",
     "author": "order_project",
@@ -14,6 +14,7 @@
         "security/order_project_rules.xml",
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_message_subtype_data.xml",
         "data/order_wbs_template_data.xml",
         "views/order_route_rule_views.xml",
         "views/order_wbs_template_views.xml",

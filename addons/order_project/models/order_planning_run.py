@@ -116,6 +116,21 @@ def reader_datetime(env, value):
     return format_datetime(env, value, tz=tz, dt_format="short")
 
 
+def reader_task_names(env, task_ids, projects):
+    """Names of the tasks ``task_ids`` that still exist, by id, as the reader may read them:
+    a task the reader may not open (another customer's order) is named only as such. Under
+    sudo the text goes to the chatter of ``projects``, read by whoever may read them: only
+    their own tasks are named."""
+    tasks = env["project.task"].browse(task_ids).exists()
+    if env.su:
+        readable = tasks.filtered(lambda task: task.project_id in projects)
+    else:
+        readable = tasks._filtered_access("read")
+    names = dict.fromkeys((tasks - readable).ids, env._("a task of another project"))
+    names.update((task.id, task.name) for task in readable.sudo())
+    return names
+
+
 class OrderPlanningRun(models.Model):
     _name = "order.planning.run"
     _description = "Planning Run"
@@ -215,7 +230,7 @@ class OrderPlanningRun(models.Model):
             run.summary_text = "\n".join(lines)
 
     @api.depends("failure_conflicts")
-    @api.depends_context("lang", "tz")
+    @api.depends_context("lang", "tz", "uid")  # task names as the reader may read them
     def _compute_failure_text(self):
         for run in self:
             lines = []
@@ -233,9 +248,9 @@ class OrderPlanningRun(models.Model):
         (dates in the reader's time zone); False for a kind without a sentence of its own (the
         solver's) or when a date it needs is missing."""
         details = conflict.get("details") or {}
-        names = (
-            self.env["project.task"].sudo().browse(conflict.get("task_ids") or []).exists()
-        ).mapped("name")
+        task_ids = conflict.get("task_ids") or []
+        by_id = reader_task_names(self.env, task_ids, self.project_ids)
+        names = [by_id[task_id] for task_id in task_ids if task_id in by_id]
         values = {
             "order": conflict.get("order") or "",
             "tasks": " → ".join(names),
@@ -545,14 +560,20 @@ class OrderPlanningRun(models.Model):
         )
         for project in projects.with_context(run.env.context):
             why = project.order_is_late and project.order_delay_text
-            project.message_post(body=applied + plaintext2html(why) if why else applied)
+            project.message_post(
+                body=applied + plaintext2html(why) if why else applied,
+                subtype_xmlid="order_project.mt_project_plan_applied",
+            )
 
     def _post_failure_message(self):
         """The failure, worded in the requester's language (the optimizer's own text when it
         sent no conflicts)."""
         run = self._as_requester()
         text = plaintext2html(run.failure_text or run.message)
-        run.message_post(body=run.env._("The optimizer could not make a plan: %s", text))
+        run.message_post(
+            body=run.env._("The optimizer could not make a plan: %s", text),
+            subtype_xmlid="order_project.mt_planning_run_failed",
+        )
 
     def _get_apply_result(self, already_applied):
         self.ensure_one()
@@ -685,23 +706,6 @@ class OrderPlanningRun(models.Model):
                 "message": self.env._("Accepted by the optimizer."),
             }
         )
-        return True
-
-    @api.model
-    def report_progress(self, plan_id, progress, state=None, message=None):
-        """Called by the optimizer while it solves: progress in percent, optional failure."""
-        self._check_planner_rights()
-        run = self.sudo().search([("plan_id", "=", plan_id)], limit=1)
-        if not run:
-            raise ValidationError(self.env._("Unknown plan id %s.", plan_id))
-        if run.state == "done":
-            return False
-        values = {"progress": max(0.0, min(float(progress), 100.0))}
-        if state in ("running", "failed"):
-            values["state"] = state
-        if message:
-            values["message"] = message
-        run.write(values)
         return True
 
     @api.model

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import rule_matching
+from .tool_errors import word_tool_error
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 
@@ -97,23 +98,37 @@ class OrderRouteRule(models.Model):
     @api.constrains("amount_min", "amount_max", "order_type", "origin_match")
     def _check_conditions(self):
         for rule in self:
-            errors = rule_matching.validate_conditions(rule._get_conditions())
-            if errors:
+            problems = rule_matching.condition_problems(rule._get_conditions())
+            if problems:
                 raise ValidationError(
                     self.env._(
                         "The routing rule %(rule)s can never match: %(errors)s.",
                         rule=rule.name,
-                        errors="; ".join(errors),
+                        errors="; ".join(word_tool_error(self.env, p) for p in problems),
                     )
                 )
 
-    def _get_conditions(self):
-        """The rule as the plain dict understood by ``tools.rule_matching``."""
+    def _get_conditions(self, order=None):
+        """The rule as the plain dict understood by ``tools.rule_matching``; for ``order``,
+        its amounts in the order's currency (the order's facts are in that currency)."""
         self.ensure_one()
+        amount_min, amount_max = self.amount_min or None, self.amount_max or None
+        if order:
+            # a shared rule's amounts are in the currency of the order's company
+            currency = (self.company_id or order.company_id).currency_id
+            if currency != order.currency_id:
+                date = (order.date_order or fields.Datetime.now()).date()
+
+                def convert(amount):
+                    if amount is None:
+                        return None
+                    return currency._convert(amount, order.currency_id, order.company_id, date)
+
+                amount_min, amount_max = convert(amount_min), convert(amount_max)
         return {
             "order_type": self.order_type,
-            "amount_min": self.amount_min or None,
-            "amount_max": self.amount_max or None,
+            "amount_min": amount_min,
+            "amount_max": amount_max,
             "partner_ids": set(self.partner_ids.ids),
             "partner_tag_ids": set(self.partner_category_ids.ids),
             "product_ids": set(self.product_ids.ids),
@@ -129,7 +144,7 @@ class OrderRouteRule(models.Model):
             [("company_id", "in", [False, order.company_id.id])], order="sequence, id"
         )
         key = rule_matching.first_matching_rule(
-            ((rule.id, rule._get_conditions()) for rule in rules), order._order_route_facts()
+            ((rule.id, rule._get_conditions(order)) for rule in rules), order._order_route_facts()
         )
         return self.browse(key) if key else self
 

@@ -6,8 +6,10 @@ from odoo.tools import plaintext2html
 from odoo.tools.misc import formatLang
 
 from ..tools import scheduling
-from .order_planning_run import reader_datetime
+from ..tools.errors import ToolError
+from .order_planning_run import reader_datetime, reader_task_names
 from .order_route_rule import PRIORITIES
+from .tool_errors import word_tool_error
 
 HEALTH = [("on_track", "On Track"), ("at_risk", "At Risk"), ("late", "Late")]
 
@@ -46,6 +48,7 @@ class ProjectProject(models.Model):
         "Delivery Health",
         compute="_compute_order_health",
         store=True,
+        tracking=True,
         help="Forecast end against the order's committed delivery date: late when after it, "
         "at risk when within the margin set in Settings.",
     )
@@ -118,6 +121,14 @@ class ProjectProject(models.Model):
     )
     planning_run_count = fields.Integer(compute="_compute_planning_run_count")
 
+    def _track_subtype(self, init_values):
+        """A delivery that becomes late or at risk is an event of its own, which followers
+        subscribe to (the subtypes Delivery Late and Delivery At Risk)."""
+        self.ensure_one()
+        if "order_health" in init_values and self.order_health in ("late", "at_risk"):
+            return self.env.ref(f"order_project.mt_project_order_{self.order_health}")
+        return super()._track_subtype(init_values)
+
     @api.depends("order_forecast_end", "order_sale_order_id.commitment_date")
     def _compute_order_health(self):
         margin = self.env["order.planning.run"]._get_at_risk_margin()
@@ -136,7 +147,7 @@ class ProjectProject(models.Model):
     @api.depends(
         "order_delay_details", "order_delay_reason", "order_forecast_end", "order_lateness_hours"
     )
-    @api.depends_context("lang", "tz")
+    @api.depends_context("lang", "tz", "uid")  # task names as the reader may read them
     def _compute_order_delay_text(self):
         for project in self:
             details = project.order_delay_details
@@ -164,7 +175,7 @@ class ProjectProject(models.Model):
         cause without a sentence of its own or a task deleted since."""
         _ = self.env._
         ids = [i for i in (details.get("task_id"), details.get("other_task_id")) if i]
-        names = {t.id: t.name for t in self.env["project.task"].sudo().browse(ids).exists()}
+        names = reader_task_names(self.env, ids, self)
         task = names.get(details.get("task_id"))
         other = names.get(details.get("other_task_id"))
         until = reader_datetime(self.env, details["until"]) if details.get("until") else ""
@@ -346,7 +357,10 @@ class ProjectProject(models.Model):
     def _order_project_forward_schedule(self, start_utc):
         """Write the first schedule; pinned tasks keep their dates (a planner's decision)."""
         for project in self:
-            values_by_task = project._prepare_forward_schedule_values(start_utc)
+            try:
+                values_by_task = project._prepare_forward_schedule_values(start_utc)
+            except ToolError as error:
+                raise UserError(word_tool_error(self.env, error)) from None
             for task, values in values_by_task.items():
                 if not task.planning_pinned:
                     task.write(values)

@@ -5,6 +5,7 @@ import pytz
 from odoo import fields, models
 
 from ..tools import scheduling
+from ..tools.errors import ToolError
 
 # Float hours come from the time widget: a minute's tolerance for "touching" rows.
 TOUCHING = timedelta(minutes=1)
@@ -34,8 +35,14 @@ class ResourceCalendar(models.Model):
         ]
 
     def _order_working_time(self):
-        """The calendar as the first schedule walks it, and its time zone."""
+        """The calendar as the first schedule walks it, and its time zone. A calendar without
+        any working hours is refused at once (walking it would search ten years)."""
         self.ensure_one()
+        if not any(
+            not att.display_type and att.day_period != "lunch" and att.hour_to > att.hour_from
+            for att in self.attendance_ids
+        ):
+            raise ToolError("no_working_hours", "the working calendar has no working hours")
         return scheduling.WorkingTime(self._order_work_intervals), self._order_tz()
 
     def _order_longest_block_hours(self):

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .errors import ToolError
+
 ORDER_TYPES = ("any", "custom", "standard")
 SET_CONDITIONS = ("partner_ids", "partner_tag_ids", "product_ids", "product_categ_ids")
 
@@ -38,22 +40,45 @@ def split_patterns(text: str | None) -> list[str]:
 
 def validate_conditions(conditions: Mapping[str, Any]) -> list[str]:
     """Return the reasons why these conditions can never work (empty when valid)."""
-    errors = []
+    return [str(problem) for problem in condition_problems(conditions)]
+
+
+def condition_problems(conditions: Mapping[str, Any]) -> list[ToolError]:
+    """The reasons why these conditions can never work, each a ``ToolError`` (not raised)
+    the Odoo layer words in the reader's language; empty when valid."""
+    problems = []
     order_type = conditions.get("order_type") or "any"
     if order_type not in ORDER_TYPES:
-        errors.append(f"unknown order type {order_type!r}")
+        problems.append(
+            ToolError(
+                "unknown_order_type", "unknown order type %(order_type)r", order_type=order_type
+            )
+        )
     amount_min = conditions.get("amount_min")
     amount_max = conditions.get("amount_max")
     if amount_min is not None and amount_min < 0:
-        errors.append("the minimum amount is negative")
+        problems.append(ToolError("negative_minimum", "the minimum amount is negative"))
     if amount_max is not None and amount_max < 0:
-        errors.append("the maximum amount is negative")
+        problems.append(ToolError("negative_maximum", "the maximum amount is negative"))
     if amount_min is not None and amount_max is not None and amount_min > amount_max:
-        errors.append(f"the minimum amount {amount_min:g} is above the maximum {amount_max:g}")
+        problems.append(
+            ToolError(
+                "minimum_above_maximum",
+                "the minimum amount %(minimum)g is above the maximum %(maximum)g",
+                minimum=amount_min,
+                maximum=amount_max,
+            )
+        )
     for pattern in conditions.get("origin_patterns") or []:
         if len(pattern) < 2:
-            errors.append(f"the channel pattern {pattern!r} is too short to mean anything")
-    return errors
+            problems.append(
+                ToolError(
+                    "pattern_too_short",
+                    "the channel pattern %(pattern)r is too short to mean anything",
+                    pattern=pattern,
+                )
+            )
+    return problems
 
 
 def rule_matches(conditions: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:

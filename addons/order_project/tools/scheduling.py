@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from .errors import ToolError
 from .wbs import topological_order
 
 EPSILON = 1e-9
@@ -44,7 +45,12 @@ class WorkingTime:
                 if end > start and end > begin:
                     yield max(begin, start), end
             chunk_start, chunk_end = chunk_end, chunk_end + timedelta(days=CHUNK_DAYS)
-        raise ValueError(f"no working time found within {MAX_DAYS} days of {start}")
+        raise ToolError(
+            "no_working_time",
+            "no working time found within %(days)s days of %(start)s",
+            days=MAX_DAYS,
+            start=start,
+        )
 
     def add_hours(self, start: datetime, hours: float) -> datetime:
         """The moment ``hours`` working hours after ``start`` are worked."""
@@ -107,7 +113,12 @@ def critical_path(
     successors: dict[Hashable, list[tuple[Hashable, float]]] = {key: [] for key in durations}
     for pred, succ, lag in dependencies:
         if pred not in durations or succ not in durations:
-            raise ValueError(f"dependency {pred} -> {succ} names an unknown task")
+            raise ToolError(
+                "unknown_dependency_task",
+                "dependency %(predecessor)s -> %(successor)s names an unknown task",
+                predecessor=pred,
+                successor=succ,
+            )
         predecessors[succ].append((pred, lag))
         successors[pred].append((succ, lag))
     order = topological_order(

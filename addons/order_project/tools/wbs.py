@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 
+from .errors import ToolError
+
 
 def wbs_codes(lines: Iterable[tuple[Hashable, Hashable | None, int]]) -> dict[Hashable, str]:
     """Number a tree of lines the way project managers read a WBS: 1, 1.1, 1.2, 2...
@@ -77,7 +79,9 @@ def topological_order(predecessors: Mapping[Hashable, Iterable[Hashable]]) -> li
     """Nodes ordered so every node comes after the nodes it waits for (raises on a cycle)."""
     cycle = find_cycle(predecessors)
     if cycle:
-        raise ValueError(f"dependency cycle: {' -> '.join(map(str, cycle))}")
+        raise ToolError(
+            "dependency_cycle", "dependency cycle: %(cycle)s", cycle=" -> ".join(map(str, cycle))
+        )
     order: list[Hashable] = []
     seen: set[Hashable] = set()
     nodes = set(predecessors)
