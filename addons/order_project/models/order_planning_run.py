@@ -558,7 +558,7 @@ class OrderPlanningRun(models.Model):
             applied=run.applied_count,
             conflicts=run.conflict_count,
         )
-        for project in projects.with_context(run.env.context):
+        for project in projects.with_context(**run.env.context):
             why = project.order_is_late and project.order_delay_text
             project.message_post(
                 body=applied + plaintext2html(why) if why else applied,
