@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.mail import plaintext2html
+from odoo.tools.mail import generate_tracking_message_id, plaintext2html
 from odoo.tools.misc import format_datetime, formatLang
 
 from ..tools import schedule_payload
@@ -409,42 +409,74 @@ class OrderPlanningRun(models.Model):
 
     def _track_plan_dates(self, before, to_write):
         """The planned dates the plan moved, in each task's chatter as tracked values (old and
-        new date), as a tracked write would show them. The UPDATE above bypasses the ORM's
-        tracking, so the messages are made here, all in one create, without notifying anyone:
-        a re-plan moves hundreds of tasks, each follower reads the project's note instead."""
+        new date, as a tracked write shows them) under a note naming the run, notifying
+        nobody: a re-plan moves hundreds of tasks, and followers read the project's note.
+
+        The dates were written by SQL, which bypasses the ORM's tracking; the notes are made
+        the same way, two INSERTs per chunk (the messages, then their tracking values): the
+        ORM takes about 2 ms a message, 8 s for the 3,400 tasks of a 300-order re-plan."""
         self.ensure_one()
         fnames = ("planned_start", "planned_end")
-        field_ids = {f: self.env["ir.model.fields"]._get("project.task", f).id for f in fnames}
-        body = Markup(self.env._("Planned by %s")) % self._get_html_link(title=self.name)
-        messages = []
+        field_ids = [self.env["ir.model.fields"]._get("project.task", f).id for f in fnames]
+        changes = {}
         for task in to_write:
-            old = before.get(task["task_id"])
-            if old is None:
-                continue
-            tracking = [
-                Command.create(
-                    {
-                        "field_id": field_ids[fname],
-                        "old_value_datetime": old_value,
-                        "new_value_datetime": fields.Datetime.to_datetime(task[fname]),
-                    }
+            old = before.get(task["task_id"]) or ()
+            new = [fields.Datetime.to_datetime(task[f]) for f in fnames]
+            moved = [(f, was, now) for f, was, now in zip(field_ids, old, new) if was != now]
+            if moved:
+                changes[task["task_id"]] = moved
+        body = Markup(self.env._("Planned by %s")) % self._get_html_link(title=self.name)
+        author = self.env.user.partner_id
+        cr, now, uid = self.env.cr, self.env.cr.now(), self.env.uid
+        task_ids = list(changes)
+        for start in range(0, len(task_ids), WRITE_CHUNK):
+            chunk = task_ids[start : start + WRITE_CHUNK]
+            rows = SQL(", ").join(
+                SQL("(%s, %s)", task_id, generate_tracking_message_id(f"{task_id}-project.task"))
+                for task_id in chunk
+            )
+            cr.execute(
+                SQL(
+                    """INSERT INTO mail_message (model, res_id, message_id, message_type,
+                                                 subtype_id, author_id, email_from, body, date,
+                                                 create_uid, create_date, write_uid, write_date)
+                       SELECT 'project.task', note.res_id, note.message_id, 'notification',
+                              %s, %s, %s, %s, %s, %s, %s, %s, %s
+                         FROM (VALUES %s) AS note(res_id, message_id)
+                    RETURNING id, res_id""",
+                    self.env.ref("mail.mt_note").id,
+                    author.id,
+                    author.email_formatted,
+                    str(body),
+                    now,
+                    uid,
+                    now,
+                    uid,
+                    now,
+                    rows,
                 )
-                for fname, old_value in zip(fnames, old, strict=True)
-                if old_value != fields.Datetime.to_datetime(task[fname])
-            ]
-            if tracking:
-                messages.append(
-                    {
-                        "model": "project.task",
-                        "res_id": task["task_id"],
-                        "message_type": "notification",
-                        "subtype_id": self.env.ref("mail.mt_note").id,
-                        "author_id": self.env.user.partner_id.id,
-                        "body": body,
-                        "tracking_value_ids": tracking,
-                    }
+            )
+            values = SQL(", ").join(
+                SQL("(%s, %s, %s::timestamp, %s::timestamp)", message_id, field_id, was, new)
+                for message_id, task_id in cr.fetchall()
+                for field_id, was, new in changes[task_id]
+            )
+            cr.execute(
+                SQL(
+                    """INSERT INTO mail_tracking_value (mail_message_id, field_id,
+                                   old_value_datetime, new_value_datetime,
+                                   create_uid, create_date, write_uid, write_date)
+                       SELECT value.message_id, value.field_id, value.old, value.new,
+                              %s, %s, %s, %s
+                         FROM (VALUES %s) AS value(message_id, field_id, old, new)""",
+                    uid,
+                    now,
+                    uid,
+                    now,
+                    values,
                 )
-        self.env["mail.message"].sudo().create(messages)
+            )
+        self.env["project.task"].browse(task_ids).invalidate_recordset(["message_ids"])
 
     @api.model
     def _write_plan_projects(self, plan, projects):
