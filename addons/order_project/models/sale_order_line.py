@@ -18,11 +18,8 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         delivery_values = self._prepare_delivery_project_sale_values(values)
         project = self.project_id
-        if (
-            project
-            and project.sale_line_id.order_id == self.order_id
-            and not project.order_sale_order_id
-        ):
+        if project and not project.order_sale_order_id:
+            # a cancellation clears the project's sales order item, not the line's project
             project.write(delivery_values)
             return project
         project = (
