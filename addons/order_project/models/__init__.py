@@ -9,5 +9,6 @@ from . import product_template
 from . import project_project
 from . import project_task
 from . import sale_order
+from . import sale_order_line
 from . import res_config_settings
 from . import resource_calendar

@@ -148,6 +148,20 @@ class SaleOrder(models.Model):
             units.append((template, self.env["sale.order.line"]))
         return units
 
+    def _get_delivery_project_service_lines(self, line):
+        """The lines of the order (or ``line`` alone) for which sale_project would generate a
+        project (``service_tracking`` 'project_only' or 'task_in_project'), by (sequence, id).
+
+        The first one generates the delivery project through sale_project's own hook; all
+        of them are linked to it, so sale_project finds their project made and only adds
+        their tasks.
+        """
+        self.ensure_one()
+        lines = line or self.order_line.filtered(
+            lambda sol: not sol.display_type and not sol.product_id.order_project_per_line
+        )
+        return lines._get_so_lines_new_project().sorted(lambda sol: (sol.sequence, sol.id))
+
     def _prepare_delivery_project_values(self, template, line):
         self.ensure_one()
         code = self.name
@@ -158,7 +172,11 @@ class SaleOrder(models.Model):
             name = f"{name} ({self.client_order_ref})"
         if line:
             name = f"{name} - {line.product_id.name}"
-        service_line = line or self.order_line.filtered(lambda sol: sol.is_service)[:1]
+        service_line = (
+            self._get_delivery_project_service_lines(line)[:1]
+            or line
+            or self.order_line.filtered(lambda sol: sol.is_service)[:1]
+        )
         return {
             "name": name,
             "order_code": code,
@@ -180,26 +198,24 @@ class SaleOrder(models.Model):
             "active": True,
         }
 
-    def _get_sale_project_to_adopt(self, line):
-        """The project sale_project generated for this order (or line), if any.
+    def _create_delivery_project(self, template, line):
+        """The delivery project of ``template`` for the order (or ``line``), linked both ways
+        but still empty: ``_fill_delivery_project`` adds its WBS once sale_project is done.
 
-        Never a project chosen by hand on the quotation: it may serve other customers.
+        When the order (or line) sells a service for which sale_project generates a
+        project, that line generates it (``sale.order.line._order_generate_delivery_project``,
+        through sale_project's ``_timesheet_create_project``); otherwise the project is made
+        here, from the template's base project if it names one.
         """
         self.ensure_one()
-        candidates = line.project_id if line else self.project_id | self.order_line.project_id
-        return candidates.filtered(
-            lambda project: (
-                project.sale_line_id.order_id == self and not project.order_sale_order_id
-            )
-        )[:1]
-
-    def _create_delivery_project(self, template, line):
-        """Create (or adopt the one sale_project made for the same line) and fill its WBS."""
-        self.ensure_one()
         values = self._prepare_delivery_project_values(template, line)
-        project = self._get_sale_project_to_adopt(line)
-        if project:
-            project.write({k: v for k, v in values.items() if k not in ("name", "user_id")})
+        service_lines = self._get_delivery_project_service_lines(line)
+        if service_lines:
+            project = service_lines[0]._order_generate_delivery_project(values)
+            service_lines.project_id = project
+            if not self.project_id:
+                # as sale_project does for the first project an order generates
+                self.project_id = project
         elif template.project_template_id:
             project = template.project_template_id.copy(values)
         else:
@@ -216,12 +232,18 @@ class SaleOrder(models.Model):
                     ]
                 ]
             )
+        return project
+
+    def _fill_delivery_project(self, project):
+        """Followers, WBS tasks, milestones and dependencies, the first schedule and the
+        order's chatter note for a delivery project made by ``_create_delivery_project``."""
+        self.ensure_one()
         people = self.delivery_user_ids | self.order_project_manager_id
         people |= self.delivery_team_id.member_ids | self.delivery_team_id.user_id
         followers = people.partner_id
         if followers:
             project.message_subscribe(partner_ids=followers.ids)
-        project._create_wbs_tasks(template)
+        project._create_wbs_tasks(project.order_wbs_template_id)
         try:
             project._order_project_forward_schedule(self.date_order or fields.Datetime.now())
         except (UserError, ValueError) as error:
@@ -235,10 +257,10 @@ class SaleOrder(models.Model):
                 "Delivery project created: %s", project._get_html_link(title=project.name)
             )
         )
-        return project
 
     def _order_project_generate(self):
-        """One delivery project per order (or per flagged line), never twice.
+        """Make the delivery projects the orders miss: one per order (or per flagged line),
+        never twice. Returns them linked but empty, for ``_fill_delivery_project``.
 
         Projects are found by their own order link, which a cancellation does not clear,
         so confirm / cancel / re-confirm reuses the first project.
@@ -260,9 +282,14 @@ class SaleOrder(models.Model):
         return created
 
     def _action_confirm(self):
-        res = super()._action_confirm()
+        """Route, make the delivery projects, let sale_project (``super``) generate what the
+        lines ask for (it finds their delivery project made and adds its tasks and
+        milestones there), then fill the delivery projects with their WBS."""
         self._order_project_route()
-        self.sudo()._order_project_generate()
+        projects = self.sudo()._order_project_generate()
+        res = super()._action_confirm()
+        for project in projects:
+            project.order_sale_order_id._fill_delivery_project(project)
         return res
 
     def _action_cancel(self):
