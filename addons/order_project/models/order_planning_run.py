@@ -457,7 +457,9 @@ class OrderPlanningRun(models.Model):
                 )
             )
             values = SQL(", ").join(
-                SQL("(%s, %s, %s::timestamp, %s::timestamp)", message_id, field_id, was, new)
+                SQL(
+                    "(%s, %s, %s::timestamp, %s::timestamp)", message_id, field_id, was or None, new
+                )
                 for message_id, task_id in cr.fetchall()
                 for field_id, was, new in changes[task_id]
             )

@@ -92,6 +92,25 @@ class TestApplySchedule(OrderProjectCommon):
         )
         self.assertEqual(kept.message_ids, kept_messages, "A task the plan left alone gets none.")
 
+    def test_a_task_planned_for_the_first_time_tracks_from_no_date(self):
+        task = self.tasks[0]
+        new_start, new_end = task.planned_start, task.planned_end
+        payload = self._payload(tasks=task, shift_days=0)
+        task.write({"planned_start": False, "planned_end": False})
+        payload["tasks"][0]["write_date"] = self._fmt(task.write_date)
+        result = self.Run.with_user(self.bot).apply_schedule(payload)
+        self.assertEqual(result["conflicts"], [])
+        tracked = task.message_ids.filtered("tracking_value_ids")[:1]
+        values = {
+            v.field_id.name: (v.old_value_datetime, v.new_value_datetime)
+            for v in tracked.tracking_value_ids
+        }
+        self.assertEqual(
+            values,
+            {"planned_start": (False, new_start), "planned_end": (False, new_end)},
+            "A first plan tracks from an empty date.",
+        )
+
     def test_same_plan_twice_is_a_no_op(self):
         first = self.Run.with_user(self.planner).apply_schedule(self._payload(plan_id="twice"))
         dates = self.tasks.mapped("planned_start")
