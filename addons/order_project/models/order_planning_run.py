@@ -425,7 +425,10 @@ class OrderPlanningRun(models.Model):
             moved = [(f, was, now) for f, was, now in zip(field_ids, old, new) if was != now]
             if moved:
                 changes[task["task_id"]] = moved
-        body = Markup(self.env._("Planned by %s")) % self._get_html_link(title=self.name)
+        # in the requester's language, as the run's other notes (written once, for every reader)
+        body = Markup(self._as_requester().env._("Planned by %s")) % self._get_html_link(
+            title=self.name
+        )
         author = self.env.user.partner_id
         cr, now, uid = self.env.cr, self.env.cr.now(), self.env.uid
         task_ids = list(changes)

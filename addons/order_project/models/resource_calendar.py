@@ -2,7 +2,7 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools import scheduling
 from ..tools.errors import ToolError
@@ -13,6 +13,14 @@ TOUCHING = timedelta(minutes=1)
 
 class ResourceCalendar(models.Model):
     _inherit = "resource.calendar"
+
+    # Not stored: read once per calendar and transaction (a list of tasks asks it per task),
+    # recomputed when the rows it reads change.
+    order_longest_block_hours = fields.Float(
+        "Longest Working Block (h)",
+        compute="_compute_order_longest_block_hours",
+        help="The longest unbroken stretch of working time in one day, in hours.",
+    )
 
     def _order_tz(self):
         self.ensure_one()
@@ -45,7 +53,22 @@ class ResourceCalendar(models.Model):
             raise ToolError("no_working_hours", "the working calendar has no working hours")
         return scheduling.WorkingTime(self._order_work_intervals), self._order_tz()
 
-    def _order_longest_block_hours(self):
+    @api.depends(
+        "tz",
+        "two_weeks_calendar",
+        "attendance_ids.dayofweek",
+        "attendance_ids.hour_from",
+        "attendance_ids.hour_to",
+        "attendance_ids.day_period",
+        "attendance_ids.week_type",
+        "attendance_ids.display_type",
+        "attendance_ids.resource_id",
+    )
+    def _compute_order_longest_block_hours(self):
+        for calendar in self:
+            calendar.order_longest_block_hours = calendar._order_longest_block()
+
+    def _order_longest_block(self):
         """The longest unbroken stretch of working time in one day, in hours.
 
         Intervals of one day that touch (8-12 and 12-17) form one block; a break (day period
@@ -72,7 +95,7 @@ class ResourceCalendar(models.Model):
     def _order_stretch_warning(self, hours):
         """The warning for a task that runs ``hours`` in one stretch, or False when it fits."""
         self.ensure_one()
-        longest = self._order_longest_block_hours()
+        longest = self.order_longest_block_hours
         if hours <= longest + 1e-6:
             return False
         # Formatted before the call: Odoo's term extractor (babel) cannot read f-strings

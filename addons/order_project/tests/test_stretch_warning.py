@@ -19,7 +19,7 @@ class TestStretchWarning(OrderProjectCommon):
 
     def test_a_lunch_break_splits_the_day_into_two_blocks(self):
         self.assertEqual(
-            self.calendar._order_longest_block_hours(),
+            self.calendar.order_longest_block_hours,
             4.0,
             "8-12 and 13-17 with a lunch break between are two 4 h blocks",
         )
@@ -29,7 +29,7 @@ class TestStretchWarning(OrderProjectCommon):
             "Long day (UTC)", "UTC", ((8, 12, "morning"), (12, 17, "afternoon"))
         )
         self.assertEqual(
-            calendar._order_longest_block_hours(),
+            calendar.order_longest_block_hours,
             9.0,
             "8-12 and 12-17 touch without a break: one 9 h block",
         )
@@ -85,7 +85,7 @@ class TestStretchWarning(OrderProjectCommon):
             }
         )
         self.assertEqual(
-            calendar._order_longest_block_hours(), 12.0, "the second week's long Monday counts"
+            calendar.order_longest_block_hours, 12.0, "the second week's long Monday counts"
         )
         # Two weeks from a Monday of the first week type (Odoo's parity).
         monday = datetime(2026, 11, 30)
