@@ -178,12 +178,14 @@ def test_a_failed_lp_prunes_nothing(monkeypatch):
     assert (windows.earliest, windows.latest) == ([0, 0, 0], [3, 3, 3]), "nothing was shaved"
 
 
-def test_j3029_3_is_proven_optimal_within_ten_seconds():
+def test_j3029_3_is_proven_optimal_by_shaving():
     """The engine shaves beside CP-SAT and starts over inside the windows: the last j30
-    instance the 10 s budget used to leave open is proven optimal (about 2.5 s here)."""
+    instance a 10 s budget used to leave open is proven optimal (about 2.5 s on an idle machine;
+    the time is measured by scripts/bench_psplib.py, the limit here only keeps a loaded CI
+    machine from cutting the proof short: the solve stops as soon as it is proven)."""
     problem = read_psplib_sm(psplib_file("j30/j3029_3.sm"))
     lines: list[str] = []
-    plan = solve(problem, time_limit=10, workers=2, log=lines.append)
+    plan = solve(problem, time_limit=60, workers=2, log=lines.append)
     assert plan.status == "OPTIMAL" and plan.makespan == 78 and plan.lower_bound == 78
     assert any("windows for makespan <= 77" in line for line in lines), lines
 
