@@ -8,7 +8,10 @@ status=0
 
 echo "== ruff"
 "$VENV/bin/ruff" check optimizer scripts tests addons || status=1
-"$VENV/bin/ruff" format --check optimizer scripts tests || status=1
+"$VENV/bin/ruff" format --check optimizer scripts tests addons || status=1
+
+echo "== pylint-odoo (addons)"
+"$VENV/bin/pylint" --rcfile=.pylintrc --score=n addons/* || status=1
 
 echo "== pytest (optimizer, addon logic, cross-component)"
 "$VENV/bin/python" -m pytest tests -q -p no:cacheprovider

@@ -1,3 +1,4 @@
+from . import order_planning_mixin
 from . import order_route_rule
 from . import order_wbs_template
 from . import order_wbs_template_line

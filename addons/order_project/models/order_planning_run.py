@@ -1,18 +1,15 @@
 import logging
-import threading
-from collections import defaultdict
-from datetime import datetime, timedelta, timezone
 
-import requests
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id, plaintext2html
-from odoo.tools.misc import format_datetime, formatLang
+from odoo.tools.mail import plaintext2html
 
 from ..tools import schedule_payload
+from ..tools.optimizer_client import OptimizerUnreachable, request_replan
+from . import plan_writer
+from .reader_wording import word_failure
 
 _logger = logging.getLogger(__name__)
 
@@ -22,119 +19,12 @@ RUN_STATES = [
     ("done", "Applied"),
     ("failed", "Failed"),
 ]
-REPLAN_TIMEOUT = (3.05, 5)  # connect, read: the service answers 202 at once
-WRITE_CHUNK = 1000  # rows per UPDATE ... FROM (VALUES ...) statement
-PLANNER_GROUPS = ("order_project.group_order_planner", "order_project.group_order_optimizer_bot")
-# Conflict kinds of a failed run worded in the reader's language: the values each sentence
-# needs (the conflict's details, its task names, resources) and the sentence, built with the
-# reader's env._ (one call per sentence: a faulty translation falls back to the English one).
-# Other kinds show the optimizer's text.
-FAILURE_SENTENCES = {
-    "deadline": (
-        ("deadline", "earliest_end", "tasks"),
-        lambda _, v: _(
-            "The deadline %(deadline)s cannot be met: %(tasks)s cannot end before "
-            "%(earliest_end)s.",
-            **v,
-        ),
-    ),
-    "capacity": (
-        ("from", "to", "resources", "available_hours", "needed_hours", "missing_hours"),
-        lambda _, v: _(
-            "Between %(from)s and %(to)s, %(resources)s have %(available_hours)s h of "
-            "working time, but %(needed_hours)s h of work must be done then "
-            "(%(missing_hours)s h short).",
-            **v,
-        ),
-    ),
-    "skill_unavailable": (
-        ("task", "earliest_start", "deadline"),
-        lambda _, v: _(
-            "%(task)s finds nobody with the skill it needs between %(earliest_start)s and "
-            "%(deadline)s.",
-            **v,
-        ),
-    ),
-    "pinned_overlap": (
-        ("resources", "at", "tasks"),
-        lambda _, v: _("%(resources)s is booked on several fixed tasks at %(at)s: %(tasks)s.", **v),
-    ),
-    "pinned_before_predecessor": (
-        ("task", "start", "predecessor_end"),
-        lambda _, v: _(
-            "%(task)s is fixed to start %(start)s, but its predecessors cannot be done before "
-            "%(predecessor_end)s.",
-            **v,
-        ),
-    ),
-    "pinned_before_date": (
-        ("task", "start", "earliest"),
-        lambda _, v: _(
-            "%(task)s is fixed to start %(start)s, before its earliest allowed start %(earliest)s.",
-            **v,
-        ),
-    ),
-    "missed_deadline": (
-        ("deadline", "task", "planned_end", "late_hours"),
-        lambda _, v: _(
-            "The best plan found misses the deadline %(deadline)s: %(task)s ends "
-            "%(planned_end)s, %(late_hours)s h late.",
-            **v,
-        ),
-    ),
-    "pin_not_kept": (
-        ("task", "pinned", "planned"),
-        lambda _, v: _(
-            "%(task)s is fixed to start %(pinned)s, but the best plan found starts it %(planned)s.",
-            **v,
-        ),
-    ),
-    "no_room": (
-        ("task", "resources", "needed_hours", "available_hours", "earliest_start", "horizon_end"),
-        lambda _, v: _(
-            "%(task)s needs %(needed_hours)s h of work by %(resources)s, who share only "
-            "%(available_hours)s h of working time between %(earliest_start)s and "
-            "%(horizon_end)s, the end of the planning horizon.",
-            **v,
-        ),
-    ),
-}
-
-
-def reader_datetime(env, value):
-    """A datetime for the reader: an ISO 8601 text of the optimizer (with its UTC offset) or a
-    naive UTC datetime of Odoo, in the reader's time zone and language; a text that is not a
-    datetime as it came."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    tz = env.context.get("tz") or env.user.tz or "UTC"
-    return format_datetime(env, value, tz=tz, dt_format="short")
-
-
-def reader_task_names(env, task_ids, projects):
-    """Names of the tasks ``task_ids`` that still exist, by id, as the reader may read them:
-    a task the reader may not open (another customer's order) is named only as such. Under
-    sudo the text goes to the chatter of ``projects``, read by whoever may read them: only
-    their own tasks are named."""
-    tasks = env["project.task"].browse(task_ids).exists()
-    if env.su:
-        readable = tasks.filtered(lambda task: task.project_id in projects)
-    else:
-        readable = tasks._filtered_access("read")
-    names = dict.fromkeys((tasks - readable).ids, env._("a task of another project"))
-    names.update((task.id, task.name) for task in readable.sudo())
-    return names
 
 
 class OrderPlanningRun(models.Model):
     _name = "order.planning.run"
     _description = "Planning Run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "order.planning.mixin"]
     _order = "id desc"
     _rec_name = "name"
 
@@ -235,37 +125,13 @@ class OrderPlanningRun(models.Model):
         for run in self:
             lines = []
             for conflict in run.failure_conflicts or []:
-                sentence = run._failure_sentence(conflict)
+                sentence = word_failure(self.env, conflict, run.project_ids)
                 if sentence:
                     # the reader's language first, then the optimizer's own (English) detail
                     lines += [f"- {sentence}", "  " + self.env._("Details: %s", conflict["text"])]
                 else:
                     lines.append(f"- {conflict['text']}")
             run.failure_text = "\n".join(lines)
-
-    def _failure_sentence(self, conflict):
-        """One conflict of a failed run in the reader's language, from its kind and details
-        (dates in the reader's time zone); False for a kind without a sentence of its own (the
-        solver's) or when a date it needs is missing."""
-        details = conflict.get("details") or {}
-        task_ids = conflict.get("task_ids") or []
-        by_id = reader_task_names(self.env, task_ids, self.project_ids)
-        names = [by_id[task_id] for task_id in task_ids if task_id in by_id]
-        values = {
-            "order": conflict.get("order") or "",
-            "tasks": " → ".join(names),
-            "task": names[-1] if names else "",
-            "resources": ", ".join(conflict.get("resources") or []),
-        }
-        for key, value in details.items():
-            if isinstance(value, str):
-                values[key] = reader_datetime(self.env, value)
-            elif value is not None:
-                values[key] = formatLang(self.env, value, digits=1)
-        needs, sentence = FAILURE_SENTENCES.get(conflict.get("kind"), ((), None))
-        if sentence is None or not all(values.get(k) for k in needs):
-            return False
-        return sentence(self.env._, values)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -275,23 +141,6 @@ class OrderPlanningRun(models.Model):
         return super().create(vals_list)
 
     # ------------------------------------------------------------------ apply_schedule
-    @api.model
-    def _check_planner_rights(self):
-        if self.env.su:
-            return
-        if not any(self.env.user.has_group(group) for group in PLANNER_GROUPS):
-            raise AccessError(
-                self.env._("Only planners and the optimizer's bot user may apply a schedule.")
-            )
-
-    @api.model
-    def _get_at_risk_margin(self):
-        hours = self.env["ir.config_parameter"].sudo().get_param("order_project.at_risk_hours")
-        try:
-            return timedelta(hours=float(hours or 24.0))
-        except ValueError:
-            return timedelta(hours=24.0)
-
     @api.model
     def apply_schedule(self, payload):
         """Write an optimizer plan back in one transaction; see schemas/apply_schedule.schema.json.
@@ -312,10 +161,20 @@ class OrderPlanningRun(models.Model):
         pinned = set(tasks.filtered("planning_pinned").ids)
         to_write, conflicts = schedule_payload.split_conflicts(plan["tasks"], current, pinned)
         before = {task.id: (task.planned_start, task.planned_end) for task in tasks}
-        self._write_plan_tasks(to_write)
-        self._write_plan_projects(plan, tasks.project_id | projects)
-        run = runs._record_applied_plan(plan, to_write, conflicts, tasks.project_id | projects)
-        run._track_plan_dates(before, to_write)
+        projects |= tasks.project_id
+        plan_writer.write_task_plan(self.env, to_write)
+        self._write_plan_projects(plan, projects)
+        run = runs._record_applied_plan(plan, to_write, conflicts, projects)
+        # the dates the plan moved, in each task's and phase's chatter under a note naming
+        # the run, in the requester's language like the run's other notes
+        note = Markup(run._as_requester().env._("Planned by %s")) % run._get_html_link(
+            title=run.name
+        )
+        projects._update_phase_dates(note)
+        projects._update_milestone_deadlines()
+        plan_writer.track_task_dates(
+            self.env, plan_writer.moved_dates(self.env, before, to_write), note
+        )
         return run._get_apply_result(already_applied=False)
 
     @api.model
@@ -354,136 +213,6 @@ class OrderPlanningRun(models.Model):
         return tasks, projects
 
     @api.model
-    def _write_plan_tasks(self, to_write):
-        """Write dates, figures and people of the plan in a few statements.
-
-        Every task of a plan has its own dates, so ORM writes would cost one UPDATE per
-        task (minutes for a portfolio of 25,000 tasks). The planning columns belong to this
-        addon, nothing computed depends on them and their tracking is made in one batch
-        (`_track_plan_dates`), so they are written with one UPDATE ... FROM (VALUES ...) per
-        chunk; the cache is then invalidated and dependents notified as the ORM would. People go
-        through the ORM, one write per distinct crew.
-        """
-        tasks = self.env["project.task"].sudo().browse([task["task_id"] for task in to_write])
-        fnames = ["planned_start", "planned_end", "slack_hours", "is_critical"]
-        tasks.flush_recordset(fnames)
-        for start in range(0, len(to_write), WRITE_CHUNK):
-            chunk = to_write[start : start + WRITE_CHUNK]
-            rows = SQL(", ").join(
-                SQL(
-                    "(%s, %s::timestamp, %s::timestamp, %s::float8, %s::boolean)",
-                    task["task_id"],
-                    task["planned_start"],
-                    task["planned_end"],
-                    task.get("slack_hours"),
-                    task.get("critical"),
-                )
-                for task in chunk
-            )
-            self.env.cr.execute(
-                SQL(
-                    """UPDATE project_task AS task
-                          SET planned_start = plan.planned_start,
-                              planned_end = plan.planned_end,
-                              slack_hours = COALESCE(plan.slack_hours, task.slack_hours),
-                              is_critical = COALESCE(plan.is_critical, task.is_critical),
-                              write_date = %s,
-                              write_uid = %s
-                         FROM (VALUES %s) AS plan(id, planned_start, planned_end,
-                                                 slack_hours, is_critical)
-                        WHERE task.id = plan.id""",
-                    self.env.cr.now(),
-                    self.env.uid,
-                    rows,
-                )
-            )
-        tasks.invalidate_recordset([*fnames, "write_date", "write_uid"])
-        tasks.modified(fnames)
-        by_users = defaultdict(list)
-        for task in to_write:
-            if "user_ids" in task:
-                by_users[tuple(sorted(task["user_ids"]))].append(task["task_id"])
-        tasks_model = self.env["project.task"].sudo().with_context(mail_notrack=True)
-        for user_ids, ids in by_users.items():
-            tasks_model.browse(ids).write({"planning_user_ids": [Command.set(list(user_ids))]})
-
-    def _track_plan_dates(self, before, to_write):
-        """The planned dates the plan moved, in each task's chatter as tracked values (old and
-        new date, as a tracked write shows them) under a note naming the run, notifying
-        nobody: a re-plan moves hundreds of tasks, and followers read the project's note.
-
-        The dates were written by SQL, which bypasses the ORM's tracking; the notes are made
-        the same way, two INSERTs per chunk (the messages, then their tracking values): the
-        ORM takes about 2 ms a message, 8 s for the 3,400 tasks of a 300-order re-plan."""
-        self.ensure_one()
-        fnames = ("planned_start", "planned_end")
-        field_ids = [self.env["ir.model.fields"]._get("project.task", f).id for f in fnames]
-        changes = {}
-        for task in to_write:
-            old = before.get(task["task_id"]) or ()
-            new = [fields.Datetime.to_datetime(task[f]) for f in fnames]
-            moved = [(f, was, now) for f, was, now in zip(field_ids, old, new) if was != now]
-            if moved:
-                changes[task["task_id"]] = moved
-        # in the requester's language, as the run's other notes (written once, for every reader)
-        body = Markup(self._as_requester().env._("Planned by %s")) % self._get_html_link(
-            title=self.name
-        )
-        author = self.env.user.partner_id
-        cr, now, uid = self.env.cr, self.env.cr.now(), self.env.uid
-        task_ids = list(changes)
-        for start in range(0, len(task_ids), WRITE_CHUNK):
-            chunk = task_ids[start : start + WRITE_CHUNK]
-            rows = SQL(", ").join(
-                SQL("(%s, %s)", task_id, generate_tracking_message_id(f"{task_id}-project.task"))
-                for task_id in chunk
-            )
-            cr.execute(
-                SQL(
-                    """INSERT INTO mail_message (model, res_id, message_id, message_type,
-                                                 subtype_id, author_id, email_from, body, date,
-                                                 create_uid, create_date, write_uid, write_date)
-                       SELECT 'project.task', note.res_id, note.message_id, 'notification',
-                              %s, %s, %s, %s, %s, %s, %s, %s, %s
-                         FROM (VALUES %s) AS note(res_id, message_id)
-                    RETURNING id, res_id""",
-                    self.env.ref("mail.mt_note").id,
-                    author.id,
-                    author.email_formatted,
-                    str(body),
-                    now,
-                    uid,
-                    now,
-                    uid,
-                    now,
-                    rows,
-                )
-            )
-            values = SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s::timestamp, %s::timestamp)", message_id, field_id, was or None, new
-                )
-                for message_id, task_id in cr.fetchall()
-                for field_id, was, new in changes[task_id]
-            )
-            cr.execute(
-                SQL(
-                    """INSERT INTO mail_tracking_value (mail_message_id, field_id,
-                                   old_value_datetime, new_value_datetime,
-                                   create_uid, create_date, write_uid, write_date)
-                       SELECT value.message_id, value.field_id, value.old, value.new,
-                              %s, %s, %s, %s
-                         FROM (VALUES %s) AS value(message_id, field_id, old, new)""",
-                    uid,
-                    now,
-                    uid,
-                    now,
-                    values,
-                )
-            )
-        self.env["project.task"].browse(task_ids).invalidate_recordset(["message_ids"])
-
-    @api.model
     def _write_plan_projects(self, plan, projects):
         entries = {p["project_id"]: p for p in plan["projects"]}
         from_tasks = projects._order_forecast_from_tasks()
@@ -498,8 +227,6 @@ class OrderPlanningRun(models.Model):
                 values.update(self._prepare_project_explanation_values(entry, known))
             if values:
                 project.write(values)
-        projects.sudo()._update_phase_dates()
-        projects.sudo()._update_milestone_deadlines()
 
     @api.model
     def _get_existing_ids(self, entries):
@@ -595,11 +322,23 @@ class OrderPlanningRun(models.Model):
             applied=run.applied_count,
             conflicts=run.conflict_count,
         )
-        for project in projects.with_context(**run.env.context):
+        projects = projects.with_context(**run.env.context)
+        # message_post works out each message's reply-to, alias domain and company one record
+        # at a time (about 5 ms of its 15 ms a project); they are worked out here for all the
+        # projects at once, as message_post would (the author is the current user), and
+        # handed to it as the mail.message values it takes
+        company = self.env.company
+        reply_to = projects._notify_get_reply_to(default=self.env.user.partner_id.email_formatted)
+        domains = projects.sudo()._mail_get_alias_domains(default_company=company)
+        companies = projects._mail_get_companies(default=company)
+        for project in projects:
             why = project.order_is_late and project.order_delay_text
             project.message_post(
                 body=applied + plaintext2html(why) if why else applied,
                 subtype_xmlid="order_project.mt_project_plan_applied",
+                reply_to=reply_to[project.id],
+                record_alias_domain_id=domains[project.id].id,
+                record_company_id=companies[project.id].id,
             )
 
     def _post_failure_message(self):
@@ -706,35 +445,30 @@ class OrderPlanningRun(models.Model):
         return run
 
     @api.model
-    def _cron_dispatch_queued_runs(self, limit=20):
-        """Send queued runs to the optimizer, oldest first, committing after each one."""
-        runs = self.sudo().search([("state", "=", "queued")], order="id", limit=limit)
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        for run in runs:
-            run._send_replan_request()
-            if auto_commit:
-                # the service has accepted this run: a later failure must not resend it
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        return len(runs)
+    def _cron_dispatch_queued_runs(self):
+        """Send the oldest queued run to the optimizer and report the progress to the cron,
+        which commits after each call (the service has accepted the run: a later failure must
+        not resend it) and calls again while runs remain queued, as Odoo's batched crons do.
+        Returns how many runs were sent."""
+        runs = self.sudo().search([("state", "=", "queued")], order="id")
+        if runs:
+            runs[0]._send_replan_request()
+        self.env["ir.cron"]._notify_progress(done=len(runs[:1]), remaining=len(runs[1:]))
+        return len(runs[:1])
 
     def _send_replan_request(self):
+        """Hand this queued run to the optimizer; the run ends failed, saying why, when the
+        service cannot take it."""
         self.ensure_one()
         url, key = self._get_optimizer_settings()
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
         try:
-            response = requests.post(
-                f"{url}/v1/odoo/replan",
-                json=self._prepare_replan_request(self),
-                headers=headers,
-                timeout=REPLAN_TIMEOUT,
-            )
-            response.raise_for_status()
-            answer = response.json() if response.content else {}
-        except (requests.RequestException, ValueError) as error:
+            answer = request_replan(url, key, self._prepare_replan_request(self))
+        except OptimizerUnreachable as error:
             _logger.warning("Optimizer replan request failed for run %s: %s", self.id, error)
             self.write(
                 {"state": "failed", "message": self.env._("Optimizer unreachable: %s", error)}
             )
+            self._post_failure_message()
             return False
         self.write(
             {

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import rule_matching
-from .tool_errors import word_tool_error
+from .reader_wording import word_tool_error
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 

@@ -7,15 +7,16 @@ from odoo.tools.misc import formatLang
 
 from ..tools import scheduling
 from ..tools.errors import ToolError
-from .order_planning_run import reader_datetime, reader_task_names
+from . import plan_writer
 from .order_route_rule import PRIORITIES
-from .tool_errors import word_tool_error
+from .reader_wording import reader_datetime, reader_task_names, word_tool_error
 
 HEALTH = [("on_track", "On Track"), ("at_risk", "At Risk"), ("late", "Late")]
 
 
 class ProjectProject(models.Model):
-    _inherit = "project.project"
+    _name = "project.project"
+    _inherit = ["project.project", "order.planning.mixin"]
 
     order_sale_order_id = fields.Many2one(
         "sale.order",
@@ -72,9 +73,9 @@ class ProjectProject(models.Model):
         "Forecast Reason",
         copy=False,
         readonly=True,
-        groups="base.group_user",
-        help="Why the order ends when it does: what its last task waited for, and the chain "
-        "of tasks that sets its end.",
+        groups="order_project.group_order_planner",
+        help="Why the order ends when it does, as the optimizer words it (in English, naming "
+        "other orders' tasks: planners only; others read Why Late).",
     )
     order_delay_details = fields.Json(
         "Raw Forecast Reason", copy=False, readonly=True, groups="base.group_user"
@@ -131,7 +132,7 @@ class ProjectProject(models.Model):
 
     @api.depends("order_forecast_end", "order_sale_order_id.commitment_date")
     def _compute_order_health(self):
-        margin = self.env["order.planning.run"]._get_at_risk_margin()
+        margin = self._get_at_risk_margin()
         for project in self:
             commitment = project.order_sale_order_id.commitment_date
             forecast = project.order_forecast_end
@@ -145,16 +146,20 @@ class ProjectProject(models.Model):
                 project.order_health = "on_track"
 
     @api.depends(
-        "order_delay_details", "order_delay_reason", "order_forecast_end", "order_lateness_hours"
+        "order_delay_details",
+        "order_delay_reason",
+        "order_forecast_end",
+        "order_lateness_hours",
+        "order_critical_task_ids",
     )
     @api.depends_context("lang", "tz", "uid")  # task names as the reader may read them
     def _compute_order_delay_text(self):
+        """What held the order and its critical chain, worded by Odoo in the reader's
+        language, naming only the tasks the reader may read; the optimizer's own text only
+        when there is no forecast to word."""
         for project in self:
-            details = project.order_delay_details
-            why = project._order_hold_sentence(details) if details else None
-            if why is None or not project.order_forecast_end:
-                # no data, or a cause without a sentence of its own: the optimizer's text
-                project.order_delay_text = project.order_delay_reason
+            if not project.order_forecast_end:
+                project.order_delay_text = project.sudo().order_delay_reason
                 continue
             end = reader_datetime(self.env, project.order_forecast_end)
             if project.order_lateness_hours > 0:
@@ -165,15 +170,25 @@ class ProjectProject(models.Model):
                 )
             else:
                 head = self.env._("The order ends %(end)s, on time", end=end)
-            sentence = self.env._("%(head)s: %(why)s.", head=head, why=why)
-            # the optimizer's own sentence below: it also tells the critical chain's sequence
-            detail = self.env._("Details: %s", project.order_delay_reason or "")
-            project.order_delay_text = f"{sentence}\n{detail}"
+            details = project.order_delay_details
+            why = project._order_hold_sentence(details) if details else None
+            if why is None:
+                lines = [self.env._("%(head)s.", head=head)]
+            else:
+                lines = [self.env._("%(head)s: %(why)s.", head=head, why=why)]
+            chain = project.sudo().order_critical_task_ids.sorted(
+                lambda task: (task.planned_start or fields.Datetime.now(), task.id)
+            )
+            if chain:
+                names = reader_task_names(self.env, chain.ids, project)
+                lines.append(
+                    self.env._("Critical chain: %s", " → ".join(names[i] for i in chain.ids))
+                )
+            project.order_delay_text = "\n".join(lines)
 
     def _order_hold_sentence(self, details):
         """What held the order (``order_delay_details``) in the reader's language; None for a
         cause without a sentence of its own or a task deleted since."""
-        _ = self.env._
         ids = [i for i in (details.get("task_id"), details.get("other_task_id")) if i]
         names = reader_task_names(self.env, ids, self)
         task = names.get(details.get("task_id"))
@@ -182,7 +197,7 @@ class ProjectProject(models.Model):
         resource = details.get("resource") or ""
         cause = details.get("cause")
         if cause == "resource" and task and other and resource and until:
-            why = _(
+            why = self.env._(
                 "%(task)s waits for %(resource)s, busy on %(other)s until %(until)s",
                 task=task,
                 resource=resource,
@@ -190,31 +205,37 @@ class ProjectProject(models.Model):
                 until=until,
             )
         elif cause == "predecessor" and task and other and until:
-            why = _(
+            why = self.env._(
                 "%(task)s waits for %(other)s to end (%(until)s)",
                 task=task,
                 other=other,
                 until=until,
             )
         elif cause == "release" and until:
-            why = _("the order is released only on %(until)s", until=until)
+            why = self.env._("the order is released only on %(until)s", until=until)
         elif cause == "not_before" and task and until:
-            why = _("%(task)s may not start before %(until)s", task=task, until=until)
+            why = self.env._("%(task)s may not start before %(until)s", task=task, until=until)
         elif cause == "pinned" and task and until:
-            why = _("%(task)s is pinned to start %(until)s", task=task, until=until)
+            why = self.env._("%(task)s is pinned to start %(until)s", task=task, until=until)
         elif cause == "frozen" and task and until:
-            why = _("%(task)s is kept at %(until)s by the previous plan", task=task, until=until)
+            why = self.env._(
+                "%(task)s is kept at %(until)s by the previous plan", task=task, until=until
+            )
         elif cause == "in_progress" and task:
-            why = _("%(task)s is in progress", task=task)
+            why = self.env._("%(task)s is in progress", task=task)
+        elif cause == "done" and task:
+            why = self.env._("%(task)s is done", task=task)
+        elif cause == "free" and task:
+            why = self.env._("%(task)s could start earlier", task=task)
         else:
             return None
         if details.get("leave_resource") and details.get("leave_until"):
-            leave = _(
+            leave = self.env._(
                 "%(resource)s is on leave until %(until)s",
                 resource=details["leave_resource"],
                 until=reader_datetime(self.env, details["leave_until"]),
             )
-            why = _("%(first)s; %(second)s", first=why, second=leave)
+            why = self.env._("%(first)s; %(second)s", first=why, second=leave)
         return why
 
     def _compute_planning_run_count(self):
@@ -378,30 +399,55 @@ class ProjectProject(models.Model):
             )
             project._update_milestone_deadlines()
 
-    def _update_phase_dates(self):
-        """Phases span their tasks; deepest phases first so nested phases add up."""
+    def _update_phase_dates(self, note=""):
+        """Phases span their tasks (deepest phases first, so nested phases add up), written
+        for all of ``self`` at once with the plan's writer; the dates that moved are tracked
+        in each phase's chatter under ``note``, as the plan's tasks are."""
         phases = self.with_context(active_test=False).tasks.filtered("is_wbs_phase")
+        if not phases:
+            return
+        span = {}  # phase id -> (start, end, critical), as computed in this pass
         for phase in phases.sorted(lambda task: -len(task.wbs_code or "")):
-            children = phase.child_ids
-            starts = [dt for dt in children.mapped("planned_start") if dt]
-            ends = [dt for dt in children.mapped("planned_end") if dt]
-            phase.write(
-                {
-                    "planned_start": min(starts) if starts else False,
-                    "planned_end": max(ends) if ends else False,
-                    "is_critical": any(children.mapped("is_critical")),
-                }
+            children = [
+                span.get(child.id, (child.planned_start, child.planned_end, child.is_critical))
+                for child in phase.child_ids
+            ]
+            starts = [start for start, _end, _critical in children if start]
+            ends = [end for _start, end, _critical in children if end]
+            span[phase.id] = (
+                min(starts) if starts else None,
+                max(ends) if ends else None,
+                any(critical for _start, _end, critical in children),
             )
+        rows = [
+            {"task_id": phase.id, "planned_start": start, "planned_end": end, "critical": critical}
+            for phase in phases
+            for start, end, critical in [span[phase.id]]
+            if (start, end, critical)
+            != (phase.planned_start or None, phase.planned_end or None, phase.is_critical)
+        ]
+        before = {phase.id: (phase.planned_start, phase.planned_end) for phase in phases}
+        plan_writer.write_task_plan(self.env, rows)
+        plan_writer.track_task_dates(
+            self.env, plan_writer.moved_dates(self.env, before, rows), note
+        )
 
     def _update_milestone_deadlines(self):
-        for milestone in self.milestone_ids:
-            ends = [end for end in milestone.task_ids.mapped("planned_end") if end]
-            if ends:
-                milestone.deadline = max(ends).date()
+        """Each milestone is due on the day its last task ends (one read for all of
+        ``self``)."""
+        milestones = self.milestone_ids
+        groups = self.env["project.task"]._read_group(
+            [("milestone_id", "in", milestones.ids), ("planned_end", "!=", False)],
+            ["milestone_id"],
+            ["planned_end:max"],
+        )
+        for milestone, end in groups:
+            if milestone.deadline != end.date():
+                milestone.deadline = end.date()
 
     # ------------------------------------------------------------------ actions
     def action_set_baseline(self):
-        self.env["order.planning.run"]._check_planner_rights()
+        self._check_planner_rights()
         self.with_context(active_test=False).tasks.action_set_baseline()
         # planners are project users, who may not post on every project themselves
         for project in self.sudo():
@@ -411,7 +457,7 @@ class ProjectProject(models.Model):
     def action_order_forward_schedule(self):
         """Recompute the first schedule from now (or the order date if later), e.g. after
         the WBS was edited and before any optimisation; pinned tasks keep their dates."""
-        self.env["order.planning.run"]._check_planner_rights()
+        self._check_planner_rights()
         now = fields.Datetime.now()
         # planners are project users: the dates they may set are written as superuser
         for project in self.sudo():
@@ -445,9 +491,14 @@ class ProjectProject(models.Model):
         }
 
     def _order_forecast_from_tasks(self):
-        """Forecast end of each project as the latest planned end of its tasks (one query)."""
+        """Forecast end of each project as the latest planned end of its tasks (one query;
+        phases, which span their tasks, are left out: they may not be updated yet)."""
         groups = self.env["project.task"]._read_group(
-            [("project_id", "in", self.ids), ("planned_end", "!=", False)],
+            [
+                ("project_id", "in", self.ids),
+                ("planned_end", "!=", False),
+                ("is_wbs_phase", "=", False),
+            ],
             ["project_id"],
             ["planned_end:max"],
         )

@@ -3,7 +3,8 @@ from odoo.exceptions import UserError
 
 
 class ProjectTask(models.Model):
-    _inherit = "project.task"
+    _name = "project.task"
+    _inherit = ["project.task", "order.planning.mixin"]
 
     # Community 18 has only date_deadline/date_end on tasks (planned_date_begin is
     # Enterprise), so the schedule lives in fields of its own.
@@ -90,7 +91,7 @@ class ProjectTask(models.Model):
 
     def action_set_baseline(self):
         """Freeze the current plan as the reference against which slippage is measured."""
-        self.env["order.planning.run"]._check_planner_rights()
+        self._check_planner_rights()
         for task in self:
             task.write(task._prepare_baseline_values())
         return True

@@ -122,6 +122,13 @@ class TestAccessAndWording(OrderProjectCommon):
             self.project.with_user(self.planner).order_delay_text,
             "Planners see every delivery task, so they read its name.",
         )
+        # the critical chain through the other order's task, and the optimizer's own text
+        self.project.sudo().order_critical_task_ids = other_task | self.tasks[-1]
+        text = self.project.with_user(self.salesman).order_delay_text
+        self.assertNotIn("Beta secret welding", text, "Not in the critical chain either.")
+        self.assertIn(self.tasks[-1].name, text.splitlines()[-1])
+        with self.assertRaises(AccessError):
+            self.project.with_user(self.salesman).read(["order_delay_reason"])
 
     def test_failure_sentence_does_not_name_another_orders_task(self):
         other_task = self._two_orders()

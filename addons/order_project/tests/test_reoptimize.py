@@ -7,7 +7,7 @@ from odoo.tests import tagged
 
 from .common import OrderProjectCommon
 
-POST = "odoo.addons.order_project.models.order_planning_run.requests.post"
+POST = "odoo.addons.order_project.tools.optimizer_client.requests.post"
 
 
 @tagged("post_install", "-at_install")
@@ -67,11 +67,31 @@ class TestReoptimize(OrderProjectCommon):
             run.state, "failed", "An unreachable service fails the run, not the click."
         )
         self.assertIn("refused", run.message)
+        failed = self.env.ref("order_project.mt_planning_run_failed")
+        notice = run.message_ids.filtered(lambda m: m.subtype_id == failed)
+        self.assertEqual(len(notice), 1, "Followers of failed runs hear of it once.")
+        self.assertIn("refused", notice.body)
         with patch(POST, return_value=self._answer()):
             run.with_user(self.planner).action_retry()
             self.assertEqual(run.state, "queued")
             self._dispatch()
         self.assertEqual(run.state, "running")
+
+    def test_the_cron_sends_one_run_per_call_and_odoo_commits_between(self):
+        """As Odoo's batched crons: one run per call, the rest reported as remaining, so the
+        cron commits after each accepted run and calls again (no commit of its own)."""
+        with patch(POST, return_value=self._answer()) as post:
+            first = self.project.with_user(self.planner).action_order_reoptimize()
+            second = self.project.with_user(self.planner).action_order_reoptimize()
+            cron = self.env.ref("order_project.ir_cron_dispatch_planning_runs")
+            cron.method_direct_trigger()
+        runs = self.env["order.planning.run"].browse([first["res_id"], second["res_id"]])
+        self.assertEqual(runs.mapped("state"), ["running", "queued"], "Oldest first, one a call.")
+        self.assertEqual(post.call_count, 1)
+        progress = self.env["ir.cron.progress"].search(
+            [("cron_id", "=", cron.id)], order="id desc", limit=1
+        )
+        self.assertEqual((progress.done, progress.remaining), (1, 1))
 
     def test_service_error_status_fails_the_run(self):
         with patch(POST, return_value=self._answer(status=503)):

@@ -132,13 +132,16 @@ class TestWhyLate(OrderProjectCommon):
         self.assertTrue(chinese.startswith("订单将于 "), chinese)
         self.assertIn(f"{waits.name} 在等待 Li Wei", chinese)
         self.assertIn("17:00", chinese)
-        sentence, detail = chinese.splitlines()
+        sentence, chain = chinese.splitlines()
         self.assertTrue(sentence.endswith("。"), chinese)
+        first, last = self.tasks[-2:].sorted("planned_start")
         self.assertEqual(
-            detail, "详情：" + project.order_delay_reason, "the optimizer's text below"
+            chain, f"关键链：{first.name} → {last.name}", "the critical chain, first to last"
         )
+        self.assertNotIn("Details", english + chinese, "no English text of the optimizer's")
 
-        # a cause without a sentence, or an older optimizer without details: the text as sent
+        # a cause without the task it needs, or an older optimizer without details: when and
+        # how late the order ends, and its chain, still in the reader's language
         for plan_id, extra in (
             ("why-zh-2", {"reason_details": {"cause": "free"}}),
             ("why-zh-3", {}),
@@ -146,9 +149,12 @@ class TestWhyLate(OrderProjectCommon):
             self.Run.with_user(self.bot).apply_schedule(
                 self._payload(plan_id, [self._explained(**extra)])
             )
-            self.assertEqual(
-                project.with_context(lang="zh_CN").order_delay_text, project.order_delay_reason
-            )
+            sentence, chain = project.with_context(lang="zh_CN").order_delay_text.splitlines()
+            self.assertTrue(sentence.startswith("订单将于 ") and sentence.endswith("。"), sentence)
+            self.assertTrue(chain.startswith("关键链："), chain)
+        # an order without a forecast: the optimizer's own text, as sent
+        project.sudo().order_forecast_end = False
+        self.assertEqual(project.order_delay_text, project.order_delay_reason)
 
     def test_people_and_tasks_deleted_meanwhile_are_dropped_not_refused(self):
         gone = self._explained(
@@ -314,7 +320,8 @@ class TestWhyLate(OrderProjectCommon):
         self.assertIn(run.name, note)
         self.assertIn("订单将于 ", note, "the 'why late' sentence, in Chinese")
         self.assertIn("17:00", note)
-        self.assertIn("详情：", note, "with the optimizer's own text below")
+        self.assertIn("关键链：", note, "with the critical chain below")
+        self.assertNotIn("Details", note, "no English text of the optimizer's")
 
         # On time: the note only says what was applied.
         on_time = self._explained(late=False, reason="ends on time", bottleneck=None)
@@ -351,7 +358,6 @@ class TestWhyLate(OrderProjectCommon):
         fnames = [
             "order_is_late",
             "order_lateness_hours",
-            "order_delay_reason",
             "order_bottleneck_user_id",
             "order_bottleneck_employee_id",
             "order_bottleneck_name",
@@ -362,13 +368,26 @@ class TestWhyLate(OrderProjectCommon):
         (row,) = self.project.with_user(self.engineer).read(fnames)
         self.assertTrue(row["order_is_late"], "A project user reads why the order is late.")
         self.assertEqual(row["order_bottleneck_employee_id"][1], "Li Wei")
-        (row,) = self.project.with_user(self.salesman).read(["order_delay_reason"])
-        self.assertIn("Li Wei", row["order_delay_reason"], "and so does the order's salesman.")
+        (row,) = self.project.with_user(self.salesman).read(["order_delay_text"])
+        self.assertIn(
+            "40.0 h after its due date",
+            row["order_delay_text"],
+            "and so does the order's salesman.",
+        )
+        for user in (self.engineer, self.salesman):
+            with self.assertRaises(
+                AccessError,
+                msg="The optimizer's English text, naming "
+                "other orders' tasks, is for planners only.",
+            ):
+                self.project.with_user(user).read(["order_delay_reason"])
+        (row,) = self.project.with_user(self.planner).read(["order_delay_reason"])
+        self.assertIn("Li Wei", row["order_delay_reason"])
         portal_projects = self.env["project.project"].with_user(self.portal_user)
         with self.assertRaises(AccessError):
             portal_projects.check_field_access_rights("read", ["order_delay_reason"])
         self.assertFalse(
-            set(fnames) & set(portal_projects.fields_get()),
+            {*fnames, "order_delay_reason"} & set(portal_projects.fields_get()),
             "Internal reasons name people and other customers' orders: portal users never "
             "see them.",
         )

@@ -2,7 +2,7 @@
 
 The tools are plain Python and know no language: they raise (or return) a ``ToolError``
 whose ``str()`` is an English sentence for logs and plain-Python callers, and whose
-``code`` and ``params`` let ``models/tool_errors.py`` word it in the reader's language.
+``code`` and ``params`` let ``models/reader_wording.py`` word it in the reader's language.
 """
 
 from __future__ import annotations
