@@ -92,6 +92,26 @@ class TestApplySchedule(OrderProjectCommon):
         )
         self.assertEqual(kept.message_ids, kept_messages, "A task the plan left alone gets none.")
 
+    def test_phases_follow_their_tasks_and_track_the_move_under_the_run(self):
+        """Phases span their tasks after a plan (nested phases too), written in the same batch
+        as the tasks and tracked in their chatter under the run's note."""
+        phases = self.project.with_context(active_test=False).tasks.filtered("is_wbs_phase")
+        self.assertTrue(phases, "The shipped template has phases.")
+        before = {phase.id: phase.planned_end for phase in phases}
+        result = self.Run.with_user(self.bot).apply_schedule(self._payload())
+        run = self.Run.browse(result["run_id"])
+        for phase in phases:
+            ends = [end for end in phase.child_ids.mapped("planned_end") if end]
+            self.assertEqual(phase.planned_end, max(ends), f"{phase.name} spans its tasks")
+            if before[phase.id] != phase.planned_end:
+                tracked = phase.message_ids.filtered("tracking_value_ids")[:1]
+                self.assertIn(run.name, tracked.body, f"{phase.name}'s move names the run")
+                self.assertIn("planned_end", tracked.tracking_value_ids.field_id.mapped("name"))
+        self.assertTrue(
+            any(before[phase.id] != phase.planned_end for phase in phases),
+            "A week later: the phases moved with their tasks.",
+        )
+
     def test_a_task_planned_for_the_first_time_tracks_from_no_date(self):
         task = self.tasks[0]
         new_start, new_end = task.planned_start, task.planned_end
