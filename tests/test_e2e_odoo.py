@@ -785,7 +785,9 @@ def test_one_welder_two_orders_due_the_same_day_the_late_one_says_why(
     # the same reason worded by Odoo from its data, in English and in Chinese
     english = read_in(admin, "en_US", "project.project", late["id"], "order_delay_text")
     assert english.startswith("The order ends "), english
-    assert "Weld frame waits for Zhang Wei, busy on Weld frame until" in english
+    assert (
+        f"Weld frame waits for Zhang Wei, busy on Weld frame ({on_time['name']}) until" in english
+    ), "the other order's task, with its project's name"
     chinese = read_in(admin, "zh_CN", "project.project", late["id"], "order_delay_text")
     assert chinese.startswith("订单将于 ") and "Weld frame 在等待 Zhang Wei" in chinese, chinese
     assert late["order_bottleneck_name"] == "Zhang Wei"

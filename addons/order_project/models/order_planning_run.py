@@ -215,14 +215,18 @@ class OrderPlanningRun(models.Model):
     @api.model
     def _write_plan_projects(self, plan, projects):
         entries = {p["project_id"]: p for p in plan["projects"]}
-        from_tasks = projects._order_forecast_from_tasks()
+        spans = projects._order_plan_span()
         known = self._get_existing_ids(plan["projects"])
         for project in projects.sudo():
             entry = entries.get(project.id, {})
             values = {}
-            forecast = entry.get("forecast_end") or from_tasks.get(project)
+            start, end = spans.get(project, (None, None))
+            forecast = fields.Datetime.to_datetime(entry.get("forecast_end")) or end
             if forecast:
-                values["order_forecast_end"] = forecast
+                # the project's planned dates follow the plan, as they do the first schedule
+                values.update(order_forecast_end=forecast, date=forecast.date())
+            if start:
+                values["date_start"] = start.date()
             if "late" in entry:
                 values.update(self._prepare_project_explanation_values(entry, known))
             if values:
@@ -465,9 +469,10 @@ class OrderPlanningRun(models.Model):
             answer = request_replan(url, key, self._prepare_replan_request(self))
         except OptimizerUnreachable as error:
             _logger.warning("Optimizer replan request failed for run %s: %s", self.id, error)
-            self.write(
-                {"state": "failed", "message": self.env._("Optimizer unreachable: %s", error)}
-            )
+            # worded for each reader from its kind (failure_text), the error kept as its detail
+            text = f"Optimizer unreachable: {error}"
+            unreachable = {"kind": "unreachable", "text": text, "details": {"url": url}}
+            self.write({"state": "failed", "message": text, "failure_conflicts": [unreachable]})
             self._post_failure_message()
             return False
         self.write(

@@ -490,9 +490,9 @@ class ProjectProject(models.Model):
             "views": [(False, "form")],
         }
 
-    def _order_forecast_from_tasks(self):
-        """Forecast end of each project as the latest planned end of its tasks (one query;
-        phases, which span their tasks, are left out: they may not be updated yet)."""
+    def _order_plan_span(self):
+        """``{project: (first planned start, last planned end)}`` of each project's tasks (one
+        query; phases, which span their tasks, are left out: they may not be updated yet)."""
         groups = self.env["project.task"]._read_group(
             [
                 ("project_id", "in", self.ids),
@@ -500,6 +500,6 @@ class ProjectProject(models.Model):
                 ("is_wbs_phase", "=", False),
             ],
             ["project_id"],
-            ["planned_end:max"],
+            ["planned_start:min", "planned_end:max"],
         )
-        return dict(groups)
+        return {project: (start, end) for project, start, end in groups}

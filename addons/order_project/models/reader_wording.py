@@ -75,6 +75,15 @@ FAILURE_SENTENCES = {
             **v,
         ),
     ),
+    "unreachable": (
+        ("url",),
+        lambda env, v: env._(
+            "The optimizer service at %(url)s could not be reached or refused the run: "
+            "nothing was planned. Check that the service runs and that Settings point to it, "
+            "then retry.",
+            **v,
+        ),
+    ),
     "no_room": (
         ("task", "resources", "needed_hours", "available_hours", "earliest_start", "horizon_end"),
         lambda env, v: env._(
@@ -104,7 +113,8 @@ def reader_datetime(env, value):
 
 def reader_task_names(env, task_ids, projects):
     """Names of the tasks ``task_ids`` that still exist, by id, as the reader may read them:
-    a task the reader may not open (another customer's order) is named only as such. Under
+    a task the reader may not open (another customer's order) is named only as such, one of
+    another project than ``projects`` with its project's name. Under
     sudo the text goes to the chatter of ``projects``, read by whoever may read them: only
     their own tasks are named."""
     tasks = env["project.task"].browse(task_ids).exists()
@@ -113,7 +123,13 @@ def reader_task_names(env, task_ids, projects):
     else:
         readable = tasks._filtered_access("read")
     names = dict.fromkeys((tasks - readable).ids, env._("a task of another project"))
-    names.update((task.id, task.name) for task in readable.sudo())
+    for task in readable.sudo():
+        if task.project_id in projects:
+            names[task.id] = task.name
+        else:  # the same task name recurs from order to order: say whose it is
+            names[task.id] = env._(
+                "%(task)s (%(project)s)", task=task.name, project=task.project_id.display_name
+            )
     return names
 
 

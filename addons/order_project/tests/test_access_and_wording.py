@@ -118,9 +118,9 @@ class TestAccessAndWording(OrderProjectCommon):
         )
         self.assertIn("a task of another project", text)
         self.assertIn(
-            "Beta secret welding",
+            f"Beta secret welding ({other_task.project_id.display_name})",
             self.project.with_user(self.planner).order_delay_text,
-            "Planners see every delivery task, so they read its name.",
+            "Planners see every delivery task, so they read its name, with its order's project.",
         )
         # the critical chain through the other order's task, and the optimizer's own text
         self.project.sudo().order_critical_task_ids = other_task | self.tasks[-1]

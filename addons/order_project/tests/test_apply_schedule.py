@@ -61,6 +61,14 @@ class TestApplySchedule(OrderProjectCommon):
             max(self.tasks.mapped("planned_end")),
             "Without explicit projects the forecast is the latest planned end.",
         )
+        self.assertEqual(
+            (self.project.date_start, self.project.date),
+            (
+                min(self.tasks.mapped("planned_start")).date(),
+                self.project.order_forecast_end.date(),
+            ),
+            "The project's planned dates follow the plan, as they follow the first schedule.",
+        )
         self.assertIn(
             run.name, self.project.message_ids[0].body, "The project's chatter names the run."
         )

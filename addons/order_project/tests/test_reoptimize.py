@@ -71,6 +71,10 @@ class TestReoptimize(OrderProjectCommon):
         notice = run.message_ids.filtered(lambda m: m.subtype_id == failed)
         self.assertEqual(len(notice), 1, "Followers of failed runs hear of it once.")
         self.assertIn("refused", notice.body)
+        self.env["res.lang"]._activate_lang("zh_CN")
+        chinese = run.with_context(lang="zh_CN").failure_text
+        self.assertIn("优化器服务", chinese, "The failure reads in the reader's language...")
+        self.assertIn("http://optimizer.test:8090", chinese, "...naming the service it tried")
         with patch(POST, return_value=self._answer()):
             run.with_user(self.planner).action_retry()
             self.assertEqual(run.state, "queued")
