@@ -240,6 +240,7 @@ class _Calendars:
             else:
                 self.company_leaves[_m2o_id(leave.get("company_id"))].append(leave)
         self.built: dict[str, Calendar] = {}
+        self.working_times: dict[int, tuple[Attendance, ...]] = {}
 
     def tz_of(self, cal_id: int | None) -> str | None:
         record = self.records.get(cal_id) if cal_id is not None else None
@@ -254,6 +255,13 @@ class _Calendars:
         return self.company_calendar.get(company_id) if company_id is not None else None
 
     def _attendances(self, cal_id: int) -> tuple[Attendance, ...]:
+        """The working attendances of calendar `cal_id`, read once (every task asks whether
+        its company's calendar works)."""
+        if cal_id not in self.working_times:
+            self.working_times[cal_id] = self._read_attendances(cal_id)
+        return self.working_times[cal_id]
+
+    def _read_attendances(self, cal_id: int) -> tuple[Attendance, ...]:
         two_weeks = bool(self.records[cal_id].get("two_weeks_calendar"))
         out = []
         for att in sorted(self.attendances.get(cal_id, ()), key=lambda a: int(a["id"])):
