@@ -105,7 +105,7 @@ def timed_replan(transport: JsonRpcTransport, projects: list[int], limit: float,
     seconds["solve"] = time.perf_counter() - t0
     assert not violations, violations[:3]
     t0 = time.perf_counter()
-    payload = plan_to_payload(plan.to_dict(problem, timeline.clock), context, "bench-plan-1")
+    payload = plan_to_payload(plan, timeline.clock, context, "bench-plan-1")
     seconds["payload"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     result = transport.call("order.planning.run", "apply_schedule", [], {"payload": payload})

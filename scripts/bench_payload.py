@@ -138,9 +138,8 @@ def main() -> int:
     if violations:
         print("INVALID plan:", *violations[:10], sep="\n  ")
         return 2
-    plan = solution.to_dict(problem)
     t1 = time.perf_counter()
-    payload = plan_to_payload(plan, context, "bench-payload")
+    payload = plan_to_payload(solution.plan, solution.timeline.clock, context, "bench-payload")
     body = json.dumps(payload, separators=(",", ":"))
     payload_seconds = time.perf_counter() - t1
     size_mb = len(body.encode("utf-8")) / 1e6

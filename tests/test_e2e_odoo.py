@@ -315,7 +315,7 @@ def test_task_edited_after_reading_comes_back_as_a_stale_conflict(
     problem, context = records_to_problem(snapshot, start)
     plan, timeline, violations = plan_floor(problem, time_limit=3)
     assert violations == [] and plan.status != "INFEASIBLE"
-    payload = plan_to_payload(plan.to_dict(problem, timeline.clock), context, "e2e-plan-2")
+    payload = plan_to_payload(plan, timeline.clock, context, "e2e-plan-2")
     jsonschema.validate(payload, SCHEMA)
     # A person moves a task meanwhile (write_date has a one-second precision in the contract).
     edited = payload["tasks"][-1]["task_id"]

@@ -19,13 +19,18 @@ import pytest
 
 from optimizer.common.errors import ProblemError
 from optimizer.floor.api import plan_floor
-from optimizer.floor.timeline import build_timeline
+from optimizer.floor.model import FloorProblem
+from optimizer.floor.plan import FloorPlan
+from optimizer.floor.timeline import Clock, build_timeline
 from optimizer.odoo.problem import records_to_problem, task_hours
 from optimizer.odoo.reader import Snapshot
 from optimizer.odoo.writeback import explanation_to_failure, plan_to_payload
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_PATH = ROOT / "addons" / "order_project" / "schemas" / "apply_schedule.schema.json"
+# A portfolio's problem, plan and payload as the JSON path (problem dict -> from_dict, plan ->
+# to_dict -> payload) made them before the connector built the floor objects directly.
+CONTRACT_PATH = ROOT / "tests" / "data" / "odoo_contract.json"
 # Monday 30 November 2026, 08:00 in Shanghai (UTC+8); an odd week for Odoo's two-week parity.
 NOW = datetime(2026, 11, 30, 0, 0, 0)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -500,24 +505,35 @@ def test_dependency_cycle_names_the_tasks() -> None:
     assert "t1" in err.value.message and "t2" in err.value.message
 
 
+def test_an_attendance_with_a_bad_date_is_named() -> None:
+    rows = standard_week(1, 1)
+    rows[0] = {**rows[0], "date_from": "2026-13-01"}
+    with pytest.raises(ProblemError, match="attendance 1 of calendar 1: invalid date") as err:
+        records_to_problem(floor_snapshot([task(1)], attendances=rows), NOW)
+    assert err.value.path == "resource.calendar.attendance.date_from"
+
+
 def test_durations_fall_back_to_allocated_hours_per_head() -> None:
     assert task_hours({"duration_hours": 2.5}) == 2.5
     assert task_hours({"duration_hours": 0, "allocated_hours": 16, "headcount": 2}) == 8
     assert task_hours({}) == 0
 
 
-def floor_plan(tasks: list[dict], projects: list[dict] | None = None) -> dict:
-    return {
+def floor_plan(
+    problem: FloorProblem, tasks: list[dict], projects: list[dict] | None = None
+) -> tuple[FloorPlan, Clock]:
+    """A plan of `problem` written by hand as plan JSON (read as plan files are), its clock."""
+    clock = Clock(problem.now, problem.slot_minutes, problem.tz)
+    data = {
         "kind": "floor_plan",
         "status": "FEASIBLE",
-        "timezone": "Asia/Shanghai",
-        "slot_minutes": 60,
         "objective": 0.0,
         "weighted_tardiness": 0.0,
         "solve_seconds": 0.5,
         "tasks": tasks,
         "projects": projects or [],
     }
+    return FloorPlan.from_dict(problem, data, clock), clock
 
 
 def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
@@ -535,7 +551,8 @@ def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
         ]
     )
     problem, ctx = records_to_problem(snap, NOW)
-    plan = floor_plan(
+    plan, clock = floor_plan(
+        problem,
         [
             {
                 "id": "t1",
@@ -574,7 +591,7 @@ def test_payload_dates_in_utc_and_people_as_users(schema: dict) -> None:
             }
         ],
     )
-    payload = plan_to_payload(plan, ctx, "odoo-prod-135", figures={"read_calls": 9})
+    payload = plan_to_payload(plan, clock, ctx, "odoo-prod-135", figures={"read_calls": 9})
     jsonschema.validate(payload, schema)
     rows = by_id({**r, "id": r["task_id"]} for r in payload["tasks"])
     assert rows[1]["planned_start"] == "2026-11-30 00:00:00", "08:00 Shanghai is 00:00 UTC"
@@ -645,7 +662,7 @@ def test_two_orders_share_one_welder_the_later_one_says_why(schema: dict) -> Non
     problem, ctx = records_to_problem(snap, NOW)
     plan, timeline, violations = plan_floor(problem, time_limit=2)
     assert violations == [] and plan.status != "INFEASIBLE"
-    payload = plan_to_payload(plan.to_dict(problem, timeline.clock), ctx, "odoo-two-orders")
+    payload = plan_to_payload(plan, timeline.clock, ctx, "odoo-two-orders")
     jsonschema.validate(payload, schema)
     projects = {p["project_id"]: p for p in payload["projects"]}
     (late,) = [p for p in projects.values() if p["late"]]
@@ -728,3 +745,70 @@ def test_infeasible_explanation_becomes_odoo_ids_and_names(schema: dict) -> None
     )
     assert fallback["conflicts"][0]["task_ids"] == [1]
     assert fallback["conflicts"][0]["project_id"] == 1
+
+
+def portfolio_snapshot() -> Snapshot:
+    """Three orders with most of what the mapping knows: a shared senior welder, a person in
+    another time zone, an employee without a user, work in progress, a pinned task, a phase
+    with a working-hours lag, an outside predecessor, one-stretch and not-before tasks, a task
+    already done, an assignee without an employee, holidays and a personal leave."""
+    senior = {"skill_id": WELDING, "skill_level_id": [8, "Senior"]}
+    junior = {"skill_id": WELDING, "skill_level_id": [7, "Junior"]}
+    return floor_snapshot(
+        [
+            task(1, 8.0, **senior),
+            task(2, 4.0, deps=(1,), user_ids=[101], planning_non_interruptible=True),
+            task(3, 0.0, is_wbs_phase=True),
+            task(4, 3.0, parent_id=[3, "phase"], user_ids=[100]),
+            task(5, 2.0, deps=(4,), parent_id=[3, "phase"]),
+            task(6, 4.0, deps=(3,)),
+            task(7, 6.0, pid=2, planned_start=PAST, effective_hours=2.0, user_ids=[101]),
+            task(8, 4.0, pid=2, date_deadline="2026-12-04 10:00:00", **junior),
+            task(
+                9,
+                4.0,
+                pid=2,
+                user_ids=[101],
+                planning_pinned=True,
+                planned_start="2026-12-03 01:00:00",
+                planned_end="2026-12-03 05:00:00",
+            ),
+            task(10, 2.0, pid=2, deps=(9, 99)),
+            task(11, 16.0, pid=3, planning_not_before="2026-12-01 02:00:00", **senior),
+            task(12, 3.0, pid=3, state="1_done"),
+            task(13, 4.0, pid=3, deps=(12,), effective_hours=1.0),
+            task(14, 2.0, pid=3, user_ids=[555], write_date=WRITE + ".5"),
+        ],
+        projects=[
+            project(1, "2026-12-04 09:00:00", "1"),
+            project(2),
+            project(3, "2026-12-02 09:00:00", "2"),
+        ],
+        employees=[
+            employee(10, 100, 1000),
+            employee(11, 101, 1001, tz="Europe/Paris"),
+            employee(12, False, 1002),
+        ],
+        leaves=[
+            leave(1, "2026-12-07 16:00:00", "2026-12-08 16:00:00", calendar=1),
+            leave(2, "2026-12-09 16:00:00", "2026-12-10 16:00:00"),
+            leave(3, "2026-12-01 16:00:00", "2026-12-02 16:00:00", resource=1000, calendar=1),
+        ],
+        lags=[{"id": 1, "task_id": [6, "t"], "depend_on_id": [3, "p"], "lag_hours": 2.0}],
+        external_tasks=[task(99, pid=7, planned_end="2026-12-02 03:30:00")],
+    )
+
+
+def test_the_portfolio_maps_and_pays_back_as_it_did_through_json() -> None:
+    """The floor objects built directly are the problem the JSON path built, and the payload
+    built from the plan object is, to the byte, the one the plan's JSON gave."""
+    problem, ctx = records_to_problem(portfolio_snapshot(), NOW)
+    stored = json.loads(CONTRACT_PATH.read_text(encoding="utf-8"))
+    assert problem.to_dict() == stored["problem"]
+    again = FloorProblem.from_dict(problem.to_dict())
+    assert again.to_dict() == stored["problem"], "its JSON form reads back as the same problem"
+    clock = Clock(problem.now, problem.slot_minutes, problem.tz)
+    plan = FloorPlan.from_dict(problem, stored["plan"], clock)
+    payload = plan_to_payload(plan, clock, ctx, "odoo-contract-1", figures={"read_calls": 9})
+    assert json.dumps(payload) == json.dumps(stored["payload"])
+    assert {r["task_id"] for r in payload["tasks"]} == {1, 2, 4, 5, 6, 7, 8, 10, 11, 13, 14}

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from optimizer.common.errors import ProblemError
-from optimizer.floor.model import PLAN_KIND, FloorProblem
+from optimizer.floor.model import PLAN_KIND, FloorProblem, Task
 from optimizer.floor.timeline import Clock
 
 
@@ -49,25 +49,35 @@ class FloorPlan:
     def by_id(self) -> dict[str, FloorTaskPlan]:
         return {t.id: t for t in self.tasks}
 
-    # ------------------------------------------------------------------ JSON
-    def to_dict(self, problem: FloorProblem, clock: Clock) -> dict[str, Any]:
+    def dated(
+        self, problem: FloorProblem, clock: Clock
+    ) -> list[tuple[FloorTaskPlan, Task | None, datetime, datetime]]:
+        """Every planned task with its problem task (None if unknown) and its start and end in
+        the problem's time zone: actual dates of done work, the actual start of work in
+        progress, else its slot edges."""
         source = {t.id: t for t in problem.tasks}
-        tasks = []
+        out = []
         for tp in self.tasks:
             task = source.get(tp.id)
-            start, end = clock.iso(tp.start), clock.iso(tp.end)
+            start, end = clock.at(tp.start), clock.at(tp.end)
             if task is not None and task.status == "done" and task.start and task.end:
-                start = task.start.astimezone(clock.tz).isoformat()
-                end = task.end.astimezone(clock.tz).isoformat()
+                start, end = task.start.astimezone(clock.tz), task.end.astimezone(clock.tz)
             elif task is not None and task.status == "in_progress" and task.started:
-                start = task.started.astimezone(clock.tz).isoformat()
+                start = task.started.astimezone(clock.tz)
+            out.append((tp, task, start, end))
+        return out
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self, problem: FloorProblem, clock: Clock) -> dict[str, Any]:
+        tasks = []
+        for tp, task, start, end in self.dated(problem, clock):
             tasks.append(
                 {
                     "id": tp.id,
                     "project": tp.project,
                     "name": task.name if task is not None else "",
-                    "start": start,
-                    "end": end,
+                    "start": start.isoformat(),
+                    "end": end.isoformat(),
                     "resources": list(tp.resources),
                     "status": tp.status,
                     "slack_hours": tp.slack_hours,

@@ -82,13 +82,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from optimizer.common.errors import ProblemError
-from optimizer.floor.model import FloorProblem
+from optimizer.floor.model import (
+    Attendance,
+    Calendar,
+    Demand,
+    FloorProblem,
+    Leave,
+    Precedence,
+    Project,
+    Resource,
+    Task,
+)
 from optimizer.odoo.reader import Snapshot
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -102,11 +112,11 @@ UTC = timezone.utc
 @dataclass
 class Context:
     """What `plan_to_payload` needs besides the plan: per floor task id its Odoo id and
-    ``write_date`` as read, per floor resource its user, per floor project its Odoo id."""
+    ``write_date`` as read, per floor resource its user, per floor project its Odoo id.
+    The problem's JSON form, when one is wanted (a dump, a test), is ``problem.to_dict()``."""
 
     now: datetime  # aware UTC
     problem: FloorProblem
-    data: dict[str, Any]  # the problem JSON, as handed to FloorProblem.from_dict
     task_odoo_ids: dict[str, int] = field(default_factory=dict)
     write_dates: dict[str, str] = field(default_factory=dict)
     project_odoo_ids: dict[str, int] = field(default_factory=dict)
@@ -188,8 +198,19 @@ def _known_tz(name: Any) -> bool:
     return True
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+def _day(attendance: Mapping[str, Any], name: str) -> date | None:
+    """A date field of an attendance (``YYYY-MM-DD``); False as None."""
+    value = attendance.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise ProblemError(
+            f"resource.calendar.attendance.{name}",
+            f"attendance {attendance.get('id')} of calendar "
+            f"{_m2o_id(attendance.get('calendar_id'))}: invalid date {value!r}",
+        ) from exc
 
 
 # ---------------------------------------------------------------------- calendars
@@ -218,7 +239,8 @@ class _Calendars:
                 self.calendar_leaves[cal].append(leave)
             else:
                 self.company_leaves[_m2o_id(leave.get("company_id"))].append(leave)
-        self.built: dict[str, dict[str, Any]] = {}
+        self.built: dict[str, Calendar] = {}
+        self.working_times: dict[int, tuple[Attendance, ...]] = {}
 
     def tz_of(self, cal_id: int | None) -> str | None:
         record = self.records.get(cal_id) if cal_id is not None else None
@@ -232,7 +254,14 @@ class _Calendars:
     def for_company(self, company_id: int | None) -> int | None:
         return self.company_calendar.get(company_id) if company_id is not None else None
 
-    def _attendances(self, cal_id: int) -> list[dict[str, Any]]:
+    def _attendances(self, cal_id: int) -> tuple[Attendance, ...]:
+        """The working attendances of calendar `cal_id`, read once (every task asks whether
+        its company's calendar works)."""
+        if cal_id not in self.working_times:
+            self.working_times[cal_id] = self._read_attendances(cal_id)
+        return self.working_times[cal_id]
+
+    def _read_attendances(self, cal_id: int) -> tuple[Attendance, ...]:
         two_weeks = bool(self.records[cal_id].get("two_weeks_calendar"))
         out = []
         for att in sorted(self.attendances.get(cal_id, ()), key=lambda a: int(a["id"])):
@@ -246,18 +275,18 @@ class _Calendars:
                 continue
             week_type = att.get("week_type")
             out.append(
-                {
-                    "dayofweek": int(att["dayofweek"]),
-                    "hour_from": hour_from,
-                    "hour_to": hour_to,
-                    "date_from": str(att["date_from"])[:10] if att.get("date_from") else None,
-                    "date_to": str(att["date_to"])[:10] if att.get("date_to") else None,
-                    "week_type": int(week_type or 0) if two_weeks else None,
-                }
+                Attendance(
+                    dayofweek=int(att["dayofweek"]),
+                    hour_from=hour_from,
+                    hour_to=hour_to,
+                    date_from=_day(att, "date_from"),
+                    date_to=_day(att, "date_to"),
+                    week_type=int(week_type or 0) if two_weeks else None,
+                )
             )
-        return out
+        return tuple(out)
 
-    def _leaves(self, cal_id: int) -> list[dict[str, Any]]:
+    def _leaves(self, cal_id: int) -> tuple[Leave, ...]:
         company = _m2o_id(self.records[cal_id].get("company_id"))
         rows = list(self.calendar_leaves.get(cal_id, ()))
         if company is None:
@@ -266,7 +295,7 @@ class _Calendars:
         else:
             rows.extend(self.company_leaves.get(company, ()))
             rows.extend(self.company_leaves.get(None, ()))
-        return _leave_dicts(rows)
+        return _leaves(rows)
 
     def use(self, cal_id: int, tz: str | None = None) -> str:
         """The floor id of Odoo calendar `cal_id` read in time zone `tz` (default its own)."""
@@ -275,25 +304,25 @@ class _Calendars:
         key = f"cal{cal_id}" if tz == own else f"cal{cal_id}@{tz}"
         if key not in self.built:
             record = self.records[cal_id]
-            self.built[key] = {
-                "id": key,
-                "name": str(record.get("name") or key) + ("" if tz == own else f" ({tz})"),
-                "timezone": tz,
-                "two_weeks": bool(record.get("two_weeks_calendar")),
-                "attendances": self._attendances(cal_id),
-                "leaves": self._leaves(cal_id),
-            }
+            self.built[key] = Calendar(
+                id=key,
+                name=str(record.get("name") or key) + ("" if tz == own else f" ({tz})"),
+                timezone=tz,
+                two_weeks=bool(record.get("two_weeks_calendar")),
+                attendances=self._attendances(cal_id),
+                leaves=self._leaves(cal_id),
+            )
         return key
 
 
-def _leave_dicts(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _leaves(rows: Iterable[Mapping[str, Any]]) -> tuple[Leave, ...]:
     out = []
     for leave in sorted(rows, key=lambda r: (str(r.get("date_from")), int(r.get("id") or 0))):
         start, end = _aware(leave.get("date_from")), _aware(leave.get("date_to"))
         if start is None or end is None or end <= start:
             continue
-        out.append({"start": _iso(start), "end": _iso(end), "name": str(leave.get("name") or "")})
-    return out
+        out.append(Leave(start, end, str(leave.get("name") or "")))
+    return tuple(out)
 
 
 # ---------------------------------------------------------------------- tasks
@@ -379,9 +408,9 @@ class _People:
             resource = _m2o_id(leave.get("resource_id"))
             if resource:
                 self.personal_leaves[resource].append(leave)
-        self.used: dict[str, dict[str, Any]] = {}
+        self.used: dict[str, Resource] = {}
         self.users: dict[str, int | None] = {}
-        self.busy: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.busy: dict[str, list[Leave]] = defaultdict(list)
 
     def company_calendar(self, company: int | None) -> str:
         cal = self.calendars.for_company(company)
@@ -406,15 +435,13 @@ class _People:
                 else self.company_calendar(company)
             )
             resource = _m2o_id(emp.get("resource_id"))
-            self.used[key] = {
-                "id": key,
-                "name": str(emp.get("name") or key),
-                "kind": "person",
-                "capacity": 1,
-                "calendar": calendar,
-                "leaves": _leave_dicts(self.personal_leaves.get(resource or 0, ())),
-                "skills": dict(self.skills.get(emp_id, {})),
-            }
+            self.used[key] = Resource(
+                id=key,
+                name=str(emp.get("name") or key),
+                calendar=calendar,
+                leaves=_leaves(self.personal_leaves.get(resource or 0, ())),
+                skills=dict(self.skills.get(emp_id, {})),
+            )
             self.users[key] = _m2o_id(emp.get("user_id"))
         return key
 
@@ -426,29 +453,24 @@ class _People:
             return self.employee((same or emps)[0])
         key = f"u{user}"
         if key not in self.used:
-            self.used[key] = {
-                "id": key,
-                "name": f"user {user}",
-                "kind": "person",
-                "capacity": 1,
-                "calendar": self.company_calendar(company),
-                "leaves": [],
-                "skills": {},
-            }
+            self.used[key] = Resource(
+                id=key, name=f"user {user}", calendar=self.company_calendar(company)
+            )
             self.users[key] = user
         return key
 
     def qualified(self, skill_key: str, level: int) -> list[int]:
         return sorted(e for e, s in self.skills.items() if s.get(skill_key, -1) >= level)
 
-    def resources(self) -> list[dict[str, Any]]:
+    def resources(self) -> tuple[Resource, ...]:
+        """The people used, each with the pinned tasks they carry as busy time."""
         out = []
         for key in sorted(self.used, key=lambda k: (k[0], int(k[1:]))):
-            res = dict(self.used[key])
+            res = self.used[key]
             if self.busy.get(key):
-                res["leaves"] = res["leaves"] + self.busy[key]
+                res = replace(res, leaves=res.leaves + tuple(self.busy[key]))
             out.append(res)
-        return out
+        return tuple(out)
 
 
 # ---------------------------------------------------------------------- the mapping
@@ -461,9 +483,10 @@ def records_to_problem(
 ) -> tuple[FloorProblem, Context]:
     """The floor problem for `snapshot`, planned from `now` (naive = UTC), and its `Context`.
 
-    See the module docstring for what is modelled and how. Raises `ProblemError` (naming the
-    task or record) for a dependency cycle, a task nobody can be staffed on, or a company
-    without working hours.
+    See the module docstring for what is modelled and how. The floor objects are built here
+    and checked once by the problem's own `FloorProblem.validate`. Raises `ProblemError`
+    (naming the task or record) for a dependency cycle, a task nobody can be staffed on, or a
+    company without working hours.
     """
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     all_tasks = sorted(snapshot.tasks, key=lambda t: int(t["id"]))
@@ -476,7 +499,7 @@ def records_to_problem(
     calendars = _Calendars(snapshot, now)
     people = _People(snapshot, calendars, default_company)
     default_cal_key = people.company_calendar(default_company)
-    problem_tz = calendars.built[default_cal_key]["timezone"]
+    problem_tz = calendars.built[default_cal_key].timezone
 
     def company_of(task: Mapping[str, Any]) -> int | None:
         company = _m2o_id(task.get("company_id"))
@@ -486,6 +509,7 @@ def records_to_problem(
         return company if company is not None else default_company
 
     projects = _projects(projects_read, schedulable)
+    # one draft per task: the keyword arguments of its floor `Task`, completed stage by stage
     tasks_out: list[dict[str, Any]] = []
     task_odoo_ids: dict[str, int] = {}
     write_dates: dict[str, str] = {}
@@ -502,7 +526,7 @@ def records_to_problem(
             "project": _project_key(pid),
             "name": str(task.get("name") or key),
             "hours": task_hours(task),
-            "demands": [],
+            "demands": (),
         }
         named, crew = _demands(row, task, company, people, understaffed)
         company_calendars[key] = people.company_calendar(company)
@@ -530,24 +554,22 @@ def records_to_problem(
     )
     tasks_out.extend(lag_tasks)
 
-    skills = [{"id": k, "name": people.skill_names.get(k) or k} for k in sorted(people.skill_names)]
     resources = people.resources()
-    data: dict[str, Any] = {
-        "kind": "floor",
-        "name": name,
-        "timezone": problem_tz,
-        "now": _iso(now),
-        "slot_minutes": slot_minutes,
-        "default_calendar": default_cal_key,
-        "calendars": [calendars.built[k] for k in sorted(calendars.built)],
-        "skills": skills,
-        "resources": resources,
-        "projects": projects,
-        "tasks": tasks_out,
-        "precedences": precedences,
-    }
+    problem = FloorProblem(
+        name=name,
+        timezone=problem_tz,
+        now=now,
+        calendars=tuple(calendars.built[k] for k in sorted(calendars.built)),
+        resources=resources,
+        projects=projects,
+        tasks=tuple(Task(**row) for row in tasks_out),
+        precedences=precedences,
+        default_calendar=default_cal_key,
+        slot_minutes=slot_minutes,
+        skills={k: people.skill_names.get(k) or k for k in sorted(people.skill_names)},
+    )
     try:
-        problem = FloorProblem.from_dict(data)
+        problem.validate()
     except ProblemError as exc:
         if exc.path == "precedences":  # a cycle, checked once, by the model: in Odoo, depend_on_ids
             raise ProblemError("depend_on_ids", exc.message) from exc
@@ -555,12 +577,11 @@ def records_to_problem(
     context = Context(
         now=now,
         problem=problem,
-        data=data,
         task_odoo_ids=task_odoo_ids,
         write_dates=write_dates,
         project_odoo_ids={_project_key(pid): pid for pid in projects_read},
         resource_users=dict(people.users),
-        resource_names={r["id"]: r["name"] for r in resources},
+        resource_names={r.id: r.name for r in resources},
         fixed_ends=fixed_ends,
         skipped=skipped,
         started=started,
@@ -570,7 +591,7 @@ def records_to_problem(
 
 def _projects(
     projects_read: Mapping[int, Mapping[str, Any]], schedulable: Mapping[int, Mapping[str, Any]]
-) -> list[dict[str, Any]]:
+) -> tuple[Project, ...]:
     """Orders due (soft) at the commitment date, else at the latest deadline of their tasks."""
     latest_deadline: dict[int, datetime] = {}
     for task in schedulable.values():
@@ -578,19 +599,18 @@ def _projects(
         pid = _m2o_id(task.get("project_id"))
         if deadline is not None and pid is not None:
             latest_deadline[pid] = max(deadline, latest_deadline.get(pid, deadline))
-    projects: list[dict[str, Any]] = []
+    projects = []
     for pid in sorted(projects_read):
         proj = projects_read[pid]
-        due = _aware(proj.get("order_commitment_date")) or latest_deadline.get(pid)
         projects.append(
-            {
-                "id": _project_key(pid),
-                "name": str(proj.get("name") or pid),
-                "due": _iso(due),
-                "weight": PRIORITY_WEIGHTS.get(str(proj.get("order_priority") or "0"), 1.0),
-            }
+            Project(
+                id=_project_key(pid),
+                name=str(proj.get("name") or pid),
+                due=_aware(proj.get("order_commitment_date")) or latest_deadline.get(pid),
+                weight=PRIORITY_WEIGHTS.get(str(proj.get("order_priority") or "0"), 1.0),
+            )
         )
-    return projects
+    return tuple(projects)
 
 
 def _demands(
@@ -605,7 +625,7 @@ def _demands(
     users = sorted({int(u) for u in task.get("user_ids") or ()})
     if users:
         named = sorted({people.assignee(u, company) for u in users})
-        row["demands"] = [{"resource": r, "units": 1} for r in named]
+        row["demands"] = tuple(Demand(resource=r) for r in named)
         return named, len(named)
     skill = _m2o_id(task.get("skill_id"))
     if skill is None:
@@ -623,7 +643,7 @@ def _demands(
         )
     for emp in able:
         people.employee(emp)
-    row["demands"] = [{"skill": skill_key, "level": level, "count": crew}]
+    row["demands"] = (Demand(skill=skill_key, level=level, count=crew),)
     return [], crew
 
 
@@ -643,9 +663,9 @@ def _progress(
         if effective > 0 or task.get("state") in WORKED_STATES:
             row.update(
                 status="in_progress",
-                started=_iso(planned_start),
+                started=planned_start,
                 remaining_hours=remaining,
-                resources=named,
+                resources=tuple(named),
             )
             return True
     if effective > 0:
@@ -660,7 +680,7 @@ def _timing(row: dict[str, Any], task: Mapping[str, Any]) -> None:
         row["interruptible"] = False
     not_before = _aware(task.get("planning_not_before"))
     if not_before is not None and row.get("status") != "in_progress":
-        row["not_before"] = _iso(not_before)
+        row["not_before"] = not_before
 
 
 def _one_started_task_per_person(
@@ -675,17 +695,17 @@ def _one_started_task_per_person(
     candidates = [r for r in rows if r.get("status") == "in_progress"]
     for row in sorted(candidates, key=lambda r: (r["started"], r["id"])):
         demands = row["demands"]
-        crew: list[str] | None = list(row.get("resources") or ())
+        crew: tuple[str, ...] | None = row.get("resources") or ()
         if crew and taken & set(crew):
             crew = None
         elif not crew and demands:
             (demand,) = demands
             free = [
                 f"e{e}"
-                for e in people.qualified(demand["skill"], demand["level"])
+                for e in people.qualified(demand.skill, demand.level)
                 if f"e{e}" not in taken
             ]
-            crew = free[: demand["count"]] if len(free) >= demand["count"] else None
+            crew = tuple(free[: demand.count]) if len(free) >= demand.count else None
         if crew is None:
             row["hours"] = row.pop("remaining_hours")
             for key in ("status", "started", "resources"):
@@ -720,9 +740,7 @@ def _fixed(
         if start is not None and end is not None and end > start and end > now:
             for user in sorted({int(u) for u in task.get("user_ids") or ()}):
                 person = people.assignee(user, company_of(task))
-                people.busy[person].append(
-                    {"start": _iso(start), "end": _iso(end), "name": f"pinned task {tid}"}
-                )
+                people.busy[person].append(Leave(start, end, f"pinned task {tid}"))
     for task in external:
         if task.get("state") in CLOSED_STATES or int(task["id"]) in fixed:
             continue
@@ -742,7 +760,7 @@ def _dependencies(
     by_key: dict[str, dict[str, Any]],
     company_calendars: Mapping[str, str],
     now: datetime,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[tuple[Precedence, ...], list[dict[str, Any]]]:
     """Finish-to-start links among planned tasks (a lag task on each lagged link), and the
     earliest starts that pinned and outside predecessors impose."""
     in_plan = set(task_odoo_ids.values())
@@ -771,11 +789,10 @@ def _dependencies(
                     "project": first["project"],
                     "name": f"lag {lag:g} h after task {pred_id}",
                     "hours": lag,
-                    "demands": [],
                     "calendar": company_calendars[targets[0]],
                 }
                 if release is not None and release > now:
-                    lag_task["not_before"] = _iso(release)
+                    lag_task["not_before"] = release
                 lag_tasks.append(lag_task)
                 by_key[lag_key] = lag_task
                 links.update((p, lag_key) for p in planned_preds)
@@ -785,7 +802,6 @@ def _dependencies(
             if release is not None and release > now:
                 for t in targets:
                     current = by_key[t].get("not_before")
-                    if current is None or datetime.fromisoformat(current) < release:
-                        by_key[t]["not_before"] = _iso(release)
-    precedences = [{"from": a, "to": b, "type": "FS"} for a, b in sorted(links)]
-    return precedences, lag_tasks
+                    if current is None or current < release:
+                        by_key[t]["not_before"] = release
+    return tuple(Precedence(a, b) for a, b in sorted(links)), lag_tasks

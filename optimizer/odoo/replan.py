@@ -208,7 +208,8 @@ def _replan(
         )
     figures = {"read_calls": snapshot.calls, "read_seconds": round(read_seconds, 3)}
     payload = plan_to_payload(
-        plan.to_dict(problem, timeline.clock),
+        plan,
+        timeline.clock,
         context,
         plan_id,
         solver=_solver_name(),

@@ -1,7 +1,8 @@
 """The shop-floor plan back to Odoo (the outbound direction): no I/O, no Odoo, no solver.
 
 `plan_to_payload` builds the ``order.planning.run.apply_schedule`` payload from the floor plan
-(``addons/order_project/schemas/apply_schedule.schema.json`` is the contract);
+object and its problem's datetimes (no plan JSON in between;
+``addons/order_project/schemas/apply_schedule.schema.json`` is the contract);
 `explanation_to_failure` the arguments of ``order.planning.run.mark_failed``.
 
 - **Write-back.** Dates as UTC ``YYYY-MM-DD HH:MM:SS``; ``user_ids`` are the users of the
@@ -26,47 +27,52 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from optimizer.odoo.problem import DATETIME_FORMAT, UTC, Context, format_datetime, task_key
+from optimizer.floor.plan import FloorPlan
+from optimizer.floor.timeline import Clock
+from optimizer.odoo.problem import UTC, Context, format_datetime, task_key
 
 
-def _utc_text(iso_text: str) -> str:
-    return format_datetime(datetime.fromisoformat(iso_text))
+def _odoo_utc(moment: datetime) -> datetime:
+    """An aware datetime as Odoo keeps it: naive UTC, to the second."""
+    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
 
 def plan_to_payload(
-    plan: Mapping[str, Any],
+    plan: FloorPlan,
+    clock: Clock,
     context: Context,
     plan_id: str,
     *,
     solver: str = "order-optimizer",
     figures: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``apply_schedule`` payload of floor plan JSON `plan`: every planned task with its
-    dates (UTC ``YYYY-MM-DD HH:MM:SS``), the ``write_date`` it had when read, its slack and
-    critical flag, the users of the people doing it; each project's forecast end and, for the
-    orders the plan explains, why it ends then (lateness, late flag, reason, bottleneck,
-    critical chain as Odoo task ids); the run's summary."""
+    """The ``apply_schedule`` payload of floor plan `plan` of ``context.problem`` on the time
+    grid `clock`: every planned task with its dates (UTC ``YYYY-MM-DD HH:MM:SS``), the
+    ``write_date`` it had when read, its slack and critical flag, the users of the people
+    doing it; each project's forecast end and, for the orders the plan explains, why it ends
+    then (lateness, late flag, reason, bottleneck, critical chain as Odoo task ids); the run's
+    summary."""
+    problem = context.problem
     rows = []
     without_user: dict[int, list[str]] = {}
     project_end: dict[int, datetime] = {}
-    for task in plan.get("tasks") or ():
-        odoo_id = context.task_odoo_ids.get(str(task["id"]))
+    for tp, _, start_at, end_at in plan.dated(problem, clock):
+        odoo_id = context.task_odoo_ids.get(tp.id)
         if odoo_id is None:
             continue  # lag tasks
-        key = str(task["id"])
+        start = _odoo_utc(start_at)
+        end = max(start, _odoo_utc(end_at))
         row: dict[str, Any] = {
             "task_id": odoo_id,
-            "write_date": context.write_dates[key],
-            "planned_start": _utc_text(task["start"]),
-            "planned_end": _utc_text(task["end"]),
+            "write_date": context.write_dates[tp.id],
+            "planned_start": format_datetime(start),
+            "planned_end": format_datetime(end),
         }
-        if row["planned_end"] < row["planned_start"]:
-            row["planned_end"] = row["planned_start"]
-        if task.get("slack_hours") is not None:
-            row["slack_hours"] = max(0.0, float(task["slack_hours"]))
-        if task.get("critical") is not None:
-            row["critical"] = bool(task["critical"])
-        chosen = [str(r) for r in task.get("resources") or ()]
+        if tp.slack_hours is not None:
+            row["slack_hours"] = max(0.0, float(tp.slack_hours))
+        if tp.critical is not None:
+            row["critical"] = bool(tp.critical)
+        chosen = list(tp.resources)
         if chosen:
             users = [context.resource_users.get(r) for r in chosen]
             if all(users):
@@ -78,35 +84,37 @@ def plan_to_payload(
                     if not u
                 ]
         rows.append(row)
-        pid = context.project_odoo_ids[str(task["project"])]
-        end = datetime.strptime(row["planned_end"], DATETIME_FORMAT)
+        pid = context.project_odoo_ids[tp.project]
         project_end[pid] = max(end, project_end.get(pid, end))
     rows.sort(key=lambda r: r["task_id"])
     labels = _Labels(context)
-    plan_projects = {str(p.get("id")): p for p in plan.get("projects") or ()}
+    plan_projects = {str(p.get("id")): p for p in plan.projects}
+    dues = {p.id: p.due for p in problem.projects}
     keys = {pid: key for key, pid in context.project_odoo_ids.items()}
     projects = []
     for pid in sorted(set(project_end) | set(context.fixed_ends)):
         forecast = max(d for d in (project_end.get(pid), context.fixed_ends.get(pid)) if d)
         entry: dict[str, Any] = {"project_id": pid, "forecast_end": format_datetime(forecast)}
-        info = plan_projects.get(keys.get(pid, ""))
+        key = keys.get(pid, "")
+        info = plan_projects.get(key)
         if info is not None and info.get("forecast_end"):
-            entry.update(_project_why(info, forecast, labels))
+            entry.update(_project_why(info, dues.get(key), forecast, labels))
         projects.append(entry)
-    late = [p for p in plan.get("projects") or () if p.get("late")]
+    late = [p for p in plan.projects if p.get("late")]
+    first = plan.first_solution_seconds
     all_figures: dict[str, Any] = {
         "objective_kind": "weighted_tardiness_hours",
-        "weighted_tardiness": plan.get("weighted_tardiness"),
+        "weighted_tardiness": plan.weighted_tardiness,
         "late_orders": len(late),
-        "solve_seconds": plan.get("solve_seconds"),
-        "first_solution_seconds": plan.get("first_solution_seconds"),
+        "solve_seconds": round(plan.solve_seconds, 3),
+        "first_solution_seconds": None if first is None else round(first, 3),
         "tasks_planned": len(rows),
         "tasks_in_progress": len(context.started),
         "tasks_fixed": sum(1 for why in context.skipped.values() if why == "pinned"),
         "people": len(context.resource_users),
         "clock": (
-            f"working calendars, {plan.get('slot_minutes', 60)}-minute slots from "
-            f"{format_datetime(context.now)} UTC, time zone {plan.get('timezone', 'UTC')}"
+            f"working calendars, {problem.slot_minutes}-minute slots from "
+            f"{format_datetime(context.now)} UTC, time zone {problem.timezone}"
         ),
     }
     if without_user:
@@ -119,8 +127,8 @@ def plan_to_payload(
     all_figures.update(figures or {})
     return {
         "plan_id": plan_id,
-        "status": str(plan.get("status") or ""),
-        "objective": plan.get("objective"),
+        "status": plan.status,
+        "objective": plan.objective,
         "lower_bound": None,
         "solver": solver,
         "figures": {k: v for k, v in all_figures.items() if _figure(v)},
@@ -138,10 +146,8 @@ class _Labels:
 
     def __init__(self, context: Context) -> None:
         self.context = context
-        self.projects = {
-            str(p["id"]): str(p.get("name") or p["id"]) for p in context.data.get("projects") or ()
-        }
-        self.tasks = {str(t["id"]): t for t in context.data.get("tasks") or ()}
+        self.projects = {p.id: p.name or p.id for p in context.problem.projects}
+        self.tasks = {t.id: t for t in context.problem.tasks}
 
     def task(self, key: str, own: str | None = None) -> str:
         """The task's name; with its project's name when it is not of order `own`."""
@@ -153,9 +159,12 @@ class _Labels:
             pred = task_key(int(lag.group(1)))
             before = self.task(pred, own) if pred in self.tasks else f"task {lag.group(1)}"
             return f"the lag after {before}"
-        name = str(row.get("name") or key)
-        project = str(row.get("project") or "")
-        return name if project == own else f"{name} ({self.projects.get(project, project)})"
+        name = row.name or key
+        return (
+            name
+            if row.project == own
+            else f"{name} ({self.projects.get(row.project, row.project)})"
+        )
 
     def text(self, text: str, own: str | None = None) -> str:
         """`text` with every known floor id replaced by its name (one pass: names inserted
@@ -187,7 +196,7 @@ class _Labels:
         """A solver conflict sentence as a ``mark_failed`` conflict: the tasks it names, the
         order of the first one."""
         keys = [k for k in _FLOOR_KEY.findall(text) if k in self.tasks]
-        order = str(self.tasks[keys[0]].get("project") or "") if keys else ""
+        order = self.tasks[keys[0]].project if keys else ""
         return {
             "kind": "solver",
             "project_id": self.context.project_odoo_ids.get(order),
@@ -231,15 +240,17 @@ class _Labels:
         return list(dict.fromkeys(i for i in ids if i is not None))
 
 
-def _project_why(info: Mapping[str, Any], forecast: datetime, labels: _Labels) -> dict[str, Any]:
-    """Lateness, late flag, reason, bottleneck and critical chain of one planned order.
+def _project_why(
+    info: Mapping[str, Any], due: datetime | None, forecast: datetime, labels: _Labels
+) -> dict[str, Any]:
+    """Lateness, late flag, reason, bottleneck and critical chain of one planned order (`info`,
+    the plan's annotation of it; `due`, its due date in the problem).
 
     The forecast written to Odoo may be later than the plan's (a pinned task ends the
     order), so lateness is measured on it as well and the larger one is kept."""
     lateness = max(0.0, float(info.get("lateness_hours") or 0.0))
-    due = info.get("due")
-    if due:
-        due_utc = datetime.fromisoformat(str(due)).astimezone(UTC).replace(tzinfo=None)
+    if due is not None:
+        due_utc = due.astimezone(UTC).replace(tzinfo=None)
         lateness = max(lateness, (forecast - due_utc).total_seconds() / 3600.0)
     return {
         "lateness_hours": round(lateness, 2),
@@ -258,9 +269,7 @@ MAX_FAILURE_DETAILS = 12
 MAX_DETAIL_CHARS = 64
 
 
-def _summary(
-    plan: Mapping[str, Any], projects: list[dict[str, Any]], labels: _Labels
-) -> dict[str, Any]:
+def _summary(plan: FloorPlan, projects: list[dict[str, Any]], labels: _Labels) -> dict[str, Any]:
     """Orders late, weighted tardiness and the people most often the bottleneck (of the late
     orders, else of all orders), most orders first."""
     late = [p for p in projects if p.get("late")]
@@ -274,7 +283,7 @@ def _summary(
     return {
         "late_orders": len(late),
         "orders": len(projects),
-        "weighted_tardiness": round(float(plan.get("weighted_tardiness") or 0.0), 2),
+        "weighted_tardiness": round(float(plan.weighted_tardiness or 0.0), 2),
         "bottlenecks": [{**person, "orders": n} for person, n in top],
     }
 
