@@ -224,9 +224,9 @@ class OrderPlanningRun(models.Model):
             forecast = fields.Datetime.to_datetime(entry.get("forecast_end")) or end
             if forecast:
                 # the project's planned dates follow the plan, as they do the first schedule
-                values.update(order_forecast_end=forecast, date=forecast.date())
+                values.update(order_forecast_end=forecast, date=project._order_local_date(forecast))
             if start:
-                values["date_start"] = start.date()
+                values["date_start"] = project._order_local_date(start)
             if "late" in entry:
                 values.update(self._prepare_project_explanation_values(entry, known))
             if values:

@@ -331,6 +331,13 @@ class ProjectProject(models.Model):
             or self.env.company.resource_calendar_id
         )
 
+    def _order_local_date(self, moment):
+        """The day of ``moment`` (naive UTC) where the project works: in its schedule
+        calendar's time zone, as its planned dates and milestones are read."""
+        self.ensure_one()
+        tz = pytz.timezone(self._get_schedule_calendar().tz or "UTC")
+        return pytz.utc.localize(moment).astimezone(tz).date()
+
     def _get_schedule_network(self):
         """Durations of the schedulable (non-phase) tasks and their finish-to-start links."""
         self.ensure_one()
@@ -393,8 +400,10 @@ class ProjectProject(models.Model):
             project.write(
                 {
                     "order_forecast_end": max(ends) if ends else False,
-                    "date_start": min(starts).date() if starts else project.date_start,
-                    "date": max(ends).date() if ends else project.date,
+                    "date_start": project._order_local_date(min(starts))
+                    if starts
+                    else project.date_start,
+                    "date": project._order_local_date(max(ends)) if ends else project.date,
                 }
             )
             project._update_milestone_deadlines()
@@ -442,8 +451,9 @@ class ProjectProject(models.Model):
             ["planned_end:max"],
         )
         for milestone, end in groups:
-            if milestone.deadline != end.date():
-                milestone.deadline = end.date()
+            day = milestone.project_id._order_local_date(end)
+            if milestone.deadline != day:
+                milestone.deadline = day
 
     # ------------------------------------------------------------------ actions
     def action_set_baseline(self):

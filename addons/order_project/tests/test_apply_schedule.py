@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
@@ -61,17 +63,33 @@ class TestApplySchedule(OrderProjectCommon):
             max(self.tasks.mapped("planned_end")),
             "Without explicit projects the forecast is the latest planned end.",
         )
+        tz = pytz.timezone(self.project._get_schedule_calendar().tz)
+        first = min(self.tasks.mapped("planned_start"))
         self.assertEqual(
             (self.project.date_start, self.project.date),
             (
-                min(self.tasks.mapped("planned_start")).date(),
-                self.project.order_forecast_end.date(),
+                pytz.utc.localize(first).astimezone(tz).date(),
+                pytz.utc.localize(self.project.order_forecast_end).astimezone(tz).date(),
             ),
-            "The project's planned dates follow the plan, as they follow the first schedule.",
+            "The project's planned dates follow the plan (its days where it works), as they "
+            "follow the first schedule.",
         )
         self.assertIn(
             run.name, self.project.message_ids[0].body, "The project's chatter names the run."
         )
+
+    def test_the_projects_planned_end_is_the_day_where_it_works(self):
+        """A forecast at 17:00 UTC is the next morning in Shanghai: the project's planned end
+        and its milestones' deadlines are that day, not the UTC one."""
+        shanghai = self._make_calendar(
+            "Shanghai office", "Asia/Shanghai", ((9, 12, "morning"), (13, 18, "afternoon"))
+        )
+        self.project.order_calendar_id = shanghai
+        payload = self._payload(
+            projects=[{"project_id": self.project.id, "forecast_end": "2030-01-20 17:00:00"}]
+        )
+        self.Run.with_user(self.bot).apply_schedule(payload)
+        self.assertEqual(str(self.project.date), "2030-01-21")
 
     def test_moved_dates_are_tracked_in_each_task_chatter(self):
         moved, kept = self.tasks[0], self.tasks[1]
