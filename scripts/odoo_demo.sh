@@ -12,7 +12,7 @@
 # under a temporary name and renamed at the end: a failed run leaves no half-built database
 # under the demo's name and stops what it started. Run twice, it stops the running demo and
 # builds it anew. --stop stops the processes it started (PIDs in .demo/).
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 STATE="$ROOT/.demo"
