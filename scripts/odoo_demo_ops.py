@@ -50,7 +50,10 @@ def make_bot(url: str, db: str, admin: JsonRpcTransport) -> str:
         "search_read",
         [],
         {
-            "domain": [["module", "=", "order_project"], ["name", "=", "group_order_optimizer_bot"]],
+            "domain": [
+                ["module", "=", "order_project"],
+                ["name", "=", "group_order_optimizer_bot"],
+            ],
             "fields": ["res_id"],
         },
     )
@@ -97,7 +100,9 @@ def replan(url: str, db: str, login: str, password: str, timeout: float) -> int:
         if row["state"] in ("done", "failed"):
             break
         time.sleep(2)
-    print(f"planning run {row.get('name')}: {row.get('state')} ({len(row.get('project_ids') or ())} projects)")
+    print(
+        f"planning run {row.get('name')}: {row.get('state')} ({len(row.get('project_ids') or ())} projects)"
+    )
     for key in ("summary_text", "message", "failure_text"):
         if row.get(key):
             print(row[key])

@@ -135,7 +135,9 @@ def odoo_digest(admin: JsonRpcTransport) -> str:
     )
     employees = sorted(
         r["name"]
-        for r in read(admin, "hr.employee", [["work_email", "like", "@huaxin.example.cn"]], ["name"])
+        for r in read(
+            admin, "hr.employee", [["work_email", "like", "@huaxin.example.cn"]], ["name"]
+        )
     )
     orders = sorted(
         (r["client_order_ref"], r["partner_id"][1], r["commitment_date"], r["state"])
@@ -149,7 +151,11 @@ def odoo_digest(admin: JsonRpcTransport) -> str:
     logs = sorted(
         (r["employee_id"][1], r["date"], r["unit_amount"])
         for r in read(
-            admin, "account.analytic.line", [["task_id", "!=", False]], ["employee_id", "date", "unit_amount"]
+            admin,
+            "account.analytic.line",
+            # Odoo's own internal project has zero-hour lines on its tasks
+            [["task_id", "!=", False], ["unit_amount", ">", 0]],
+            ["employee_id", "date", "unit_amount"],
         )
     )
     text = json.dumps([partners, employees, orders, logs], sort_keys=True)
@@ -180,7 +186,10 @@ def plan_digest(company: Any) -> str:
         for o in company.orders
     )
     logs = sorted(
-        (names[e], day, hours) for o in company.orders for t in o["tasks"] for e, day, hours in t["logs"]
+        (names[e], day, hours)
+        for o in company.orders
+        for t in o["tasks"]
+        for e, day, hours in t["logs"]
     )
     text = json.dumps([partners, employees, orders, logs], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -237,12 +246,9 @@ def test_nobody_logs_beyond_their_calendar_on_a_day(loaded: dict[str, Any]) -> N
     admin = loaded["admin"]
     day_hours = _day_hours(admin)
     employees = {
-        r["id"]: r
-        for r in read(admin, "hr.employee", [], ["resource_calendar_id", "resource_id"])
+        r["id"]: r for r in read(admin, "hr.employee", [], ["resource_calendar_id", "resource_id"])
     }
-    leaves = read(
-        admin, "resource.calendar.leaves", [], ["resource_id", "date_from", "date_to"]
-    )
+    leaves = read(admin, "resource.calendar.leaves", [], ["resource_id", "date_from", "date_to"])
     public = _leave_days([r for r in leaves if not r["resource_id"]])
     personal: dict[int, set[str]] = defaultdict(set)
     for r in leaves:
@@ -250,7 +256,10 @@ def test_nobody_logs_beyond_their_calendar_on_a_day(loaded: dict[str, Any]) -> N
             personal[r["resource_id"][0]] |= _leave_days([r])
     booked: dict[tuple[int, str], float] = defaultdict(float)
     for r in read(
-        admin, "account.analytic.line", [["task_id", "!=", False]], ["employee_id", "date", "unit_amount"]
+        admin,
+        "account.analytic.line",
+        [["task_id", "!=", False]],
+        ["employee_id", "date", "unit_amount"],
     ):
         booked[(r["employee_id"][0], r["date"])] += r["unit_amount"]
     assert booked
