@@ -204,7 +204,12 @@ def test_odoo_holds_the_seeded_company(loaded: dict[str, Any]) -> None:
 
 def test_no_timesheet_before_its_task_starts(loaded: dict[str, Any]) -> None:
     admin = loaded["admin"]
-    lines = read(admin, "account.analytic.line", [["task_id", "!=", False]], ["task_id", "date"])
+    lines = read(
+        admin,
+        "account.analytic.line",
+        [["project_id.order_sale_order_id", "!=", False]],
+        ["task_id", "date"],
+    )
     tasks = {
         r["id"]: r["planned_start"]
         for r in read(admin, "project.task", [["timesheet_ids", "!=", False]], ["planned_start"])
@@ -258,7 +263,7 @@ def test_nobody_logs_beyond_their_calendar_on_a_day(loaded: dict[str, Any]) -> N
     for r in read(
         admin,
         "account.analytic.line",
-        [["task_id", "!=", False]],
+        [["project_id.order_sale_order_id", "!=", False]],
         ["employee_id", "date", "unit_amount"],
     ):
         booked[(r["employee_id"][0], r["date"])] += r["unit_amount"]
