@@ -583,7 +583,7 @@ def plan_company(  # noqa: C901 - TODO split: one seeded pass, its closures shar
         name, login = person_name(rng, used)
         calendar = "office"
         if main in ("Welding", "Assembly"):
-            calendar = "early" if k % 2 else "late"
+            calendar = "early" if main == "Welding" else "late"
         levels = {
             main: rng.choices((0, 1, 2), (3, 4, 3))[0],
             extra: rng.choices((0, 1, 2), (5, 3, 1))[0],
@@ -673,6 +673,22 @@ def plan_company(  # noqa: C901 - TODO split: one seeded pass, its closures shar
         able = able or skill_people[skill]
         return able
 
+    def crew(ranked: list[int], headcount: int) -> list[int]:
+        """The first `headcount` of `ranked` who can work together: never an early-shift and a
+        late-shift person on one task (their calendars share no working time)."""
+        people: list[int] = []
+        shifts: set[str] = set()
+        for e in ranked:
+            calendar = company.employees[e]["calendar"]
+            if calendar != "office" and shifts - {calendar}:
+                continue
+            people.append(e)
+            if calendar != "office":
+                shifts.add(calendar)
+            if len(people) == headcount:
+                break
+        return people
+
     def simulate(order: dict[str, Any], start: date, stop: date | None) -> date:
         """Book the order's tasks one after the other from `start` (no work on `stop` or
         later); returns the last working day."""
@@ -692,7 +708,7 @@ def plan_company(  # noqa: C901 - TODO split: one seeded pass, its closures shar
             ranked = sorted(
                 able, key=lambda e: (-sum(booker.free(e, d) for d in window), rng.random())
             )
-            people = ranked[: min(line.headcount, len(ranked))]
+            people = crew(ranked, line.headcount)
             task = {"line": line.xmlid, "planned": planned, "people": people, "logs": []}
             remaining = {}
             for e in people:
