@@ -54,7 +54,7 @@ import time
 import xml.etree.ElementTree as ET
 import zlib
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -1464,27 +1464,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", required=False, default="order_demo")
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--history", type=int, default=400, help="finished orders (default 400)")
-    parser.add_argument("--orders", type=int, default=60, help="open orders (default 60)")
-    parser.add_argument("--customers", type=int, default=40)
-    parser.add_argument("--employees", type=int, default=40)
-    parser.add_argument("--years", type=float, default=3.0, help="years of history (default 3)")
-    parser.add_argument("--portal-users", type=int, default=4)
-    parser.add_argument("--today", default="", help="YYYY-MM-DD (default: today in Shanghai)")
+    # one option per field of Params, its default and type taken from there
+    helps = {
+        "history": "finished orders",
+        "orders": "open orders",
+        "years": "years of history",
+        "today": "YYYY-MM-DD (default: today in Shanghai)",
+    }
+    for spec in fields(Params):
+        parser.add_argument(
+            "--" + spec.name.replace("_", "-"),
+            type=type(spec.default),
+            default=spec.default,
+            help=helps.get(spec.name, "") + (f" (default {spec.default})" if spec.default else ""),
+        )
     parser.add_argument("--out", type=Path, help="JSON file for the parameters and counts")
     parser.add_argument("--plan-only", action="store_true", help="plan, print the digest, no Odoo")
     args = parser.parse_args(argv)
-    params = Params(
-        seed=args.seed,
-        history=args.history,
-        orders=args.orders,
-        customers=args.customers,
-        employees=args.employees,
-        years=args.years,
-        portal_users=args.portal_users,
-        today=args.today,
-    )
+    params = Params(**{spec.name: getattr(args, spec.name) for spec in fields(Params)})
     try:
         check_params(params)
     except DemoError as error:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from optimizer.rcpsp.model import Mode, Precedence, Problem, Project, Resource, Task
 from optimizer.service.harness import POSTGRES_HINT, ScratchPostgres, postgres_admin_url
+from tests.odoo_server import OdooServer, not_found_message, odoo_home, running_odoo
 
 ROOT = Path(__file__).resolve().parents[1]
 PSPLIB = ROOT.parent / "shared" / "benchmarks" / "psplib"
@@ -87,3 +89,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path):
         pytest.skip(POSTGRES_HINT)
     with ScratchPostgres(admin) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def odoo() -> Iterator[OdooServer]:
+    """A fresh Odoo 18 database with the addons, served for one test module; the module is
+    skipped, saying so, where no Odoo 18 is installed."""
+    home = odoo_home()
+    if home is None:
+        pytest.skip(not_found_message())
+    with running_odoo(home) as server:
+        yield server

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,7 @@ from optimizer.odoo import (
     replan,
 )
 from optimizer.odoo.problem import parse_datetime
-from tests.odoo_server import OdooServer, modules, not_found_message, odoo_home, running_odoo
+from tests.odoo_server import OdooServer, modules
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads(
@@ -48,15 +47,6 @@ RESULT_SCHEMA = {**SCHEMA["$defs"]["result"], "$defs": SCHEMA["$defs"]}
 BOT_LOGIN, BOT_PASSWORD = "optimizer_bot", "bot-Pa55word-for-e2e-only"
 TASK_FIELDS = ["id", "name", "planned_start", "planned_end", "depend_on_ids", "is_wbs_phase"]
 TASK_FIELDS += ["write_date", "parent_id", "planning_user_ids"]
-
-
-@pytest.fixture(scope="module")
-def odoo() -> Iterator[OdooServer]:
-    home = odoo_home()
-    if home is None:
-        pytest.skip(not_found_message())
-    with running_odoo(home) as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

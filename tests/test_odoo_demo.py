@@ -17,7 +17,6 @@ import importlib.util
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from optimizer.odoo import JsonRpcTransport
-from tests.odoo_server import OdooServer, not_found_message, odoo_home, running_odoo
+from tests.odoo_server import OdooServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -107,15 +106,6 @@ def test_plan_books_nobody_beyond_their_day() -> None:
 
 
 # ---------------------------------------------------------------------------- real Odoo
-@pytest.fixture(scope="module")
-def odoo() -> Iterator[OdooServer]:
-    home = odoo_home()
-    if home is None:
-        pytest.skip(not_found_message())
-    with running_odoo(home) as server:
-        yield server
-
-
 @pytest.fixture(scope="module")
 def loaded(odoo: OdooServer) -> dict[str, Any]:
     admin = JsonRpcTransport(odoo.url, odoo.db, odoo.login, odoo.password, retries=0)

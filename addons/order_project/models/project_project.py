@@ -156,10 +156,13 @@ class ProjectProject(models.Model):
     def _compute_order_delay_text(self):
         """What held the order and its critical chain, worded by Odoo in the reader's
         language, naming only the tasks the reader may read; the optimizer's own text only
-        when there is no forecast to word."""
+        when there is no forecast to word, and to planners only (it names every order's
+        tasks)."""
+        planner = self.env.su or self.env.user.has_group("order_project.group_order_planner")
         for project in self:
             if not project.order_forecast_end:
-                project.order_delay_text = project.sudo().order_delay_reason
+                # nothing to word: the optimizer's own text, to those who may read it
+                project.order_delay_text = planner and project.sudo().order_delay_reason
                 continue
             end = reader_datetime(self.env, project.order_forecast_end)
             if project.order_lateness_hours > 0:

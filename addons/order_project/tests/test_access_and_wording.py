@@ -129,6 +129,10 @@ class TestAccessAndWording(OrderProjectCommon):
         self.assertIn(self.tasks[-1].name, text.splitlines()[-1])
         with self.assertRaises(AccessError):
             self.project.with_user(self.salesman).read(["order_delay_reason"])
+        # without a forecast to word, the optimizer's text is shown to planners only
+        self.project.sudo().order_forecast_end = False
+        self.assertFalse(self.project.with_user(self.salesman).order_delay_text)
+        self.assertEqual(self.project.with_user(self.planner).order_delay_text, "held by a welder")
 
     def test_failure_sentence_does_not_name_another_orders_task(self):
         other_task = self._two_orders()
