@@ -11,11 +11,11 @@
 # waits until the plan is applied, then prints the URLs and the logins. The database is built
 # under a temporary name and renamed at the end: a failed run leaves no half-built database
 # under the demo's name and stops what it started. Run twice, it stops the running demo and
-# builds it anew. --stop stops the processes it started (PIDs in .demo/).
+# builds it anew. --stop [--db NAME] stops the processes it started (PIDs in .demo/NAME/: two
+# demos, on other --db and ports, live side by side).
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-STATE="$ROOT/.demo"
 ODOO18_HOME="${ODOO18_HOME:-/opt/odoo18}"
 DB=order_demo
 ODOO_PORT=8069
@@ -28,10 +28,11 @@ while [ $# -gt 0 ]; do
         --odoo-port) ODOO_PORT="$2"; shift 2 ;;
         --optimizer-port) OPT_PORT="$2"; shift 2 ;;
         --stop) STOP=1; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) GEN_ARGS+=("$1"); shift ;;
     esac
 done
+STATE="$ROOT/.demo/$DB"
 
 stop_started() {
     # the processes a demo run recorded, by PID, each only if it is still the one we started

@@ -92,11 +92,17 @@ ODOO_DATETIME = "%Y-%m-%d %H:%M:%S"
 HORIZON_DAYS = 730
 
 # The open delivery projects: the addon's own "all open orders" scope
-# (order.planning.run.action_reoptimize_all).
+# (order.planning.run._open_projects_domain): a confirmed order's project with a task, not a
+# phase, neither done nor cancelled (a delivered order's sale order stays confirmed).
 OPEN_PROJECTS_DOMAIN: list[Any] = [
     ("order_sale_order_id", "!=", False),
     ("order_sale_order_id.state", "=", "sale"),
     ("active", "=", True),
+    (
+        "task_ids",
+        "any",
+        [("is_wbs_phase", "=", False), ("state", "not in", ["1_done", "1_canceled"])],
+    ),
 ]
 
 

@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools.mail import plaintext2html
 
+from odoo.addons.project.models.project_task import CLOSED_STATES
+
 from ..tools import schedule_payload
 from ..tools.optimizer_client import OptimizerUnreachable, request_replan
 from . import plan_writer
@@ -485,15 +487,27 @@ class OrderPlanningRun(models.Model):
         return True
 
     @api.model
+    def _open_projects_domain(self):
+        """The delivery projects of open orders; the optimizer's reader mirrors it
+        (optimizer/odoo/reader.py OPEN_PROJECTS_DOMAIN)."""
+        return [
+            ("order_sale_order_id.state", "=", "sale"),
+            ("active", "=", True),
+            (
+                "task_ids",
+                "any",
+                [("is_wbs_phase", "=", False), ("state", "not in", list(CLOSED_STATES))],
+            ),
+        ]
+
+    @api.model
     def action_reoptimize_all(self):
-        """Re-plan every open order's delivery project."""
+        """Re-plan every open order's delivery project: a confirmed order whose project still
+        has work to do (a task, not a phase, neither done nor cancelled). A delivered order's
+        sale order stays confirmed in Odoo 18, so its state alone does not say it is open."""
         self._check_planner_rights()
         # sudo: "all open orders" means all, whoever sold them; rights were checked above
-        projects = (
-            self.env["project.project"]
-            .sudo()
-            .search([("order_sale_order_id.state", "=", "sale"), ("active", "=", True)])
-        )
+        projects = self.env["project.project"].sudo().search(self._open_projects_domain())
         return self._queue_replan(projects, scope="all")._get_records_action()
 
     def action_retry(self):

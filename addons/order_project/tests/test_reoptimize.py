@@ -116,6 +116,26 @@ class TestReoptimize(OrderProjectCommon):
             "All open orders are decided in Odoo, once: the service gets their ids.",
         )
 
+    def test_delivered_orders_are_not_open(self):
+        """A delivered order's sale order stays confirmed in Odoo 18: it is its project's work,
+        all done or cancelled (phases aside), that closes it for "all open orders"."""
+        work = self.project.task_ids.filtered(lambda t: not t.is_wbs_phase)
+        work[:1].state = "1_canceled"
+        work[1:].state = "1_done"
+        self.assertTrue(
+            self.project.with_context(active_test=False).tasks.filtered("is_wbs_phase"),
+            "The phases stay open: they must not keep the order open.",
+        )
+        with patch(POST, return_value=self._answer()):
+            action = self.env["order.planning.run"].with_user(self.planner).action_reoptimize_all()
+        run = self.env["order.planning.run"].browse(action["res_id"])
+        self.assertNotIn(self.project, run.project_ids)
+        work[:1].state = "01_in_progress"
+        with patch(POST, return_value=self._answer()):
+            action = self.env["order.planning.run"].with_user(self.planner).action_reoptimize_all()
+        run = self.env["order.planning.run"].browse(action["res_id"])
+        self.assertIn(self.project, run.project_ids, "One open task keeps the order open.")
+
     def test_apply_fills_the_queued_run(self):
         with patch(POST, return_value=self._answer()):
             action = self.project.with_user(self.planner).action_order_reoptimize()
