@@ -147,6 +147,13 @@ SKILLS = {
     "software": ["Business analysis", "Backend development", "QA testing", "DevOps"],
 }
 # how much of each line's work each skill carries: the share of people who have it first
+# the delivery time a salesperson commits to: the template's hours one after the other, times
+# this (other orders share the people); units of one order (1-3, at these odds) run side by side
+LEAD_QUEUE_FACTOR = 3.0
+OPEN_ORDER_UNITS = (1, 1, 2, 3)
+OPEN_KINDS = ("quotation", "confirmed", "in_progress", "late", "blocked")
+# the logins that read Chinese (the others English; every name is bilingual)
+CHINESE_LOGINS = {"pm": "zh_CN", "portal2": "zh_CN"}
 LINE_SHARE = {"eto": 0.32, "arch": 0.235, "software": 0.445}
 SKILL_WEIGHTS = {
     "eto": {
@@ -524,162 +531,189 @@ def next_working(booker: Booker, day: date, days: int = 0) -> date:
     return day
 
 
-def plan_company(  # noqa: C901 - TODO split: one seeded pass, its closures share rng and booker
-    p: Params, templates: dict[str, list[WbsLine]] | None = None
-) -> Company:
-    """The whole company, seeded; no Odoo involved."""
-    check_params(p)
-    templates = templates or read_templates()
-    rng = random.Random(p.seed)
-    today = p.today_date()
-    first = today - timedelta(days=round(p.years * 365.25))
-    holidays = set()
-    for _name, a, b in HOLIDAYS:
-        day = date.fromisoformat(a)
-        while day <= date.fromisoformat(b):
-            holidays.add(day)
-            day += timedelta(days=1)
-    booker = Booker(holidays)
-    model = {
-        "formula": "actual = planned * exp(line_bias[line] + level_bias[level] + "
-        "customer_bias[customer] + size_slope * ln(size / 0.5) + N(0, noise))",
-        "line_bias": {
-            ln.xmlid: line_bias(ln.xmlid) for lines in templates.values() for ln in lines
-        },
-        "level_bias": {name: bias for name, _progress, bias in LEVELS},
-        "size_slope": SIZE_SLOPE,
-        "noise": NOISE,
-        "customer_sigma": CUSTOMER_SIGMA,
-        "customer_bias": {},
-        "planned_hours": "WBS line hours * order size (product size * 0.8-1.25 with quantity)",
-    }
-    company = Company(params=asdict(p) | {"today": today.isoformat()}, model=model)
-    used: set[str] = set()
+class Planner:
+    """One seeded pass over the company: each step draws from the same random stream and books
+    work on the same `Booker`, in this order (the order is part of the seed's meaning)."""
 
-    # employees: spread over the lines; every skill has at least three people
-    skill_people: dict[str, list[int]] = defaultdict(list)
-    # people per line in proportion to its template's hours (software needs most)
-    per_lob = {lob: max(len(SKILLS[lob]), int(p.employees * LINE_SHARE[lob])) for lob in LINES}
-    per_lob["software"] = p.employees - per_lob["eto"] - per_lob["arch"]
-    emp_lines = [lob for lob in LINES for _ in range(per_lob[lob])]
-    rng.shuffle(emp_lines)
-    mains: list[str] = []
-    for lob in LINES:
-        count = per_lob[lob]
-        weights = SKILL_WEIGHTS[lob]
-        total = sum(weights.values())
-        shares = {s: max(1, int(count * w / total)) for s, w in weights.items()}
-        while sum(shares.values()) < count:
-            shares[max(weights, key=lambda s: weights[s] * count / total - shares[s])] += 1
-        pool = [s for s in weights for _ in range(shares[s])][:count]
-        mains += pool
-    per_line = {lob: iter([m for m in mains if m in SKILLS[lob]]) for lob in LINES}
-    for k in range(p.employees):
-        lob = emp_lines[k]
-        skills = SKILLS[lob]
-        main = next(per_line[lob])
-        others = [s for s in skills if s != main]
-        extra = rng.choices(others, [SKILL_WEIGHTS[lob][s] for s in others])[0]
-        name, login = person_name(rng, used)
-        calendar = "office"
-        if main in ("Welding", "Assembly"):
-            calendar = "early" if main == "Welding" else "late"
-        levels = {
-            main: rng.choices((0, 1, 2), (3, 4, 3))[0],
-            extra: rng.choices((0, 1, 2), (5, 3, 1))[0],
-        }
-        emp = {
-            "key": k,
-            "name": name,
-            "login": f"{login}.{k}",
-            "line": lob,
-            "calendar": calendar,
-            "skills": levels,
-            "job": main,
-            "hourly_cost": float(rng.choice((90, 110, 130, 160, 200)) + 40 * levels[main]),
-        }
-        company.employees.append(emp)
-        for skill in levels:
-            skill_people[skill].append(k)
-    # personal leaves: two to four stretches a year of 1-5 working days
-    years = p.years + 0.5
-    for emp in company.employees:
-        for _ in range(int(years * rng.randint(2, 4))):
-            start = first + timedelta(days=rng.randrange(0, int(years * 365)))
-            start = next_working(booker, start)
-            span = rng.randint(1, 5)
-            end = next_working(booker, start, span - 1)
-            company.leaves.append(
-                {"employee": emp["key"], "from": start.isoformat(), "to": end.isoformat()}
-            )
-            day = start
-            while day <= end:
-                booker.off.add((emp["key"], day))
+    def __init__(self, p: Params, templates: dict[str, list[WbsLine]]) -> None:
+        self.p = p
+        self.templates = templates
+        self.rng = random.Random(p.seed)
+        self.today = p.today_date()
+        self.first = self.today - timedelta(days=round(p.years * 365.25))
+        holidays = set()
+        for _name, a, b in HOLIDAYS:
+            day = date.fromisoformat(a)
+            while day <= date.fromisoformat(b):
+                holidays.add(day)
                 day += timedelta(days=1)
-
-    # sales and project management staff (users only, not bookable), per line
-    for lob in LINES:
-        company.staff[lob] = []
-        for role in ("sales", "pm"):
-            name, login = person_name(rng, used)
-            company.staff[lob].append(
-                {"role": role, "name": name, "login": f"{login}.{role}.{lob}"}
-            )
-
-    # customers with contacts; each buys mostly from one line
-    for k in range(p.customers):
-        while True:
-            city, word, kind = rng.choice(CITIES), rng.choice(FIRM_WORDS), rng.choice(FIRM_KINDS)
-            name = f"{city[0]} {word[0]} {kind[0]} {city[1]}{word[1]}{kind[1]}"
-            if name not in used:
-                used.add(name)
-                break
-        contacts = []
-        for _ in range(rng.randint(1, 3)):
-            cname, clogin = person_name(rng, used)
-            contacts.append({"name": cname, "email": f"{clogin}@{word[0].lower()}{k}.example.cn"})
-        bias = round(rng.gauss(0, CUSTOMER_SIGMA), 4)
-        model["customer_bias"][name] = bias
-        company.customers.append(
-            {
-                "key": k,
-                "name": name,
-                "city": city[0],
-                "line": LINES[k % 3],
-                "bias": bias,
-                "contacts": contacts,
-            }
+        self.booker = Booker(holidays)
+        self.model: dict[str, Any] = {
+            "formula": "actual = planned * exp(line_bias[line] + level_bias[level] + "
+            "customer_bias[customer] + size_slope * ln(size / 0.5) + N(0, noise))",
+            "line_bias": {
+                ln.xmlid: line_bias(ln.xmlid) for lines in templates.values() for ln in lines
+            },
+            "level_bias": {name: bias for name, _progress, bias in LEVELS},
+            "size_slope": SIZE_SLOPE,
+            "noise": NOISE,
+            "customer_sigma": CUSTOMER_SIGMA,
+            "customer_bias": {},
+            "planned_hours": "WBS line hours * order size (product size * 0.8-1.25 with quantity)",
+        }
+        self.company = Company(
+            params=asdict(p) | {"today": self.today.isoformat()}, model=self.model
         )
-    for k in range(p.portal_users):
-        company.customers[k]["portal"] = {"login": f"portal{k + 1}", "contact": 0}
+        self.used: set[str] = set()
+        self.skill_people: dict[str, list[int]] = defaultdict(list)
+        self.sales = 0  # sales orders so far
 
-    for lob in LINES:
-        for en, zh, price, cost, size in PRODUCTS[lob]:
-            company.products.append(
+    def plan(self) -> Company:
+        self.employees()
+        self.leaves()
+        self.staff()
+        self.customers()
+        self.products()
+        self.history()
+        self.open_orders()
+        return self.company
+
+    def employees(self) -> None:
+        """Spread over the lines in proportion to their template's hours (software needs
+        most); every skill has people."""
+        p, rng, company = self.p, self.rng, self.company
+        per_lob = {lob: max(len(SKILLS[lob]), int(p.employees * LINE_SHARE[lob])) for lob in LINES}
+        per_lob["software"] = p.employees - per_lob["eto"] - per_lob["arch"]
+        emp_lines = [lob for lob in LINES for _ in range(per_lob[lob])]
+        rng.shuffle(emp_lines)
+        mains: list[str] = []
+        for lob in LINES:
+            count = per_lob[lob]
+            weights = SKILL_WEIGHTS[lob]
+            total = sum(weights.values())
+            shares = {s: max(1, int(count * w / total)) for s, w in weights.items()}
+            while sum(shares.values()) < count:
+                shares[max(weights, key=lambda s: weights[s] * count / total - shares[s])] += 1
+            mains += [s for s in weights for _ in range(shares[s])][:count]
+        per_line = {lob: iter([m for m in mains if m in SKILLS[lob]]) for lob in LINES}
+        for k in range(p.employees):
+            lob = emp_lines[k]
+            main = next(per_line[lob])
+            others = [s for s in SKILLS[lob] if s != main]
+            extra = rng.choices(others, [SKILL_WEIGHTS[lob][s] for s in others])[0]
+            name, login = person_name(rng, self.used)
+            calendar = "office"
+            if main in ("Welding", "Assembly"):
+                calendar = "early" if main == "Welding" else "late"
+            levels = {
+                main: rng.choices((0, 1, 2), (3, 4, 3))[0],
+                extra: rng.choices((0, 1, 2), (5, 3, 1))[0],
+            }
+            company.employees.append(
                 {
-                    "key": f"{lob}:{en}",
-                    "name": f"{en} {zh}",
+                    "key": k,
+                    "name": name,
+                    "login": f"{login}.{k}",
                     "line": lob,
-                    "price": price,
-                    "cost": cost,
-                    "size": size,
+                    "calendar": calendar,
+                    "skills": levels,
+                    "job": main,
+                    "hourly_cost": float(rng.choice((90, 110, 130, 160, 200)) + 40 * levels[main]),
                 }
             )
+            for skill in levels:
+                self.skill_people[skill].append(k)
 
-    # orders
-    def task_people(line: WbsLine, minimum: int) -> list[int]:
+    def leaves(self) -> None:
+        """Two to four stretches a year of 1-5 working days per person."""
+        rng, booker = self.rng, self.booker
+        years = self.p.years + 0.5
+        for emp in self.company.employees:
+            for _ in range(int(years * rng.randint(2, 4))):
+                start = self.first + timedelta(days=rng.randrange(0, int(years * 365)))
+                start = next_working(booker, start)
+                end = next_working(booker, start, rng.randint(1, 5) - 1)
+                self.company.leaves.append(
+                    {"employee": emp["key"], "from": start.isoformat(), "to": end.isoformat()}
+                )
+                day = start
+                while day <= end:
+                    booker.off.add((emp["key"], day))
+                    day += timedelta(days=1)
+
+    def staff(self) -> None:
+        """Sales and project management staff per line (users only, not bookable)."""
+        for lob in LINES:
+            self.company.staff[lob] = []
+            for role in ("sales", "pm"):
+                name, login = person_name(self.rng, self.used)
+                self.company.staff[lob].append(
+                    {"role": role, "name": name, "login": f"{login}.{role}.{lob}"}
+                )
+
+    def customers(self) -> None:
+        """Customers with contacts; each buys from one line."""
+        rng = self.rng
+        for k in range(self.p.customers):
+            while True:
+                city, word, kind = (
+                    rng.choice(CITIES),
+                    rng.choice(FIRM_WORDS),
+                    rng.choice(FIRM_KINDS),
+                )
+                name = f"{city[0]} {word[0]} {kind[0]} {city[1]}{word[1]}{kind[1]}"
+                if name not in self.used:
+                    self.used.add(name)
+                    break
+            contacts = []
+            for _ in range(rng.randint(1, 3)):
+                cname, clogin = person_name(rng, self.used)
+                contacts.append(
+                    {"name": cname, "email": f"{clogin}@{word[0].lower()}{k}.example.cn"}
+                )
+            bias = round(rng.gauss(0, CUSTOMER_SIGMA), 4)
+            self.model["customer_bias"][name] = bias
+            self.company.customers.append(
+                {
+                    "key": k,
+                    "name": name,
+                    "city": city[0],
+                    "line": LINES[k % 3],
+                    "bias": bias,
+                    "contacts": contacts,
+                }
+            )
+        for k in range(self.p.portal_users):
+            self.company.customers[k]["portal"] = {"login": f"portal{k + 1}", "contact": 0}
+
+    def products(self) -> None:
+        for lob in LINES:
+            for en, zh, price, cost, size in PRODUCTS[lob]:
+                self.company.products.append(
+                    {
+                        "key": f"{lob}:{en}",
+                        "name": f"{en} {zh}",
+                        "line": lob,
+                        "price": price,
+                        "cost": cost,
+                        "size": size,
+                    }
+                )
+
+    # -- orders
+    def task_people(self, line: WbsLine, minimum: int) -> list[int]:
         skill, _ = LINE_SKILLS[line.xmlid]
-        able = [e for e in skill_people[skill] if company.employees[e]["skills"][skill] >= minimum]
-        able = able or skill_people[skill]
-        return able
+        employees = self.company.employees
+        able = [e for e in self.skill_people[skill] if employees[e]["skills"][skill] >= minimum]
+        return able or self.skill_people[skill]
 
-    def crew(ranked: list[int], headcount: int) -> list[int]:
+    def crew(self, ranked: list[int], headcount: int) -> list[int]:
         """The first `headcount` of `ranked` who can work together: never an early-shift and a
         late-shift person on one task (their calendars share no working time)."""
         people: list[int] = []
         shifts: set[str] = set()
         for e in ranked:
-            calendar = company.employees[e]["calendar"]
+            calendar = self.company.employees[e]["calendar"]
             if calendar != "office" and shifts - {calendar}:
                 continue
             people.append(e)
@@ -689,32 +723,33 @@ def plan_company(  # noqa: C901 - TODO split: one seeded pass, its closures shar
                 break
         return people
 
-    def simulate(order: dict[str, Any], start: date, stop: date | None) -> date:
-        """Book the order's tasks one after the other from `start` (no work on `stop` or
-        later); returns the last working day."""
+    def simulate(self, unit: dict[str, Any], start: date, stop: date | None) -> date:
+        """Book a unit's tasks one after the other from `start` (no work on `stop` or later);
+        returns the last working day."""
+        rng, booker = self.rng, self.booker
         day = next_working(booker, start)
-        customer = company.customers[order["customer"]]
-        size = order["size"]
+        customer = self.company.customers[unit["customer"]]
+        size = unit["size"]
         last = day
-        for line in templates[order["line"]]:
+        for line in self.templates[unit["line"]]:
             if stop is not None and day >= stop:
                 break
             if line.lag_hours:
                 day = next_working(booker, day, int(math.ceil(line.lag_hours / 8)))
             planned = max(1.0, round(line.hours * size * 2) / 2)
             skill, minimum = LINE_SKILLS[line.xmlid]
-            able = task_people(line, minimum)
             window = [next_working(booker, day, i) for i in range(10)]
             ranked = sorted(
-                able, key=lambda e: (-sum(booker.free(e, d) for d in window), rng.random())
+                self.task_people(line, minimum),
+                key=lambda e: (-sum(booker.free(e, d) for d in window), rng.random()),
             )
-            people = crew(ranked, line.headcount)
+            people = self.crew(ranked, line.headcount)
             task = {"line": line.xmlid, "planned": planned, "people": people, "logs": []}
             remaining = {}
             for e in people:
-                level = company.employees[e]["skills"][skill]
+                level = self.company.employees[e]["skills"][skill]
                 mu = (
-                    model["line_bias"][line.xmlid]
+                    self.model["line_bias"][line.xmlid]
                     + LEVELS[level][2]
                     + customer["bias"]
                     + SIZE_SLOPE * math.log(size / 0.5)
@@ -739,92 +774,129 @@ def plan_company(  # noqa: C901 - TODO split: one seeded pass, its closures shar
                 task["end"] = max(d for _, d, _ in task["logs"])
                 last = date.fromisoformat(task["end"])
             task["done"] = not any(h > 0 for h in remaining.values())
-            order["tasks"].append(task)
+            unit["tasks"].append(task)
             if not task["done"]:
                 break
             day = next_working(booker, last + timedelta(days=1))
         return last
 
-    def new_order(kind: str, lob: str) -> dict[str, Any]:
+    def new_sale(self, kind: str, lob: str, units: int) -> list[dict[str, Any]]:
+        """A sales order of one customer: `units` lines of the line of business, each a
+        product with its own delivery project (its WBS), all sharing the order's dates."""
+        rng, company = self.rng, self.company
         customers = [c for c in company.customers if c["line"] == lob] or company.customers
         customer = rng.choice(customers)
-        product = rng.choice([pr for pr in company.products if pr["line"] == lob])
-        qty = rng.choice((1, 1, 1, 2, 3))
-        size = round(product["size"] * (0.8 + 0.15 * (qty - 1) + rng.random() * 0.2), 3)
-        return {
-            "key": len(company.orders),
-            "kind": kind,
-            "line": lob,
-            "customer": customer["key"],
-            "product": product["key"],
-            "qty": qty,
-            "size": size,
-            "tasks": [],
-        }
-
-    def lead_days(lob: str, size: float) -> int:
-        hours = sum(max(1.0, ln.hours * size) + ln.lag_hours for ln in templates[lob])
-        return int(hours / 8 * 1.4 * 2.0 * rng.uniform(0.8, 1.3)) + 10
-
-    window_end = today - timedelta(days=150)
-    span = max(1, (window_end - first).days)
-    starts = sorted(first + timedelta(days=rng.randrange(span)) for _ in range(p.history))
-    for start in starts:
-        order = new_order("history", rng.choice(LINES))
-        confirmed = next_working(booker, start)
-        order["date_order"] = (confirmed - timedelta(days=rng.randint(3, 20))).isoformat()
-        order["confirmed"] = confirmed.isoformat()
-        order["commitment"] = (
-            confirmed + timedelta(days=lead_days(order["line"], order["size"]))
-        ).isoformat()
-        end = simulate(order, confirmed, None)
-        if end >= today:
-            raise DemoError(
-                f"--history {p.history}: order {order['key']} would still run on {end}; "
-                "lower --history or raise --employees"
+        sale, self.sales = self.sales, self.sales + 1
+        lines = []
+        for _ in range(units):
+            product = rng.choice([pr for pr in company.products if pr["line"] == lob])
+            qty = rng.choice((1, 1, 1, 2, 3))
+            size = round(product["size"] * (0.8 + 0.15 * (qty - 1) + rng.random() * 0.2), 3)
+            lines.append(
+                {
+                    "key": len(company.orders) + len(lines),
+                    "sale": sale,
+                    "kind": kind,
+                    "line": lob,
+                    "customer": customer["key"],
+                    "product": product["key"],
+                    "qty": qty,
+                    "size": size,
+                    "tasks": [],
+                }
             )
-        order["delivered"] = end.isoformat()
-        company.orders.append(order)
+        return lines
 
-    kinds = ["quotation", "confirmed", "in_progress", "late", "blocked"]
-    weights = [0.15, 0.2, 0.4, 0.15, 0.1]
-    counts = [int(p.orders * w) for w in weights]
-    counts[2] += p.orders - sum(counts)
-    for kind, count in zip(kinds, counts, strict=True):
-        for _ in range(count):
-            order = new_order(kind, rng.choice(LINES))
-            lead = lead_days(order["line"], order["size"])
-            if kind in ("quotation", "confirmed"):
-                quoted = today - timedelta(days=rng.randint(0, 12))
-                order["date_order"] = quoted.isoformat()
-                order["confirmed"] = quoted.isoformat() if kind == "confirmed" else None
-                order["commitment"] = (quoted + timedelta(days=lead)).isoformat()
-            else:
-                back = (
-                    rng.randint(10, max(12, int(lead * (0.3 if kind == "blocked" else 0.6))))
-                    if kind != "late"
-                    else rng.randint(int(lead * 0.7), int(lead * 0.95))
+    def lead_days(self, units: list[dict[str, Any]]) -> int:
+        """The delivery time a salesperson commits to: the template's hours one after the
+        other at the order's size, times a queue factor (other orders share the people),
+        longer for orders of several units (run side by side, on the same people)."""
+        hours = max(
+            sum(max(1.0, ln.hours * u["size"]) + ln.lag_hours for ln in self.templates[u["line"]])
+            for u in units
+        )
+        queue = LEAD_QUEUE_FACTOR * (1 + 0.35 * (len(units) - 1))
+        return int(hours / 8 * 1.4 * queue * self.rng.uniform(0.8, 1.3)) + 10
+
+    def history(self) -> None:
+        """Finished orders (one unit each) spread over the years before the last five months."""
+        rng, booker, today = self.rng, self.booker, self.today
+        window_end = today - timedelta(days=150)
+        span = max(1, (window_end - self.first).days)
+        starts = sorted(
+            self.first + timedelta(days=rng.randrange(span)) for _ in range(self.p.history)
+        )
+        for start in starts:
+            (order,) = self.new_sale("history", rng.choice(LINES), 1)
+            confirmed = next_working(booker, start)
+            order["date_order"] = (confirmed - timedelta(days=rng.randint(3, 20))).isoformat()
+            order["confirmed"] = confirmed.isoformat()
+            order["commitment"] = (confirmed + timedelta(days=self.lead_days([order]))).isoformat()
+            end = self.simulate(order, confirmed, None)
+            if end >= today:
+                raise DemoError(
+                    f"--history {self.p.history}: order {order['key']} would still run on {end}; "
+                    "lower --history or raise --employees"
                 )
-                confirmed = next_working(booker, today - timedelta(days=back))
-                if confirmed >= today:
-                    confirmed = today - timedelta(days=back)
-                order["date_order"] = (confirmed - timedelta(days=rng.randint(3, 15))).isoformat()
-                order["confirmed"] = confirmed.isoformat()
-                commitment = confirmed + timedelta(days=lead)
-                if kind == "late":
-                    commitment = today + timedelta(days=rng.randint(-10, 5))
-                order["commitment"] = commitment.isoformat()
-                simulate(order, confirmed, today)
-                started = {t["line"] for t in order["tasks"]}
-                waiting = [ln.xmlid for ln in templates[order["line"]] if ln.xmlid not in started]
-                if kind == "blocked" and waiting:
-                    # the next task waits for material (or the customer) for weeks
-                    order["blocked_line"] = waiting[0]
-                    order["blocked_until"] = (
-                        today + timedelta(days=rng.randint(14, 40))
+            order["delivered"] = end.isoformat()
+            self.company.orders.append(order)
+
+    def open_orders(self) -> None:
+        """Open orders in every state, of one to three units each."""
+        rng, booker, today = self.rng, self.booker, self.today
+        weights = [0.15, 0.2, 0.4, 0.15, 0.1]
+        counts = [int(self.p.orders * w) for w in weights]
+        counts[2] += self.p.orders - sum(counts)
+        for kind, count in zip(OPEN_KINDS, counts, strict=True):
+            for _ in range(count):
+                units = self.new_sale(kind, rng.choice(LINES), rng.choice(OPEN_ORDER_UNITS))
+                lead = self.lead_days(units)
+                dates: dict[str, Any] = {}
+                if kind in ("quotation", "confirmed"):
+                    quoted = today - timedelta(days=rng.randint(0, 12))
+                    dates["date_order"] = quoted.isoformat()
+                    dates["confirmed"] = quoted.isoformat() if kind == "confirmed" else None
+                    dates["commitment"] = (quoted + timedelta(days=lead)).isoformat()
+                else:
+                    back = (
+                        rng.randint(10, max(12, int(lead * (0.3 if kind == "blocked" else 0.6))))
+                        if kind != "late"
+                        else rng.randint(int(lead * 0.7), int(lead * 0.95))
+                    )
+                    confirmed = next_working(booker, today - timedelta(days=back))
+                    if confirmed >= today:
+                        confirmed = today - timedelta(days=back)
+                    dates["date_order"] = (
+                        confirmed - timedelta(days=rng.randint(3, 15))
                     ).isoformat()
-            company.orders.append(order)
-    return company
+                    dates["confirmed"] = confirmed.isoformat()
+                    commitment = confirmed + timedelta(days=lead)
+                    if kind == "late":
+                        commitment = today + timedelta(days=rng.randint(-10, 5))
+                    dates["commitment"] = commitment.isoformat()
+                for unit in units:
+                    unit.update(dates)
+                    if dates.get("confirmed") and kind != "confirmed":
+                        self.simulate(unit, date.fromisoformat(dates["confirmed"]), today)
+                    self.block(unit, kind)
+                    self.company.orders.append(unit)
+
+    def block(self, unit: dict[str, Any], kind: str) -> None:
+        """A blocked order's next task waits for material (or the customer) for weeks."""
+        started = {t["line"] for t in unit["tasks"]}
+        waiting = [ln.xmlid for ln in self.templates[unit["line"]] if ln.xmlid not in started]
+        if kind == "blocked" and waiting:
+            unit["blocked_line"] = waiting[0]
+            unit["blocked_until"] = (
+                self.today + timedelta(days=self.rng.randint(14, 40))
+            ).isoformat()
+
+
+def plan_company(p: Params, templates: dict[str, list[WbsLine]] | None = None) -> Company:
+    """The whole company, seeded; no Odoo involved. `Company.orders` holds one entry per
+    delivery unit (an order line with its project); units of one sales order share ``sale``."""
+    check_params(p)
+    return Planner(p, templates or read_templates()).plan()
 
 
 # ---------------------------------------------------------------------------- loading
@@ -896,24 +968,63 @@ class Loader:
 NOTRACK = {"tracking_disable": True, "mail_notrack": True, "mail_create_nolog": True}
 
 
-def load_company(  # noqa: C901 - TODO split into steps: one load in dependency order
-    transport: Any, company: Company, echo: Any = print
-) -> dict[str, Any]:
-    """Create the planned company in Odoo; returns the counts and the logins."""
+def load_company(transport: Any, company: Company, echo: Any = print) -> dict[str, Any]:
+    """Create the planned company in Odoo, one step after the other in dependency order (each
+    step reads what the earlier ones created from ``Loader.ids``); returns the counts and the
+    logins."""
     L = Loader(transport, echo)
-    p = company.params
-    L.step("company, calendars, holidays")
-    (me,) = (
-        L.call(
-            "res.users", "search_read", domain=[["id", "=", transport.uid]], fields=["company_id"]
-        )
-        if hasattr(transport, "uid") and transport.uid
-        else L.call(
-            "res.users", "search_read", domain=[["login", "=", "admin"]], fields=["company_id"]
-        )
+    load_setup(L)
+    load_skills(L)
+    load_people(L, company)
+    load_sales_setup(L, company)
+    load_orders(L, company)
+    load_work(L, company)
+    invoices = invoice_history(L, [o for o in company.orders if o["kind"] == "history"])
+    orders = company.orders
+    sales = {o["sale"]: o for o in orders}.values()
+    timesheets = L.ids["timesheets"]
+    counts = {
+        "customers": len(company.customers),
+        "contacts": sum(len(c["contacts"]) for c in company.customers),
+        "portal_users": len(L.ids["portal_users"]),
+        "employees": len(company.employees),
+        "employee_skills": sum(len(e["skills"]) for e in company.employees),
+        "personal_leaves": len(company.leaves),
+        "public_holidays": len(HOLIDAYS),
+        "products": len(company.products),
+        "history_orders": sum(o["kind"] == "history" for o in sales),
+        "open_orders": {kind: sum(o["kind"] == kind for o in sales) for kind in OPEN_KINDS},
+        "projects": len(L.ids["project_of"]),
+        "tasks": L.ids["task_count"],
+        "phases": L.ids["phase_count"],
+        "timesheet_lines": len(timesheets),
+        "timesheet_hours": round(sum(t["unit_amount"] for t in timesheets), 1),
+        "invoices": invoices,
+        "late_history_orders": sum(
+            o["kind"] == "history" and o["delivered"] > o["commitment"] for o in orders
+        ),
+    }
+    L.call(
+        "ir.config_parameter", "set_param", ["order_demo.overrun_model", json.dumps(company.model)]
     )
-    company_id = me["company_id"][0]
-    china = L.call("res.country", "search", [[["code", "=", "CN"]]])
+    L.call("ir.config_parameter", "set_param", ["order_demo.params", json.dumps(company.params)])
+    L.step("done")
+    return {
+        "counts": counts,
+        "logins": L.ids["logins"],
+        "seconds": round(time.monotonic() - L.t0, 1),
+    }
+
+
+def load_setup(L: Loader) -> None:
+    """The company in Shanghai and its currency, chart of accounts, calendars, holidays and
+    the Chinese language (the ``pm`` and ``portal2`` logins read Chinese)."""
+    L.step("company, languages, calendars, holidays")
+    uid = getattr(L.t, "uid", None)
+    domain = [["id", "=", uid]] if uid else [["login", "=", "admin"]]
+    (me,) = L.call("res.users", "search_read", domain=domain, fields=["company_id"])
+    company_id = L.ids["company"] = me["company_id"][0]
+    china = L.ids["china"] = L.call("res.country", "search", [[["code", "=", "CN"]]])[0]
     cny = L.call(
         "res.currency", "search", [[["name", "=", "CNY"], ["active", "in", [True, False]]]]
     )
@@ -923,7 +1034,7 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
         [company_id],
         {
             "name": "Huaxin Industrial Group 华信实业集团",
-            "country_id": china[0],
+            "country_id": china,
             "city": "Shanghai",
             "email": "info@huaxin.example.cn",
         },
@@ -937,6 +1048,9 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
         L.call(
             "account.chart.template", "try_loading", ["generic_coa", company_id], install_demo=False
         )
+    zh = L.call("res.lang", "search", [[["code", "=", "zh_CN"], ["active", "in", [True, False]]]])
+    (wizard,) = L.create("base.language.install", [{"lang_ids": [[6, 0, zh]]}])
+    L.call("base.language.install", "lang_install", [[wizard]])
     (comp,) = L.call("res.company", "read", [[company_id], ["resource_calendar_id", "partner_id"]])
     office = comp["resource_calendar_id"][0]
     L.write(
@@ -948,8 +1062,17 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
         L.call("res.users", "search", [[["share", "=", False]]]),
         {"tz": "Asia/Shanghai"},
     )
-    calendars = {"office": office}
+    calendars = L.ids["calendars"] = {"office": office}
     for key in ("early", "late"):
+        attendances = [
+            [
+                0,
+                0,
+                {"name": f"{key} {d}", "dayofweek": str(d), "hour_from": a, "hour_to": b}
+                | {"day_period": period},
+            ]
+            for d, a, b, period in CALENDARS[key]
+        ]
         (calendars[key],) = L.create(
             "resource.calendar",
             [
@@ -957,20 +1080,7 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                     "name": CALENDAR_NAMES[key],
                     "tz": "Asia/Shanghai",
                     "company_id": company_id,
-                    "attendance_ids": [
-                        [
-                            0,
-                            0,
-                            {
-                                "name": f"{key} {d}",
-                                "dayofweek": str(d),
-                                "hour_from": a,
-                                "hour_to": b,
-                                "day_period": period,
-                            },
-                        ]
-                        for d, a, b, period in CALENDARS[key]
-                    ],
+                    "attendance_ids": attendances,
                 }
             ],
         )
@@ -990,10 +1100,13 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
         ],
     )
 
+
+def load_skills(L: Loader) -> None:
+    """A skill type per line with its skills and levels; each WBS line asks for its skill."""
     L.step("skills and WBS lines")
-    skill_ids: dict[str, int] = {}
-    skill_types: dict[str, int] = {}
-    level_ids: dict[tuple[str, int], int] = {}
+    skill_ids = L.ids["skills"] = {}
+    skill_types = L.ids["skill_types"] = {}
+    level_ids = L.ids["levels"] = {}
     for lob in LINES:
         (type_id,) = L.create(
             "hr.skill.type",
@@ -1028,6 +1141,10 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
             {"skill_id": skill_ids[skill], "skill_level_id": level_ids[(skill, minimum)]},
         )
 
+
+def load_people(L: Loader, company: Company) -> None:
+    """The role logins, the sales and project management staff, and the employees with their
+    users, skills and personal leaves."""
     L.step("users and employees")
     group = {
         g: L.xmlid(g)
@@ -1041,7 +1158,7 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
             "sales_team.group_sale_salesman",
         }
     }
-    logins: dict[str, dict[str, str]] = {}
+    L.ids["group"] = group
     role_users = L.create(
         "res.users",
         [
@@ -1051,14 +1168,16 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                 "password": ROLE_PASSWORD,
                 "email": f"{login}@huaxin.example.cn",
                 "tz": "Asia/Shanghai",
+                "lang": CHINESE_LOGINS.get(login, "en_US"),
                 "groups_id": [[6, 0, [group["base.group_user"]] + [group[g] for g in groups]]],
             }
             for _key, login, name, groups in ROLES
         ],
         **NOTRACK,
     )
-    for (key, login, _name, _groups), _uid in zip(ROLES, role_users, strict=True):
-        logins[key] = {"login": login, "password": ROLE_PASSWORD}
+    L.ids["logins"] = {
+        key: {"login": login, "password": ROLE_PASSWORD} for key, login, _n, _g in ROLES
+    }
     staff_values = []
     for lob in LINES:
         for person in company.staff[lob]:
@@ -1074,17 +1193,19 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                     "groups_id": [[6, 0, groups]],
                 }
             )
-    staff_ids = L.create("res.users", staff_values, **NOTRACK)
-    staff: dict[tuple[str, str], int] = {}
-    k = 0
-    for lob in LINES:
-        for person in company.staff[lob]:
-            staff[(lob, person["role"])] = staff_ids[k]
-            k += 1
+    staff_ids = iter(L.create("res.users", staff_values, **NOTRACK))
+    staff = L.ids["staff"] = {
+        (lob, person["role"]): next(staff_ids) for lob in LINES for person in company.staff[lob]
+    }
     # the salesperson and project manager logins own the ETO line
     staff[("eto", "sales")] = role_users[2]
     staff[("eto", "pm")] = role_users[3]
-    emp_users = L.create(
+    worker_groups = [
+        group["base.group_user"],
+        group["project.group_project_user"],
+        group["hr_timesheet.group_hr_timesheet_user"],
+    ]
+    emp_users = L.ids["emp_users"] = L.create(
         "res.users",
         [
             {
@@ -1092,23 +1213,14 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                 "login": e["login"],
                 "email": f"{e['login']}@huaxin.example.cn",
                 "tz": "Asia/Shanghai",
-                "groups_id": [
-                    [
-                        6,
-                        0,
-                        [
-                            group["base.group_user"],
-                            group["project.group_project_user"],
-                            group["hr_timesheet.group_hr_timesheet_user"],
-                        ],
-                    ]
-                ],
+                "groups_id": [[6, 0, worker_groups]],
             }
             for e in company.employees
         ],
         **NOTRACK,
     )
-    emp_ids = L.create(
+    calendars = L.ids["calendars"]
+    emp_ids = L.ids["employees"] = L.create(
         "hr.employee",
         [
             {
@@ -1117,10 +1229,10 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                 "hourly_cost": e["hourly_cost"],
                 "job_title": e["job"],
                 "tz": "Asia/Shanghai",
-                "company_id": company_id,
+                "company_id": L.ids["company"],
                 "work_email": f"{e['login']}@huaxin.example.cn",
             }
-            for e, uid in zip(company.employees, emp_users, strict=True)
+            for e in company.employees
         ],
         **NOTRACK,
     )
@@ -1129,9 +1241,9 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
         [
             {
                 "employee_id": eid,
-                "skill_id": skill_ids[s],
-                "skill_level_id": level_ids[(s, lvl)],
-                "skill_type_id": skill_types[s],
+                "skill_id": L.ids["skills"][s],
+                "skill_level_id": L.ids["levels"][(s, lvl)],
+                "skill_type_id": L.ids["skill_types"][s],
             }
             for e, eid in zip(company.employees, emp_ids, strict=True)
             for s, lvl in e["skills"].items()
@@ -1146,7 +1258,7 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
         [
             {
                 "name": "Personal leave",
-                "company_id": company_id,
+                "company_id": L.ids["company"],
                 "resource_id": resources[emp_ids[lv["employee"]]],
                 "calendar_id": calendars[company.employees[lv["employee"]]["calendar"]],
                 "date_from": local_to_utc(date.fromisoformat(lv["from"]), 0),
@@ -1156,41 +1268,41 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
             for lv in company.leaves
         ],
     )
-
     # linked to their users only now: a personal leave of someone else's resource is not the
     # admin's to create (resource's record rules), one of a resource without a user is
-    for eid, uid in zip(emp_ids, emp_users, strict=True):
-        L.write("hr.employee", [eid], {"user_id": uid}, **NOTRACK)
+    L.load("hr.employee", ["user_id/.id"], dict(zip(emp_ids, ([u] for u in emp_users))))
 
+
+def load_sales_setup(L: Loader, company: Company) -> None:
+    """Sales teams, customers with contacts and portal users, products, routing rules."""
     L.step("sales teams, customers, products, routing rules")
-    teams = {}
+    staff, group = L.ids["staff"], L.ids["group"]
+    teams = L.ids["teams"] = {}
     for lob in LINES:
-        members = [staff[(lob, "sales")]]
         (teams[lob],) = L.create(
             "crm.team",
             [
                 {
                     "name": f"{LINE_NAMES[lob][0]} {LINE_NAMES[lob][1]}",
                     "user_id": staff[(lob, "sales")],
-                    "member_ids": [[6, 0, members]],
+                    "member_ids": [[6, 0, [staff[(lob, "sales")]]]],
                 }
             ],
         )
     tags = {
         lob: L.create("res.partner.category", [{"name": LINE_NAMES[lob][0]}])[0] for lob in LINES
     }
-    cust_ids = L.create(
+    cust_ids = L.ids["customers"] = L.create(
         "res.partner",
         [
             {
                 "name": c["name"],
                 "is_company": True,
                 "city": c["city"],
-                "country_id": china[0],
+                "country_id": L.ids["china"],
                 "tz": "Asia/Shanghai",
                 "category_id": [[6, 0, [tags[c["line"]]]]],
-                "email": c["contacts"][0]["email"].split("@", 1)[0]
-                and f"info@{c['contacts'][0]['email'].split('@', 1)[1]}",
+                "email": f"info@{c['contacts'][0]['email'].split('@', 1)[1]}",
                 "child_ids": [
                     [0, 0, {"name": x["name"], "email": x["email"], "type": "contact"}]
                     for x in c["contacts"]
@@ -1203,22 +1315,24 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
     portal_values = []
     for c, cid in zip(company.customers, cust_ids, strict=True):
         if c.get("portal"):
+            login = c["portal"]["login"]
             contact = L.call(
                 "res.partner", "search", [[["parent_id", "=", cid]]], order="id", limit=1
             )[0]
             portal_values.append(
                 {
-                    "login": c["portal"]["login"],
+                    "login": login,
                     "password": ROLE_PASSWORD,
                     "partner_id": contact,
+                    "lang": CHINESE_LOGINS.get(login, "en_US"),
                     "groups_id": [[6, 0, [group["base.group_portal"]]]],
                 }
             )
-            logins[f"portal customer {c['portal']['login']} ({c['name']})"] = {
-                "login": c["portal"]["login"],
+            L.ids["logins"][f"portal customer {login} ({c['name']})"] = {
+                "login": login,
                 "password": ROLE_PASSWORD,
             }
-    L.create("res.users", portal_values, **NOTRACK)
+    L.ids["portal_users"] = L.create("res.users", portal_values, **NOTRACK)
     categ = {}
     for lob in LINES:
         (categ[lob],) = L.create(
@@ -1236,6 +1350,7 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                 "categ_id": categ[pr["line"]],
                 "invoice_policy": "order",
                 "order_wbs_template_id": templates[pr["line"]],
+                "order_project_per_line": True,  # each unit (order line) its own project
             }
             for pr in company.products
         ],
@@ -1249,10 +1364,9 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
             fields=["product_tmpl_id"],
         )
     }
-    product_ids = {pr["key"]: variants[t] for pr, t in zip(company.products, tmpl_ids, strict=True)}
-    delivery = defaultdict(list)
-    for e, uid in zip(company.employees, emp_users, strict=True):
-        delivery[e["line"]].append(uid)
+    L.ids["products"] = {
+        pr["key"]: variants[t] for pr, t in zip(company.products, tmpl_ids, strict=True)
+    }
     L.create(
         "order.route.rule",
         [
@@ -1263,165 +1377,150 @@ def load_company(  # noqa: C901 - TODO split into steps: one load in dependency 
                 "wbs_template_id": templates[lob],
                 "delivery_team_id": teams[lob],
                 "project_manager_id": staff[(lob, "pm")],
-                "resource_calendar_id": office,
+                "resource_calendar_id": L.ids["calendars"]["office"],
             }
             for k, lob in enumerate(LINES)
         ],
     )
 
-    L.step(f"{len(company.orders)} sales orders")
-    orders = company.orders
+
+def load_orders(L: Loader, company: Company) -> None:
+    """The sales orders (a line per unit), confirmed where planned (routing, a project per
+    unit with its WBS), dated as planned; finds each unit's project and tasks."""
+    sales: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for unit in company.orders:
+        sales[unit["sale"]].append(unit)
+    L.step(f"{len(sales)} sales orders ({len(company.orders)} units)")
+    staff, teams, products = L.ids["staff"], L.ids["teams"], L.ids["products"]
+    heads = [units[0] for units in sales.values()]
     so_ids = L.create(
         "sale.order",
         [
             {
-                "partner_id": cust_ids[o["customer"]],
+                "partner_id": L.ids["customers"][o["customer"]],
                 "user_id": staff[(o["line"], "sales")],
                 "team_id": teams[o["line"]],
                 "date_order": f"{o['date_order']} 02:00:00",
                 "commitment_date": local_to_utc(date.fromisoformat(o["commitment"]), 17),
-                "client_order_ref": f"PO-{o['key'] + 1000}",
+                "client_order_ref": f"PO-{o['sale'] + 1000}",
                 "order_line": [
-                    [0, 0, {"product_id": product_ids[o["product"]], "product_uom_qty": o["qty"]}]
+                    [0, 0, {"product_id": products[u["product"]], "product_uom_qty": u["qty"]}]
+                    for u in sales[o["sale"]]
                 ],
             }
-            for o in orders
+            for o in heads
         ],
         chunk=100,
         **NOTRACK,
     )
-    for o, sid in zip(orders, so_ids, strict=True):
-        o["odoo_id"] = sid
-    to_confirm = [o for o in orders if o.get("confirmed")]
+    lines = defaultdict(list)
+    for row in L.call(
+        "sale.order.line",
+        "search_read",
+        domain=[["order_id", "in", so_ids]],
+        fields=["order_id"],
+        order="id",
+    ):
+        lines[row["order_id"][0]].append(row["id"])
+    for head, sid in zip(heads, so_ids, strict=True):
+        for unit, line_id in zip(sales[head["sale"]], lines[sid], strict=True):
+            unit["odoo_id"], unit["line_id"] = sid, line_id
+    to_confirm = [o for o in heads if o.get("confirmed")]
     L.step(f"confirming {len(to_confirm)} orders (routing, projects, WBS)")
     for k in range(0, len(to_confirm), 25):
-        batch = to_confirm[k : k + 25]
-        L.call("sale.order", "action_confirm", [[o["odoo_id"] for o in batch]])
+        L.call("sale.order", "action_confirm", [[o["odoo_id"] for o in to_confirm[k : k + 25]]])
         if k and k % 100 == 0:
             L.step(f"  {k} confirmed")
-    L.step("dating the orders and their tasks")
+    L.step("dating the orders")
     L.load(
         "sale.order",
         ["date_order"],
         {o["odoo_id"]: [local_to_utc(date.fromisoformat(o["confirmed"]), 9.5)] for o in to_confirm},
     )
-    sent = [o["odoo_id"] for o in orders if o["kind"] == "quotation" and o["key"] % 2]
+    sent = [o["odoo_id"] for o in heads if o["kind"] == "quotation" and o["sale"] % 2]
     L.write("sale.order", sent, {"state": "sent"}, **NOTRACK)
     projects = L.call(
         "project.project",
         "search_read",
         domain=[["order_sale_order_id", "in", [o["odoo_id"] for o in to_confirm]]],
-        fields=["order_sale_order_id"],
+        fields=["order_sale_line_id"],
         context={"active_test": False},
     )
-    project_of = {row["order_sale_order_id"][0]: row["id"] for row in projects}
-    line_ids = {xmlid: L.xmlid(f"order_project.{xmlid}") for xmlid in LINE_SKILLS}
+    project_of = L.ids["project_of"] = {row["order_sale_line_id"][0]: row["id"] for row in projects}
+    line_ids = {L.xmlid(f"order_project.{xmlid}"): xmlid for xmlid in LINE_SKILLS}
     tasks = L.call(
         "project.task",
         "search_read",
-        domain=[["project_id", "in", list(project_of.values())], ["is_wbs_phase", "=", False]],
-        fields=["project_id", "wbs_template_line_id"],
+        domain=[["project_id", "in", list(project_of.values())]],
+        fields=["project_id", "wbs_template_line_id", "is_wbs_phase"],
+        context={"active_test": False},
     )
-    task_of = {
-        (row["project_id"][0], row["wbs_template_line_id"][0]): row["id"]
+    L.ids["task_count"] = sum(not row["is_wbs_phase"] for row in tasks)
+    L.ids["phase_count"] = len(tasks) - L.ids["task_count"]
+    L.ids["task_of"] = {
+        (row["project_id"][0], line_ids[row["wbs_template_line_id"][0]]): row["id"]
         for row in tasks
-        if row["wbs_template_line_id"]
+        if row["wbs_template_line_id"] and row["wbs_template_line_id"][0] in line_ids
     }
-    timesheets: list[dict[str, Any]] = []
-    done_ids: list[int] = []
-    progress_ids: list[int] = []
+
+
+def load_work(L: Loader, company: Company) -> None:
+    """The work as planned: hours, the dates work really took, who is on work in progress,
+    the timesheets, done and blocked tasks, delivered projects' dates."""
+    L.step("the tasks' hours, dates and states")
+    project_of, task_of = L.ids["project_of"], L.ids["task_of"]
+    emp_users, emp_ids = L.ids["emp_users"], L.ids["employees"]
+    timesheets: list[dict[str, Any]] = L.ids.setdefault("timesheets", [])
+    states: dict[str, list[int]] = defaultdict(list)
     rows: dict[int, list[Any]] = {}  # hours only (tasks not started)
     dated: dict[int, list[Any]] = {}  # hours and the dates work really took
-    people: dict[tuple[int, ...], list[int]] = defaultdict(list)
-    for o in to_confirm:
-        project = project_of[o["odoo_id"]]
-        for t in company_tasks(o):
-            task_id = task_of[(project, line_ids[t["line"]])]
+    people: dict[int, list[Any]] = {}  # work in progress keeps its people
+    blocked: dict[int, list[Any]] = {}
+    delivered: dict[int, list[Any]] = {}
+    for o in company.orders:
+        if o.get("line_id") not in project_of:
+            continue
+        project = project_of[o["line_id"]]
+        for t in o["tasks"]:
+            task_id = task_of[(project, t["line"])]
             row = [t["planned"] * len(t["people"]), t["planned"]]
-            if t.get("logs"):
-                start, end = date.fromisoformat(t["start"]), date.fromisoformat(t["end"])
-                dated[task_id] = row + [local_to_utc(start, 8), local_to_utc(end, 17)]
-                if not t["done"]:
-                    # work in progress keeps its people (the planner leaves them on it); who did
-                    # finished work is in its timesheets (assigning 5,000 tasks costs minutes)
-                    people[tuple(emp_users[e] for e in t["people"])].append(task_id)
-                (done_ids if t["done"] else progress_ids).append(task_id)
-                for e, day, hours in t["logs"]:
-                    timesheets.append(
-                        {
-                            "task_id": task_id,
-                            "project_id": project,
-                            "employee_id": emp_ids[e],
-                            "date": day,
-                            "unit_amount": hours,
-                            "name": "Work",
-                        }
-                    )
-            else:
+            if not t.get("logs"):
                 rows[task_id] = row
-        if o.get("blocked_until"):
-            L.write(
-                "project.task",
-                [task_of[(project, line_ids[o["blocked_line"]])]],
+                continue
+            start, end = date.fromisoformat(t["start"]), date.fromisoformat(t["end"])
+            dated[task_id] = row + [local_to_utc(start, 8), local_to_utc(end, 17)]
+            if not t["done"]:
+                # who did finished work is in its timesheets (assigning every finished task
+                # its people costs minutes: each new assignee gets personal stages)
+                people[task_id] = [",".join(str(emp_users[e]) for e in t["people"])]
+            states["1_done" if t["done"] else "01_in_progress"].append(task_id)
+            timesheets += [
                 {
-                    "planning_not_before": local_to_utc(date.fromisoformat(o["blocked_until"]), 8),
-                    "state": "04_waiting_normal",
-                },
-                **NOTRACK,
-            )
+                    "task_id": task_id,
+                    "project_id": project,
+                    "employee_id": emp_ids[e],
+                    "date": day,
+                    "unit_amount": hours,
+                    "name": "Work",
+                }
+                for e, day, hours in t["logs"]
+            ]
+        if o.get("blocked_until"):
+            until = local_to_utc(date.fromisoformat(o["blocked_until"]), 8)
+            blocked[task_of[(project, o["blocked_line"])]] = [until, "04_waiting_normal"]
         if o["kind"] == "history":
-            L.write(
-                "project.project",
-                [project],
-                {"date_start": o["confirmed"], "date": o["delivered"]},
-                **NOTRACK,
-            )
+            delivered[project] = [o["confirmed"], o["delivered"]]
     fields = ["allocated_hours", "duration_hours"]
     L.load("project.task", fields + ["planned_start", "planned_end"], dated)
     L.load("project.task", fields, rows)
-    L.step(f"assigning the people of {len(people)} crews")
-    for users, task_ids in people.items():
-        L.write("project.task", task_ids, {"user_ids": [[6, 0, list(users)]]}, **NOTRACK)
+    L.load("project.task", ["planning_not_before", "state"], blocked)
+    L.load("project.project", ["date_start", "date"], delivered)
+    L.step(f"assigning the people of {len(people)} tasks in progress")
+    L.load("project.task", ["user_ids/.id"], people)
     L.step(f"{len(timesheets)} timesheet lines")
     L.create("account.analytic.line", timesheets, chunk=2000, **NOTRACK)
-    L.write("project.task", done_ids, {"state": "1_done"}, **NOTRACK)
-    L.write("project.task", progress_ids, {"state": "01_in_progress"}, **NOTRACK)
-    history = [o["odoo_id"] for o in orders if o["kind"] == "history"]
-    invoices = invoice_history(L, [o for o in orders if o["kind"] == "history"])
-
-    counts = {
-        "customers": len(company.customers),
-        "contacts": sum(len(c["contacts"]) for c in company.customers),
-        "portal_users": len(portal_values),
-        "employees": len(company.employees),
-        "employee_skills": sum(len(e["skills"]) for e in company.employees),
-        "personal_leaves": len(company.leaves),
-        "public_holidays": len(HOLIDAYS),
-        "products": len(company.products),
-        "history_orders": len(history),
-        "open_orders": {
-            kind: sum(o["kind"] == kind for o in orders)
-            for kind in ("quotation", "confirmed", "in_progress", "late", "blocked")
-        },
-        "projects": len(project_of),
-        "tasks": len(tasks),
-        "timesheet_lines": len(timesheets),
-        "timesheet_hours": round(sum(t["unit_amount"] for t in timesheets), 1),
-        "invoices": invoices,
-        "late_history_orders": sum(
-            o["kind"] == "history" and o["delivered"] > o["commitment"] for o in orders
-        ),
-    }
-    L.call(
-        "ir.config_parameter", "set_param", ["order_demo.overrun_model", json.dumps(company.model)]
-    )
-    L.call("ir.config_parameter", "set_param", ["order_demo.params", json.dumps(p)])
-    L.step("done")
-    return {"counts": counts, "logins": logins, "seconds": round(time.monotonic() - L.t0, 1)}
-
-
-def company_tasks(order: dict[str, Any]) -> list[dict[str, Any]]:
-    return order["tasks"]
+    for state, task_ids in states.items():
+        L.write("project.task", task_ids, {"state": state}, **NOTRACK)
 
 
 def invoice_history(L: Loader, history: list[dict[str, Any]]) -> int:

@@ -74,8 +74,14 @@ def test_same_seed_same_company_another_seed_another() -> None:
     other = demo.plan_company(demo.Params(**(SMALL | {"seed": 8})))
     assert first.digest() == again.digest()
     assert first.digest() != other.digest()
-    assert len(first.orders) == 30
-    assert {o["kind"] for o in first.orders} >= {"history", "quotation", "in_progress", "late"}
+    sales = {o["sale"]: o["kind"] for o in first.orders}
+    assert len(sales) == 30, "--history 20 --orders 10 are sales orders..."
+    assert len(first.orders) > 30, "...and some open ones have several units (projects)"
+    assert set(sales.values()) >= {"history", "quotation", "in_progress", "late"}
+    for o in first.orders:  # the units of one order share its customer, kind and dates
+        head = next(u for u in first.orders if u["sale"] == o["sale"])
+        shared = ("customer", "kind", "line", "date_order", "confirmed", "commitment")
+        assert [o.get(k) for k in shared] == [head.get(k) for k in shared]
 
 
 def test_plan_books_nobody_beyond_their_day() -> None:
@@ -163,17 +169,18 @@ def plan_digest(company: Any) -> str:
 
     def state(order: dict[str, Any]) -> str:
         if order["kind"] == "quotation":
-            return "sent" if order["key"] % 2 else "draft"
+            return "sent" if order["sale"] % 2 else "draft"
         return "sale"
 
+    heads = {o["sale"]: o for o in reversed(company.orders)}.values()
     orders = sorted(
         (
-            f"PO-{o['key'] + 1000}",
+            f"PO-{o['sale'] + 1000}",
             customers[o["customer"]],
             demo.local_to_utc(date.fromisoformat(o["commitment"]), 17),
             state(o),
         )
-        for o in company.orders
+        for o in heads
     )
     logs = sorted(
         (names[e], day, hours)
@@ -267,18 +274,32 @@ def test_nobody_logs_beyond_their_calendar_on_a_day(loaded: dict[str, Any]) -> N
 
 
 def test_every_confirmed_order_has_its_project_with_tasks(loaded: dict[str, Any]) -> None:
+    """Routed, a project per order line (unit), each with its WBS; work in progress keeps its
+    people; the Chinese logins read Chinese."""
     admin = loaded["admin"]
-    orders = read(admin, "sale.order", [["state", "=", "sale"]], ["name", "order_route_rule_id"])
-    assert len(orders) == 20 + sum(
-        n for k, n in loaded["result"]["counts"]["open_orders"].items() if k != "quotation"
+    counts = loaded["result"]["counts"]
+    orders = read(
+        admin, "sale.order", [["state", "=", "sale"]], ["name", "order_route_rule_id", "order_line"]
     )
+    assert len(orders) == 20 + sum(n for k, n in counts["open_orders"].items() if k != "quotation")
     projects = read(
         admin,
         "project.project",
         [["order_sale_order_id", "in", [o["id"] for o in orders]]],
-        ["order_sale_order_id", "task_count"],
+        ["order_sale_order_id", "order_sale_line_id", "task_count"],
     )
-    by_order = {p["order_sale_order_id"][0]: p for p in projects}
+    assert len(projects) == counts["projects"] > len(orders), "some orders have several units"
+    by_line = {p["order_sale_line_id"][0]: p for p in projects}
     for order in orders:
         assert order["order_route_rule_id"], f"{order['name']} was routed"
-        assert by_order[order["id"]]["task_count"] > 0, f"{order['name']} has its tasks"
+        for line in order["order_line"]:
+            assert by_line[line]["task_count"] > 0, f"{order['name']}: each line its project"
+    in_progress = read(
+        admin,
+        "project.task",
+        [["state", "=", "01_in_progress"], ["timesheet_ids", "!=", False]],
+        ["user_ids"],
+    )
+    assert in_progress and all(t["user_ids"] for t in in_progress)
+    langs = {r["login"]: r["lang"] for r in read(admin, "res.users", [], ["login", "lang"])}
+    assert (langs["pm"], langs["portal2"], langs["planner"]) == ("zh_CN", "zh_CN", "en_US")
