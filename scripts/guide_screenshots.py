@@ -126,7 +126,15 @@ class Odoo:
 
     def call(self, model: str, method: str, *args: Any, **kwargs: Any) -> Any:
         return self._rpc(
-            "object", "execute_kw", self.db, self.uid, self.password, model, method, list(args), kwargs
+            "object",
+            "execute_kw",
+            self.db,
+            self.uid,
+            self.password,
+            model,
+            method,
+            list(args),
+            kwargs,
         )
 
     def ref(self, xmlid: str) -> int:
@@ -180,7 +188,9 @@ class Demo:
 def _one(odoo: Odoo, model: str, domain: list[Any], order: str, what: str) -> int:
     ids = odoo.call(model, "search", domain, order=order, limit=1)
     if not ids:
-        raise GuideError(f"{odoo.db!r} has no {what}: is it a demo database (scripts/odoo_demo.sh)?")
+        raise GuideError(
+            f"{odoo.db!r} has no {what}: is it a demo database (scripts/odoo_demo.sh)?"
+        )
     return ids[0]
 
 
@@ -309,9 +319,7 @@ def install_chinese(odoo: Odoo) -> None:
     if langs[0]["active"]:
         return
     print("installing Chinese (zh_CN) into the database (a minute or two)", flush=True)
-    wizard = odoo.call(
-        "base.language.install", "create", {"lang_ids": [(6, 0, [langs[0]["id"]])]}
-    )
+    wizard = odoo.call("base.language.install", "create", {"lang_ids": [(6, 0, [langs[0]["id"]])]})
     odoo.call("base.language.install", "lang_install", [wizard])
 
 
@@ -414,7 +422,9 @@ def shots(demo: Demo) -> list[Shot]:
             order_form,
             ".o_form_view .o_field_statinfo",
             [
-                Step(click('button[name="action_view_delivery_tasks"]'), ".o_list_view .o_data_row"),
+                Step(
+                    click('button[name="action_view_delivery_tasks"]'), ".o_list_view .o_data_row"
+                ),
                 Step(click('th[data-name="wbs_code"]'), ".o_list_view .o_data_row"),
             ],
         ),
@@ -684,7 +694,9 @@ def main(argv: list[str] | None = None) -> int:
     browser = None
     try:
         if not shutil.which(args.chromium):
-            raise GuideError(f"no Chromium at {args.chromium!r} (apt-get install chromium, or --chromium)")
+            raise GuideError(
+                f"no Chromium at {args.chromium!r} (apt-get install chromium, or --chromium)"
+            )
         odoo = Odoo(args.url, args.db, "admin", args.admin_password)
         demo = pick_demo(odoo, ["manager", "planner", "sales", "pm"])
         todo = shots(demo)

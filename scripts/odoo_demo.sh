@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A demo company on a real Odoo 18 in one command:
 #
-#   bash scripts/odoo_demo.sh [--db NAME] [--odoo-port P] [--optimizer-port P] [generator options]
+#   bash scripts/odoo_demo.sh [--db NAME] [--odoo-port P] [--optimizer-port P] [--solve-seconds S]
+#                             [generator options]
 #   bash scripts/odoo_demo.sh --stop
 #
 # Builds a fresh database (default order_demo) with order_project and order_portal, loads the
@@ -20,6 +21,7 @@ ODOO18_HOME="${ODOO18_HOME:-/opt/odoo18}"
 DB=order_demo
 ODOO_PORT=8069
 OPT_PORT=8800
+SOLVE_SECONDS=10
 STOP=0
 GEN_ARGS=()
 while [ $# -gt 0 ]; do
@@ -27,8 +29,9 @@ while [ $# -gt 0 ]; do
         --db) DB="$2"; shift 2 ;;
         --odoo-port) ODOO_PORT="$2"; shift 2 ;;
         --optimizer-port) OPT_PORT="$2"; shift 2 ;;
+        --solve-seconds) SOLVE_SECONDS="$2"; shift 2 ;;
         --stop) STOP=1; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) GEN_ARGS+=("$1"); shift ;;
     esac
 done
@@ -128,6 +131,7 @@ ORDER_OPTIMIZER_API_KEY_SHA256=$(printf %s "$SERVICE_KEY" | sha256sum | cut -c1-
 ORDER_OPTIMIZER_ODOO_URL="$URL" ORDER_OPTIMIZER_ODOO_DB="$DB" \
 ORDER_OPTIMIZER_ODOO_LOGIN=optimizer_bot ORDER_OPTIMIZER_ODOO_API_KEY_FILE="$STATE/odoo_bot.key" \
 ORDER_OPTIMIZER_DATABASE_URL="sqlite:///$STATE/jobs.sqlite3" \
+ORDER_OPTIMIZER_DEFAULT_TIME_LIMIT="$SOLVE_SECONDS" \
     "$ROOT/.venv/bin/order-optimizer" serve --host 127.0.0.1 --port "$OPT_PORT" --quiet \
     >"$STATE/optimizer.log" 2>&1 &
 echo $! >"$STATE/optimizer.pid"
@@ -152,5 +156,5 @@ Logins (password "demo" for all but admin):
   project manager  pm
   portal customers portal1, portal2 (also portal3, portal4)
 The company's parameters and counts: $STATE/company.json; logs in $STATE.
-Stop it with: bash scripts/odoo_demo.sh --stop
+Stop it with: bash scripts/odoo_demo.sh --stop --db $DB
 EOF

@@ -87,7 +87,8 @@ def replan(url: str, db: str, login: str, password: str, timeout: float) -> int:
     action = planner.call("order.planning.run", "action_reoptimize_all", [], {})
     run_id = action["res_id"]
     print(f"planning run {run_id} queued by {login}; waiting for the optimizer", flush=True)
-    deadline = time.monotonic() + timeout
+    t0 = time.monotonic()
+    deadline = t0 + timeout
     fields = ["name", "state", "progress", "message", "summary_text", "failure_text"]
     fields += ["project_ids", "weighted_tardiness", "solver_status"]
     row: dict[str, Any] = {}
@@ -101,7 +102,9 @@ def replan(url: str, db: str, login: str, password: str, timeout: float) -> int:
             break
         time.sleep(2)
     print(
-        f"planning run {row.get('name')}: {row.get('state')} ({len(row.get('project_ids') or ())} projects)"
+        f"planning run {row.get('name')}: {row.get('state')} "
+        f"({len(row.get('project_ids') or ())} projects, {time.monotonic() - t0:.1f} s from the "
+        "click to the applied plan)"
     )
     for key in ("summary_text", "message", "failure_text"):
         if row.get(key):
