@@ -637,13 +637,22 @@ class Tab:
         self.viewport(shot.phone)
         self.evaluate("window.__guideOld = true")
         self.call("Page.navigate", url=self.base_url + shot.path)
-        self.wait(shot.ready, shot.name)
-        for step in shot.steps:
-            self.evaluate(step.script)
-            self.wait(step.ready, shot.name)
-        data = base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
+        try:
+            self.wait(shot.ready, shot.name)
+            for step in shot.steps:
+                self.evaluate(step.script)
+                self.wait(step.ready, shot.name)
+        except GuideError:
+            failed = path.with_name(f"{path.stem}.failed.png")
+            failed.write_bytes(self.capture())
+            print(f"  what the page showed: {failed}", file=sys.stderr)
+            raise
+        data = self.capture()
         path.write_bytes(data)
         return len(data)
+
+    def capture(self) -> bytes:
+        return base64.b64decode(self.call("Page.captureScreenshot", format="png")["data"])
 
 
 # ---------------------------------------------------------------------- main

@@ -88,7 +88,7 @@ trap cleanup_failed ERR INT TERM
 wait_http() {  # url pid what
     for _ in $(seq 300); do
         if ! kill -0 "$2" 2>/dev/null; then echo "odoo_demo: $3 exited (see $STATE)" >&2; return 1; fi
-        curl -fs -o /dev/null "$1" && return 0
+        curl -fs -m 5 -o /dev/null "$1" && return 0
         sleep 1
     done
     echo "odoo_demo: $3 did not answer on $1" >&2
