@@ -1509,18 +1509,67 @@ def load_work(L: Loader, company: Company) -> None:
             until = local_to_utc(date.fromisoformat(o["blocked_until"]), 8)
             blocked[task_of[(project, o["blocked_line"])]] = [until, "04_waiting_normal"]
         if o["kind"] == "history":
-            delivered[project] = [o["confirmed"], o["delivered"]]
+            # delivered: no forecast left (the order's health and "late" speak of open work)
+            delivered[project] = [o["confirmed"], o["delivered"], None]
     fields = ["allocated_hours", "duration_hours"]
     L.load("project.task", fields + ["planned_start", "planned_end"], dated)
     L.load("project.task", fields, rows)
     L.load("project.task", ["planning_not_before", "state"], blocked)
-    L.load("project.project", ["date_start", "date"], delivered)
+    L.load("project.project", ["date_start", "date", "order_forecast_end"], delivered)
+    close_delivered(L, list(delivered))
     L.step(f"assigning the people of {len(people)} tasks in progress")
     L.load("project.task", ["user_ids/.id"], people)
     L.step(f"{len(timesheets)} timesheet lines")
     L.create("account.analytic.line", timesheets, chunk=2000, **NOTRACK)
     for state, task_ids in states.items():
         L.write("project.task", task_ids, {"state": state}, **NOTRACK)
+
+
+def close_delivered(L: Loader, projects: list[int]) -> None:
+    """A delivered project's phases are done and span the dates its work really took, and its
+    milestones were reached on the day their last task ended (the addon dated them forward
+    from the confirmation when it made the project)."""
+    rows = L.call(
+        "project.task",
+        "search_read",
+        domain=[["project_id", "in", projects]],
+        fields=["parent_id", "is_wbs_phase", "wbs_code", "planned_start", "planned_end"]
+        + ["milestone_id"],
+        context={"active_test": False},
+    )
+    span = {
+        r["id"]: [r["planned_start"], r["planned_end"]]
+        for r in rows
+        if not r["is_wbs_phase"] and r["planned_start"] and r["planned_end"]
+    }
+    phases = sorted((r for r in rows if r["is_wbs_phase"]), key=lambda r: -len(r["wbs_code"] or ""))
+    children: dict[int, list[int]] = defaultdict(list)
+    for row in rows:
+        if row["parent_id"]:
+            children[row["parent_id"][0]].append(row["id"])
+    values: dict[int, list[Any]] = {}
+    for phase in phases:  # deepest first, so nested phases add up
+        dates = [span[c] for c in children[phase["id"]] if c in span]
+        if dates:
+            span[phase["id"]] = [min(d[0] for d in dates), max(d[1] for d in dates)]
+        values[phase["id"]] = [*span.get(phase["id"], [None, None]), "1_done"]
+    L.load("project.task", ["planned_start", "planned_end", "state"], values)
+    reached: dict[int, str] = {}
+    for row in rows:
+        if row["milestone_id"] and row["id"] in span:
+            day = utc_to_local_day(span[row["id"]][1])
+            reached[row["milestone_id"][0]] = max(reached.get(row["milestone_id"][0], day), day)
+    L.load(
+        "project.milestone", ["is_reached", "deadline"], {m: [True, d] for m, d in reached.items()}
+    )
+    # reached_date is computed (today) when is_reached is set: the real day written after
+    L.load("project.milestone", ["reached_date"], {m: [d] for m, d in reached.items()})
+
+
+def utc_to_local_day(moment: str) -> str:
+    """The Shanghai day of an Odoo UTC datetime string."""
+    utc = datetime.strptime(moment, ODOO_DT).replace(tzinfo=timezone.utc)
+    return utc.astimezone(TZ).date().isoformat()
 
 
 def invoice_history(L: Loader, history: list[dict[str, Any]]) -> int:
