@@ -807,16 +807,22 @@ class Planner:
             )
         return lines
 
-    def lead_days(self, units: list[dict[str, Any]]) -> int:
-        """The delivery time a salesperson commits to: the template's hours one after the
-        other at the order's size, times a queue factor (other orders share the people),
-        longer for orders of several units (run side by side, on the same people)."""
+    def work_days(self, units: list[dict[str, Any]]) -> float:
+        """Calendar days of an order's work done one task after the other at full speed
+        (8 h a working day, 1.4 calendar days each), its longest unit."""
         hours = max(
             sum(max(1.0, ln.hours * u["size"]) + ln.lag_hours for ln in self.templates[u["line"]])
             for u in units
         )
+        return hours / 8 * 1.4
+
+    def lead_days(self, units: list[dict[str, Any]]) -> int:
+        """The delivery time a salesperson commits to: the order's work days times a queue
+        factor (other orders share the people), longer for orders of several units (run side
+        by side, on the same people); one promise in four is made at half that."""
         queue = LEAD_QUEUE_FACTOR * (1 + 0.35 * (len(units) - 1))
-        return int(hours / 8 * 1.4 * queue * self.rng.uniform(0.8, 1.3)) + 10
+        promise = self.rng.choice((0.5, 1.0, 1.0, 1.0)) * self.rng.uniform(0.8, 1.3)
+        return int(self.work_days(units) * queue * promise) + 10
 
     def history(self) -> None:
         """Finished orders (one unit each) spread over the years before the last five months."""
@@ -858,11 +864,12 @@ class Planner:
                     dates["confirmed"] = quoted.isoformat() if kind == "confirmed" else None
                     dates["commitment"] = (quoted + timedelta(days=lead)).isoformat()
                 else:
-                    back = (
-                        rng.randint(10, max(12, int(lead * (0.3 if kind == "blocked" else 0.6))))
-                        if kind != "late"
-                        else rng.randint(int(lead * 0.7), int(lead * 0.95))
-                    )
+                    # started that many days ago: mid-way through its work at full speed
+                    # (in progress), early on (blocked), or far on (late: the commitment is
+                    # about today, the rest of the work after it)
+                    work = self.work_days(units)
+                    low, high = {"blocked": (0.1, 0.3), "late": (0.5, 0.9)}.get(kind, (0.15, 0.7))
+                    back = max(5, int(work * rng.uniform(low, high)))
                     confirmed = next_working(booker, today - timedelta(days=back))
                     if confirmed >= today:
                         confirmed = today - timedelta(days=back)
