@@ -55,3 +55,26 @@ class TestViews(OrderProjectCommon):
             order.delivery_project_ids.message_partner_ids,
             "The delivery team follows the project.",
         )
+
+    def test_the_projects_list_reads_next_milestones_in_constant_queries(self):
+        """Odoo's next-milestone columns cost two queries a project when computed apart; a
+        list of delivery projects, each with its WBS milestones, reads them in a fixed number
+        of queries however many rows it shows."""
+        projects = self.env["project.project"]
+        for _ in range(4):
+            order = self._create_order()
+            order.action_confirm()
+            projects |= order.delivery_project_ids
+        self.assertEqual(len(projects), 4)
+        self.assertTrue(all(projects.mapped("milestone_ids")), "every project has milestones")
+        columns = ["next_milestone_id", "can_mark_milestone_as_done"]
+        columns += ["is_milestone_deadline_exceeded"]
+
+        def queries(records):
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            rows = records.read(columns)
+            self.assertTrue(all(row["next_milestone_id"] for row in rows))
+            return self.env.cr.sql_log_count - before
+
+        self.assertEqual(queries(projects[:1]), queries(projects))
