@@ -1,4 +1,7 @@
+from lxml import etree
+
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import OrderProjectCommon
 
@@ -78,3 +81,18 @@ class TestViews(OrderProjectCommon):
             return self.env.cr.sql_log_count - before
 
         self.assertEqual(queries(projects[:1]), queries(projects))
+
+    def test_the_projects_list_shows_a_delivery_projects_customer(self):
+        """sale_project hides the customer column's cells of projects that are not billable;
+        a delivery project's customer is shown (its order's)."""
+        self._setup_confirmed_order()
+        self.assertFalse(self.project.allow_billable)
+        self.assertEqual(self.project.partner_id, self.order.partner_id)
+        arch = self.env["project.project"].with_user(self.planner).get_views([(False, "list")])
+        tree = etree.fromstring(arch["views"]["list"]["arch"])
+        (partner,) = tree.xpath("//field[@name='partner_id']")
+        invisible = partner.get("invisible")
+        values = {"allow_billable": False, "order_sale_order_id": self.order.id}
+        self.assertFalse(safe_eval(invisible, values), f"shown for a delivery project: {invisible}")
+        values["order_sale_order_id"] = False
+        self.assertTrue(safe_eval(invisible, values), "other projects keep sale_project's rule")
