@@ -1002,6 +1002,7 @@ def load_company(transport: Any, company: Company, echo: Any = print) -> dict[st
         "history_orders": sum(o["kind"] == "history" for o in sales),
         "open_orders": {kind: sum(o["kind"] == kind for o in sales) for kind in OPEN_KINDS},
         "projects": len(L.ids["project_of"]),
+        "delivered_projects": L.ids["delivered"],  # history, and open units with all work done
         "tasks": L.ids["task_count"],
         "phases": L.ids["phase_count"],
         "timesheet_lines": len(timesheets),
@@ -1476,6 +1477,7 @@ def load_work(L: Loader, company: Company) -> None:
     the timesheets, done and blocked tasks, delivered projects' dates."""
     L.step("the tasks' hours, dates and states")
     project_of, task_of = L.ids["project_of"], L.ids["task_of"]
+    templates = read_templates()
     emp_users, emp_ids = L.ids["emp_users"], L.ids["employees"]
     timesheets: list[dict[str, Any]] = L.ids.setdefault("timesheets", [])
     states: dict[str, list[int]] = defaultdict(list)
@@ -1515,15 +1517,18 @@ def load_work(L: Loader, company: Company) -> None:
         if o.get("blocked_until"):
             until = local_to_utc(date.fromisoformat(o["blocked_until"]), 8)
             blocked[task_of[(project, o["blocked_line"])]] = [until, "04_waiting_normal"]
-        if o["kind"] == "history":
-            # delivered: no forecast left (the order's health and "late" speak of open work)
-            delivered[project] = [o["confirmed"], o["delivered"], None]
+        if len(o["tasks"]) == len(templates[o["line"]]) and all(t["done"] for t in o["tasks"]):
+            # delivered (history, or an open order whose work is all done): no forecast left,
+            # the order's health and "late" speak of open work
+            end = o.get("delivered") or max(t["end"] for t in o["tasks"])
+            delivered[project] = [o["confirmed"], end, None]
     fields = ["allocated_hours", "duration_hours"]
     L.load("project.task", fields + ["planned_start", "planned_end"], dated)
     L.load("project.task", fields, rows)
     L.load("project.task", ["planning_not_before", "state"], blocked)
     L.load("project.project", ["date_start", "date", "order_forecast_end"], delivered)
     close_delivered(L, list(delivered))
+    L.ids["delivered"] = len(delivered)
     L.step(f"assigning the people of {len(people)} tasks in progress")
     L.load("project.task", ["user_ids/.id"], people)
     L.step(f"{len(timesheets)} timesheet lines")
