@@ -1485,6 +1485,7 @@ def load_work(L: Loader, company: Company) -> None:
     dated: dict[int, list[Any]] = {}  # hours and the dates work really took
     people: dict[int, list[Any]] = {}  # work in progress keeps its people
     blocked: dict[int, list[Any]] = {}
+    ended: dict[int, list[Any]] = {}  # when finished work ended (the portal's "actual")
     delivered: dict[int, list[Any]] = {}
     for o in company.orders:
         if o.get("line_id") not in project_of:
@@ -1503,6 +1504,8 @@ def load_work(L: Loader, company: Company) -> None:
                 # its people costs minutes: each new assignee gets personal stages)
                 people[task_id] = [",".join(str(emp_users[e]) for e in t["people"])]
             states["1_done" if t["done"] else "01_in_progress"].append(task_id)
+            if t["done"]:
+                ended[task_id] = [local_to_utc(end, 17)]
             timesheets += [
                 {
                     "task_id": task_id,
@@ -1535,6 +1538,7 @@ def load_work(L: Loader, company: Company) -> None:
     L.create("account.analytic.line", timesheets, chunk=2000, **NOTRACK)
     for state, task_ids in states.items():
         L.write("project.task", task_ids, {"state": state}, **NOTRACK)
+    L.load("project.task", ["date_end"], ended)
 
 
 def close_delivered(L: Loader, projects: list[int]) -> None:

@@ -321,6 +321,13 @@ def test_every_confirmed_order_has_its_project_with_tasks(loaded: dict[str, Any]
         ["is_reached", "reached_date", "deadline"],
     )
     assert milestones and all(m["is_reached"] for m in milestones)
+    finished = read(
+        admin,
+        "project.task",
+        [["project_id", "in", [p["id"] for p in delivered]], ["is_wbs_phase", "=", False]],
+        ["date_end", "planned_end"],
+    )
+    assert all(t["date_end"] == t["planned_end"] for t in finished), "ended when work did"
     assert all(m["reached_date"] == m["deadline"] < "2026-07-06" for m in milestones), milestones[
         :3
     ]
