@@ -4,30 +4,19 @@ them on the demo database)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_bench() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_odoo_pages", ROOT / "scripts/bench_odoo_pages.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_odoo_pages"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_script("bench_odoo_pages")
 
 
 def _field(name: str, ftype: str, **extra: Any) -> dict[str, Any]:

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_psplib.py"
-spec = importlib.util.spec_from_file_location("bench_psplib", SCRIPT)
-assert spec and spec.loader
-bench = importlib.util.module_from_spec(spec)
-sys.modules["bench_psplib"] = bench  # its dataclasses look their module up there
-spec.loader.exec_module(bench)
+from tests.scripts import load_script
+
+bench = load_script("bench_psplib")
 
 
 def _run(name, engine, status, makespan, wall, best=50, optimal=True):

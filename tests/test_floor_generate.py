@@ -3,7 +3,6 @@ realistic content (holidays, leaves, skills, work in progress) and a greedy plan
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
 from datetime import datetime, timedelta
@@ -14,18 +13,14 @@ import pytest
 from optimizer.floor.generate import china_holidays, generate_floor
 from optimizer.floor.model import FloorProblem
 from optimizer.floor.timeline import build_timeline
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(orders=24, tasks_per_order=12, people=10, seed=3, months=3)
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_portfolio", ROOT / "scripts" / "bench_portfolio.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_portfolio")
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,7 @@ on a public holiday or their leave), and every confirmed order has its project w
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -26,21 +24,13 @@ import pytest
 
 from optimizer.odoo import JsonRpcTransport
 from tests.odoo_server import OdooServer
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _load_demo() -> Any:
-    spec = importlib.util.spec_from_file_location("odoo_demo", ROOT / "scripts/odoo_demo.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["odoo_demo"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-demo = _load_demo()
+demo = load_script("odoo_demo")
 SMALL = {"history": 20, "orders": 10, "seed": 7, "today": "2026-12-03"}
 
 
