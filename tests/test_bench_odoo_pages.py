@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import json
 import socket
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.scripts import load_script
-
-ROOT = Path(__file__).resolve().parents[1]
-
 
 bench = load_script("bench_odoo_pages")
 

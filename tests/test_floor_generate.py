@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import statistics
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +14,6 @@ from optimizer.floor.model import FloorProblem
 from optimizer.floor.timeline import build_timeline
 from tests.scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(orders=24, tasks_per_order=12, people=10, seed=3, months=3)
 
 

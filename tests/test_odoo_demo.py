@@ -16,7 +16,6 @@ import hashlib
 import json
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +25,6 @@ from optimizer.odoo import JsonRpcTransport
 from tests.odoo_server import OdooServer
 from tests.scripts import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
