@@ -53,7 +53,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -146,7 +146,6 @@ SKILLS = {
     "arch": ["Architectural design", "Structural engineering", "Permitting", "Site supervision"],
     "software": ["Business analysis", "Backend development", "QA testing", "DevOps"],
 }
-# how much of each line's work each skill carries: the share of people who have it first
 # the delivery time a salesperson commits to: the template's hours one after the other, times
 # this (other orders share the people); units of one order (1-3, at these odds) run side by side
 LEAD_QUEUE_FACTOR = 3.0
@@ -155,6 +154,9 @@ OPEN_KINDS = ("quotation", "confirmed", "in_progress", "late", "blocked")
 # the logins that read Chinese (the others English; every name is bilingual)
 CHINESE_LOGINS = {"pm": "zh_CN", "portal2": "zh_CN"}
 LINE_SHARE = {"eto": 0.32, "arch": 0.235, "software": 0.445}
+# every skill has at least this many people (first or second skill), when the line has them
+MIN_SKILL_PEOPLE = 3
+# how much of each line's work each skill carries: the share of people who have it first
 SKILL_WEIGHTS = {
     "eto": {
         "Mechanical design": 3,
@@ -596,11 +598,18 @@ class Planner:
                 shares[max(weights, key=lambda s: weights[s] * count / total - shares[s])] += 1
             mains += [s for s in weights for _ in range(shares[s])][:count]
         per_line = {lob: iter([m for m in mains if m in SKILLS[lob]]) for lob in LINES}
+        coverage = Counter(mains)  # people with each skill, first or second
         for k in range(p.employees):
             lob = emp_lines[k]
             main = next(per_line[lob])
             others = [s for s in SKILLS[lob] if s != main]
             extra = rng.choices(others, [SKILL_WEIGHTS[lob][s] for s in others])[0]
+            # a second skill goes first to a skill too few people have yet (one person alone
+            # on the line's inspections would hold every order)
+            short = [s for s in others if coverage[s] < MIN_SKILL_PEOPLE]
+            if short:
+                extra = min(short, key=lambda s: (coverage[s], s))
+            coverage[extra] += 1
             name, login = person_name(rng, self.used)
             calendar = "office"
             if main in ("Welding", "Assembly"):
