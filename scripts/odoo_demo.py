@@ -53,7 +53,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -154,8 +154,6 @@ OPEN_KINDS = ("quotation", "confirmed", "in_progress", "late", "blocked")
 # the logins that read Chinese (the others English; every name is bilingual)
 CHINESE_LOGINS = {"pm": "zh_CN", "portal2": "zh_CN"}
 LINE_SHARE = {"eto": 0.32, "arch": 0.235, "software": 0.445}
-# every skill has at least this many people (first or second skill), when the line has them
-MIN_SKILL_PEOPLE = 3
 # how much of each line's work each skill carries: the share of people who have it first
 SKILL_WEIGHTS = {
     "eto": {
@@ -598,18 +596,11 @@ class Planner:
                 shares[max(weights, key=lambda s: weights[s] * count / total - shares[s])] += 1
             mains += [s for s in weights for _ in range(shares[s])][:count]
         per_line = {lob: iter([m for m in mains if m in SKILLS[lob]]) for lob in LINES}
-        coverage = Counter(mains)  # people with each skill, first or second
         for k in range(p.employees):
             lob = emp_lines[k]
             main = next(per_line[lob])
             others = [s for s in SKILLS[lob] if s != main]
             extra = rng.choices(others, [SKILL_WEIGHTS[lob][s] for s in others])[0]
-            # a second skill goes first to a skill too few people have yet (one person alone
-            # on the line's inspections would hold every order)
-            short = [s for s in others if coverage[s] < MIN_SKILL_PEOPLE]
-            if short:
-                extra = min(short, key=lambda s: (coverage[s], s))
-            coverage[extra] += 1
             name, login = person_name(rng, self.used)
             calendar = "office"
             if main in ("Welding", "Assembly"):
@@ -1493,6 +1484,7 @@ def load_work(L: Loader, company: Company) -> None:
     rows: dict[int, list[Any]] = {}  # hours only (tasks not started)
     dated: dict[int, list[Any]] = {}  # hours and the dates work really took
     people: dict[int, list[Any]] = {}  # work in progress keeps its people
+    busy: set[int] = set()  # people already on a task in progress
     blocked: dict[int, list[Any]] = {}
     ended: dict[int, list[Any]] = {}  # when finished work ended (the portal's "actual")
     delivered: dict[int, list[Any]] = {}
@@ -1508,9 +1500,13 @@ def load_work(L: Loader, company: Company) -> None:
                 continue
             start, end = date.fromisoformat(t["start"]), date.fromisoformat(t["end"])
             dated[task_id] = row + [local_to_utc(start, 8), local_to_utc(end, 17)]
-            if not t["done"]:
-                # who did finished work is in its timesheets (assigning every finished task
-                # its people costs minutes: each new assignee gets personal stages)
+            if not t["done"] and not busy & set(t["people"]):
+                # work in progress keeps its people, each on one such task: the planner lays
+                # a task in progress down from now on its people, and two of them on one
+                # person overlap (a hard conflict: the whole re-plan fails); the others are
+                # left to the planner's choice by skill. Who did finished work is in its
+                # timesheets (assigning every finished task its people costs minutes).
+                busy.update(t["people"])
                 people[task_id] = [",".join(str(emp_users[e]) for e in t["people"])]
             states["1_done" if t["done"] else "01_in_progress"].append(task_id)
             if t["done"]:

@@ -285,10 +285,15 @@ def test_every_confirmed_order_has_its_project_with_tasks(loaded: dict[str, Any]
     in_progress = read(
         admin,
         "project.task",
-        [["state", "=", "01_in_progress"], ["timesheet_ids", "!=", False]],
+        [
+            ["state", "=", "01_in_progress"],
+            ["timesheet_ids", "!=", False],
+            ["project_id.order_sale_order_id", "!=", False],
+        ],
         ["user_ids"],
     )
-    assert in_progress and all(t["user_ids"] for t in in_progress)
+    assigned = [u for t in in_progress for u in t["user_ids"]]
+    assert assigned and len(assigned) == len(set(assigned)), "each person on one task in progress"
     delivered = read(
         admin,
         "project.project",
