@@ -1051,6 +1051,10 @@ def load_setup(L: Loader) -> None:
         L.write("res.company", [company_id], {"currency_id": cny[0]})
     except Exception as error:  # noqa: BLE001 - a database with accounting entries keeps its currency
         L.step(f"company currency kept ({error})")
+    # the pricelists sell in the company's currency (Odoo made its default one in USD)
+    L.write(
+        "product.pricelist", L.call("product.pricelist", "search", [[]]), {"currency_id": cny[0]}
+    )
     if not L.call("account.journal", "search", [[["type", "=", "sale"]]], limit=1):
         # no chart of accounts yet: Odoo's generic one, in the company's currency
         L.call(
