@@ -54,6 +54,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import odoo_web
 import requests
 
 DEMO_PASSWORD = "demo"
@@ -622,11 +623,11 @@ def filter_domain(search_arch: str, name: str, names: dict[str, Any]) -> list[An
 
 
 def csrf_token(html: str) -> str:
-    """The CSRF token of Odoo's login form."""
-    match = re.search(r'name="csrf_token"\s+value="([^"]+)"', html)
-    if not match:
-        raise BenchError("the login page has no csrf_token: is this an Odoo 18 login page?")
-    return match.group(1)
+    """The CSRF token of Odoo's login form (`odoo_web.csrf_token`), as a BenchError."""
+    try:
+        return odoo_web.csrf_token(html)
+    except odoo_web.LoginFormError as error:
+        raise BenchError(str(error)) from None
 
 
 def count_class(html: str, css_class: str) -> int:
@@ -732,13 +733,11 @@ class OdooWeb:
     def portal_login(self, login: str, password: str) -> None:
         """A portal session through the login form, its CSRF token and the session cookie."""
         try:
-            page = self.http.get(
-                f"{self.url}/web/login", params={"db": self.db}, timeout=self.timeout
-            )
+            odoo_web.form_login(self.http, self.url, self.db, login, password, self.timeout)
         except requests.ConnectionError:
             raise Unreachable(f"no Odoo answers at {self.url} (connection failed)") from None
-        form = {"login": login, "password": password, "csrf_token": csrf_token(page.text)}
-        self.http.post(f"{self.url}/web/login", data=form, timeout=self.timeout)
+        except odoo_web.LoginFormError as error:
+            raise BenchError(str(error)) from None
         try:
             info = self._post("/web/session/get_session_info", {})
         except Unreachable:
@@ -753,8 +752,12 @@ class OdooWeb:
         self.login = login
 
     def page(self, path: str) -> str:
-        """A portal page; a redirect (to /my or the login) means the page was refused."""
+        """A portal page; a redirect (to /my or the login) means the page was refused, except
+        the one to the same page in the customer's language (``/zh_CN/my/...``), followed."""
         response = self.http.get(self.url + path, timeout=self.timeout, allow_redirects=False)
+        where = response.headers.get("Location", "").removeprefix(self.url)
+        if response.is_redirect and re.fullmatch(r"/[a-z]{2}(_[A-Z]{2})?" + re.escape(path), where):
+            response = self.http.get(self.url + where, timeout=self.timeout, allow_redirects=False)
         if response.status_code != 200:
             where = response.headers.get("Location", "")
             raise BenchError(f"GET {path} as {self.login}: HTTP {response.status_code} {where}")

@@ -31,7 +31,6 @@ import argparse
 import base64
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -47,6 +46,7 @@ from typing import Any
 
 import requests
 import websocket
+from odoo_web import LoginFormError, form_login
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEZONE = "Asia/Shanghai"
@@ -161,16 +161,13 @@ class Odoo:
 
 
 def web_login(url: str, db: str, login: str, password: str) -> str:
-    """A real web session for ``login``: the login form's CSRF token, then POST /web/login."""
+    """A real web session for ``login`` (the login form, `odoo_web.form_login`)."""
     with requests.Session() as web:
         web.cookies.set("tz", TIMEZONE)
-        page = web.get(f"{url}/web/login", params={"db": db}, timeout=60)
-        match = re.search(r'name="csrf_token"\s+value="([^"]+)"', page.text)
-        if not match:
-            raise GuideError(f"no login form at {url}/web/login (HTTP {page.status_code})")
-        form = {"login": login, "password": password, "csrf_token": match[1], "db": db}
-        form["redirect"] = "/odoo"
-        answer = web.post(f"{url}/web/login", data=form, timeout=60, allow_redirects=False)
+        try:
+            answer = form_login(web, url, db, login, password)
+        except LoginFormError as error:
+            raise GuideError(str(error)) from None
         session = web.cookies.get("session_id")
         if answer.status_code not in (302, 303) or not session:
             raise GuideError(f"{login!r} could not log in to {db!r} (HTTP {answer.status_code})")

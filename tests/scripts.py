@@ -15,6 +15,8 @@ def load_script(name: str) -> ModuleType:
     where its dataclasses look their module up)."""
     if name in sys.modules:
         return sys.modules[name]
+    if str(SCRIPTS) not in sys.path:  # as when run: the scripts import each other
+        sys.path.insert(0, str(SCRIPTS))
     spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

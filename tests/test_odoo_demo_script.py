@@ -23,6 +23,7 @@ import requests
 
 from optimizer.odoo import JsonRpcTransport
 from tests.odoo_server import free_port, not_found_message, odoo_home
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ["--history", "20", "--orders", "10", "--seed", "7"]
@@ -113,13 +114,7 @@ def test_the_demo_script_builds_a_working_company_and_stops(
     assert planned > 0, "the re-plan dated the work not started"
 
     portal = requests.Session()
-    page = portal.get(f"{url}/web/login", timeout=30)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    portal.post(
-        f"{url}/web/login",
-        data={"login": "portal1", "password": "demo", "csrf_token": token},
-        timeout=30,
-    )
+    load_script("odoo_web").form_login(portal, url, str(db), "portal1", "demo", timeout=30)
     home_page = portal.get(f"{url}/my/home", timeout=30)
     assert home_page.ok and "/web/login" not in home_page.url, "the customer is logged in"
     assert "/web/session/logout" in home_page.text
