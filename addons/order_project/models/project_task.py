@@ -1,6 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.project.models.project_task import CLOSED_STATES
+
+from .project_project import HEALTH
+
 
 class ProjectTask(models.Model):
     _name = "project.task"
@@ -57,6 +61,33 @@ class ProjectTask(models.Model):
     job_id = fields.Many2one("hr.job", "Role")
     deliverable = fields.Text("Deliverable Standard")
     order_lag_ids = fields.One2many("order.task.lag", "task_id", "Dependency Lags")
+    planning_health = fields.Selection(
+        HEALTH,
+        "Plan Health",
+        compute="_compute_planning_health",
+        help="Planned end against the task's deadline, or else its order's committed date: "
+        "late when after it, at risk when within the margin set in Settings.",
+    )
+
+    @api.depends(
+        "planned_end",
+        "date_deadline",
+        "state",
+        "project_id.order_sale_order_id.commitment_date",
+    )
+    def _compute_planning_health(self):
+        margin = self._get_at_risk_margin()
+        for task in self:
+            due = task.date_deadline or task.project_id.order_sale_order_id.commitment_date
+            end = task.planned_end
+            if not due or not end or task.state in CLOSED_STATES:
+                task.planning_health = False
+            elif end > due:
+                task.planning_health = "late"
+            elif end > due - margin:
+                task.planning_health = "at_risk"
+            else:
+                task.planning_health = "on_track"
 
     @api.depends(
         "planning_non_interruptible",
