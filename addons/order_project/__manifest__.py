@@ -1,7 +1,7 @@
 {
     "name": "Order Project",
     "summary": "Confirmed sales orders become routed, structured and plannable delivery projects",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Services/Project",
     "license": "LGPL-3",
     "author": "order_project",
@@ -25,5 +25,17 @@
         "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/order_project_menus.xml",
+        "views/planning_board_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "order_project/static/src/planning_board/*",
+        ],
+        "web.assets_unit_tests": [
+            "order_project/static/tests/*.test.js",
+        ],
+        "web.assets_tests": [
+            "order_project/static/tests/tours/*",
+        ],
+    },
 }

@@ -13,3 +13,4 @@ from . import sale_order
 from . import sale_order_line
 from . import res_config_settings
 from . import resource_calendar
+from . import planning_board
