@@ -9,6 +9,7 @@ from . import test_views
 from . import test_optimizer_access
 from . import test_why_late
 from . import test_planning_board
+from . import test_planning_board_ui
 from . import test_stretch_warning
 from . import test_access_and_wording
 from . import test_mail_subtypes

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@odoo/hoot";
 import { animationFrame } from "@odoo/hoot-mock";
+import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { getService, mountWebClient, onRpc } from "@web/../tests/web_test_helpers";
 import {
     ROW_HEIGHT,
@@ -49,6 +50,7 @@ function task(id, values = {}) {
 }
 
 describe.current.tags("order_project");
+defineMailModels(); // the web client of a database with mail: its systray needs them
 
 describe("timeline geometry", () => {
     test("each zoom shows whole days around the anchor, wider zooms more of them", () => {
@@ -290,6 +292,8 @@ describe("the board in the web client", () => {
         expect(".o_notification").toHaveCount(1);
         expect(".o_notification").toHaveText(/dependency broken/);
         expect(".o_notification button:contains(Undo)").toHaveCount(1);
+        // the order's tasks were read again: phases span the moved task
+        expect.verifySteps(["get_board_tasks 1"]);
     });
 
     test("a planner-less user sees the board but cannot drag nor re-optimize", async () => {
