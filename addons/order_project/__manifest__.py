@@ -20,6 +20,7 @@
         "views/order_wbs_template_views.xml",
         "views/order_planning_run_views.xml",
         "views/project_task_views.xml",
+        "views/project_task_phase_views.xml",
         "views/project_project_views.xml",
         "views/sale_order_views.xml",
         "views/product_template_views.xml",

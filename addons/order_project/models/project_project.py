@@ -507,6 +507,24 @@ class ProjectProject(models.Model):
         action["domain"] = [("project_ids", "in", self.ids)]
         return action
 
+    def action_view_tasks_by_phase(self):
+        """The project's tasks in a Kanban with one column per WBS phase (the phases
+        themselves are the columns, not cards)."""
+        self.ensure_one()
+        self.check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "order_project.project_task_action_by_phase"
+        )
+        action["display_name"] = self.env._(
+            "%(project)s: Tasks by Phase", project=self.display_name
+        )
+        action["domain"] = [("project_id", "=", self.id), ("is_wbs_phase", "=", False)]
+        action["context"] = {
+            "default_project_id": self.id,
+            "group_by": ["parent_id"],
+        }
+        return action
+
     def action_view_delivery_order(self):
         self.ensure_one()
         return {

@@ -5,6 +5,9 @@ from odoo.addons.project.models.project_task import CLOSED_STATES
 
 from .project_project import HEALTH
 
+# Odoo's kanban colour indexes (web's ColorList): 1 red, 2 orange, 10 green.
+HEALTH_COLORS = {"on_track": 10, "at_risk": 2, "late": 1}
+
 
 class ProjectTask(models.Model):
     _name = "project.task"
@@ -68,6 +71,11 @@ class ProjectTask(models.Model):
         help="Planned end against the task's deadline, or else its order's committed date: "
         "late when after it, at risk when within the margin set in Settings.",
     )
+    planning_health_color = fields.Integer(
+        "Plan Health Colour",
+        compute="_compute_planning_health",
+        help="The kanban colour of the plan health: green, orange or red.",
+    )
 
     @api.depends(
         "planned_end",
@@ -88,6 +96,7 @@ class ProjectTask(models.Model):
                 task.planning_health = "at_risk"
             else:
                 task.planning_health = "on_track"
+            task.planning_health_color = HEALTH_COLORS.get(task.planning_health, 0)
 
     @api.depends(
         "planning_non_interruptible",

@@ -14,3 +14,4 @@ from . import test_stretch_warning
 from . import test_access_and_wording
 from . import test_mail_subtypes
 from . import test_sale_project
+from . import test_phase_kanban
