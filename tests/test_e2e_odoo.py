@@ -149,17 +149,23 @@ def read_tasks(transport: JsonRpcTransport, project_id: int) -> dict[int, dict[s
     return {row["id"]: row for row in rows}
 
 
-def lags(transport: JsonRpcTransport, task_ids: list[int]) -> dict[tuple[int, int], float]:
+def lags(
+    transport: JsonRpcTransport, task_ids: list[int]
+) -> dict[tuple[int, int], tuple[str, float]]:
+    """(predecessor, successor) -> (dependency type, lag hours) of the links that have a row."""
     rows = transport.call(
         "order.task.lag",
         "search_read",
         [],
         {
             "domain": [["task_id", "in", task_ids]],
-            "fields": ["task_id", "depend_on_id", "lag_hours"],
+            "fields": ["task_id", "depend_on_id", "dependency_type", "lag_hours"],
         },
     )
-    return {(r["depend_on_id"][0], r["task_id"][0]): r["lag_hours"] for r in rows}
+    return {
+        (r["depend_on_id"][0], r["task_id"][0]): (r["dependency_type"], r["lag_hours"])
+        for r in rows
+    }
 
 
 class WorkingTime:
@@ -271,15 +277,16 @@ def test_replan_with_the_bot_key_writes_every_task_in_one_run(
     assert runs[0]["applied_count"] == len(leaves)
     assert runs[0]["project_ids"] == [project_id]
     assert runs[0]["applied_by_id"][1] == "Optimizer Bot"
-    lag_of = lags(admin, list(leaves))
+    link_of = lags(admin, list(leaves))
+    assert "SS" in {kind for kind, _lag in link_of.values()}, "the template starts some together"
     for tid, task in leaves.items():
         for pred in task["depend_on_ids"]:
             if pred in leaves:
-                earliest = parse_datetime(leaves[pred]["planned_end"]) + timedelta(
-                    hours=lag_of.get((pred, tid), 0.0)
-                )
+                kind, lag = link_of.get((pred, tid), ("FS", 0.0))
+                anchor = leaves[pred]["planned_start" if kind == "SS" else "planned_end"]
+                earliest = parse_datetime(anchor) + timedelta(hours=lag)
                 assert parse_datetime(task["planned_start"]) >= earliest, (
-                    f"task {tid} starts after its predecessor {pred} (and the lag)"
+                    f"task {tid} starts after its predecessor {pred} {kind} (and the lag)"
                 )
 
     # The same plan id again: Odoo answers with the first run and writes nothing.

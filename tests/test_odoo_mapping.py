@@ -472,6 +472,109 @@ def test_phases_stand_for_their_tasks_and_lags_are_working_hours() -> None:
     assert "lag10-13" not in ctx.task_odoo_ids, "never written back"
 
 
+def lag_row(lid: int, succ: int, pred: int, kind: str = "FS", hours: float = 0.0) -> dict:
+    return {
+        "id": lid,
+        "task_id": [succ, "t"],
+        "depend_on_id": [pred, "p"],
+        "dependency_type": kind,
+        "lag_hours": hours,
+    }
+
+
+def working_hours_between(start: datetime, end: datetime) -> int:
+    """Whole working hours of the Shanghai 8-12/13-17 week from `start` to `end` (local)."""
+    hours, moment = 0, start
+    while moment < end:
+        if moment.weekday() < 5 and (8 <= moment.hour < 12 or 13 <= moment.hour < 17):
+            hours += 1
+        moment += timedelta(hours=1)
+    return hours
+
+
+def test_start_to_start_links_and_their_working_hour_lags() -> None:
+    snap = floor_snapshot(
+        [
+            task(1, 8.0),
+            task(2, 4.0, deps=(1,)),  # starts with 1
+            task(3, 4.0, deps=(1,)),  # 6 working hours after 1 starts
+            task(4, 2.0, deps=(1,)),  # after 1 ends: no row
+            task(10, 0.0, is_wbs_phase=True),
+            task(11, 2.0, parent_id=[10, "phase"]),
+            task(12, 2.0, parent_id=[10, "phase"]),
+            task(13, 2.0, deps=(10, 11)),  # SS with the phase, FS after 11
+        ],
+        lags=[
+            lag_row(1, 2, 1, "SS"),
+            lag_row(2, 3, 1, "SS", 6.0),
+            lag_row(3, 13, 10, "SS"),
+        ],
+    )
+    problem, ctx = records_to_problem(snap, NOW)
+    links = {(p.before, p.after, p.kind, p.lag_hours) for p in problem.precedences}
+    assert links == {
+        ("t1", "t2", "SS", 0.0),
+        ("t1", "lag1-3", "SS", 0.0),
+        ("lag1-3", "t3", "FS", 0.0),
+        ("t1", "t4", "FS", 0.0),
+        ("t11", "t13", "FS", 0.0),  # finish to start wins between the same two tasks
+        ("t12", "t13", "SS", 0.0),
+    }
+    lag = by_id(problem.tasks)["lag1-3"]
+    assert (lag.name, lag.hours, lag.demands, lag.calendar) == (
+        "lag 6 h after the start of task 1",
+        6.0,
+        (),
+        "cal1",
+    ), "6 working hours from the predecessor's start"
+    assert "lag1-3" not in ctx.task_odoo_ids, "never written back"
+    plan, _, violations = plan_floor(problem, time_limit=2)
+    assert plan.status in ("OPTIMAL", "FEASIBLE") and violations == []
+    start = {k: local(problem, t.start) for k, t in by_id(plan.tasks).items()}
+    end = {k: local(problem, t.end) for k, t in by_id(plan.tasks).items()}
+    assert start["t2"] >= start["t1"]
+    assert working_hours_between(start["t1"], start["t3"]) >= 6, (start["t1"], start["t3"])
+    assert start["t4"] >= end["t1"]
+    assert start["t13"] >= max(end["t11"], start["t12"])
+
+
+def test_pinned_and_outside_predecessors_release_start_to_start_at_their_start() -> None:
+    snap = floor_snapshot(
+        [
+            task(
+                1,
+                8.0,
+                planning_pinned=True,
+                planned_start="2026-12-02 01:00:00",  # Wednesday 9:00-17:00 in Shanghai
+                planned_end="2026-12-02 09:00:00",
+            ),
+            task(2, 4.0, deps=(1,)),
+            task(3, 4.0, deps=(1,)),
+            task(4, 4.0, deps=(99,)),
+            task(5, 4.0, deps=(1,)),
+        ],
+        lags=[lag_row(1, 2, 1, "SS"), lag_row(2, 4, 99, "SS"), lag_row(3, 5, 1, "SS", 2.0)],
+        external_tasks=[
+            task(99, pid=7, planned_start="2026-12-03 02:00:00", planned_end="2026-12-04 03:30:00")
+        ],
+    )
+    problem, _ = records_to_problem(snap, NOW)
+    utc = ZoneInfo("UTC")
+    tasks = by_id(problem.tasks)
+    assert tasks["t2"].not_before == datetime(2026, 12, 2, 1, tzinfo=utc), "at the pinned start"
+    assert tasks["t3"].not_before == datetime(2026, 12, 2, 9, tzinfo=utc), "FS: at its end"
+    assert tasks["t4"].not_before == datetime(2026, 12, 3, 2, tzinfo=utc), "the outside start"
+    assert tasks["t5"].not_before is None
+    assert tasks["lag1-5"].not_before == datetime(2026, 12, 2, 1, tzinfo=utc)
+    assert tasks["lag1-5"].hours == 2.0
+    assert {(p.before, p.after, p.kind) for p in problem.precedences} == {("lag1-5", "t5", "FS")}
+    plan, _, violations = plan_floor(problem, time_limit=2)
+    assert plan.status in ("OPTIMAL", "FEASIBLE") and violations == []
+    pinned_start = datetime(2026, 12, 2, 9, tzinfo=SHANGHAI)
+    t5 = local(problem, by_id(plan.tasks)["t5"].start)
+    assert working_hours_between(pinned_start, t5) >= 2, t5
+
+
 def test_orders_are_due_at_the_commitment_date_else_the_latest_task_deadline() -> None:
     snap = floor_snapshot(
         [

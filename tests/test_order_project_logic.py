@@ -236,6 +236,28 @@ def test_forward_schedule_follows_dependencies_lags_and_calendar():
     assert all(plan[key].critical for key in ("design", "buy", "build", "ship"))
 
 
+def test_forward_schedule_start_to_start_with_and_without_lag():
+    cal = weekly(MON_FRI_8_17)
+    durations = {"build": 16, "paint": 4, "check": 4, "pack": 2}
+    deps = [
+        ("build", "paint", 0, "SS"),
+        ("build", "check", 12, "SS"),
+        ("build", "pack", 0, "FS"),
+        ("paint", "pack", 0),  # three items: finish to start
+    ]
+    plan = scheduling.forward_schedule(durations, deps, cal, datetime(2026, 11, 23, 8, 0))
+    assert plan["paint"].start == plan["build"].start == datetime(2026, 11, 23, 8, 0)
+    # 12 working hours in: Tuesday noon, so after lunch
+    assert plan["check"].start == datetime(2026, 11, 24, 13, 0)
+    assert plan["check"].end == plan["build"].end == datetime(2026, 11, 24, 17, 0)
+    assert plan["pack"].start == datetime(2026, 11, 25, 8, 0)
+    assert plan["build"].critical and plan["pack"].critical
+    assert plan["paint"].slack_hours == 12 and plan["check"].slack_hours == 2
+    # a start-to-start lag longer than the predecessor: the successor sets its late start
+    figures = scheduling.critical_path({"a": 2, "b": 1}, [("a", "b", 5, "SS")])
+    assert figures == {"a": (0, 2, 0), "b": (5, 6, 0)}
+
+
 def test_forward_schedule_starts_at_next_working_moment():
     cal = weekly(MON_FRI_8_17)
     plan = scheduling.forward_schedule({"a": 1}, [], cal, datetime(2026, 11, 28, 10, 0))  # Sat

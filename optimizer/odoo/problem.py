@@ -66,9 +66,13 @@ Modelling decisions (Odoo 18 models as they are; what ``order_project`` adds):
   on a weekend, off the grid or in the past, which a floor ``pinned`` task (start on a
   working slot of its people, end computed) would refuse. Pinned tasks without dates bound
   nothing.
-- **Lags** (``order.task.lag``) are *working* hours in the addon: each lagged link becomes
-  a lag task of that many hours on the successor's company calendar between predecessor
-  and successor (exact), not an elapsed-hours lag.
+- **Dependencies** are Odoo's ``depend_on_ids``: finish to start (FS), unless the link's
+  ``order.task.lag`` row says start to start (``dependency_type`` ``SS``: the successor
+  starts no earlier than the predecessor starts). When both join the same two tasks (through
+  phases), FS wins. **Lags** (``lag_hours`` of that row) are *working* hours in the addon:
+  each lagged link becomes a lag task of that many hours on the successor's company calendar
+  that follows the predecessor (SS from its start, FS from its end) and that the successor
+  follows (FS): exact, not an elapsed-hours lag.
 - **Dates.** Odoo's ``date_deadline`` is not a hard deadline (one late task would make the
   whole portfolio infeasible): an order is due (soft: weighted tardiness) at its sales
   order's commitment date, or else at the latest ``date_deadline`` of its open tasks;
@@ -544,13 +548,16 @@ def records_to_problem(
     fixed, fixed_ends = _fixed(pinned, snapshot.external_tasks, people, company_of, now)
 
     # ---- dependencies
-    lag_of = {
-        (_m2o_id(lag["depend_on_id"]), _m2o_id(lag["task_id"])): float(lag.get("lag_hours") or 0)
+    link_of = {
+        (_m2o_id(lag["depend_on_id"]), _m2o_id(lag["task_id"])): (
+            "SS" if lag.get("dependency_type") == "SS" else "FS",
+            float(lag.get("lag_hours") or 0),
+        )
         for lag in snapshot.lags
     }
     by_key = {row["id"]: row for row in tasks_out}
     precedences, lag_tasks = _dependencies(
-        all_tasks, phases, lag_of, task_odoo_ids, started, fixed, by_key, company_calendars, now
+        all_tasks, phases, link_of, task_odoo_ids, started, fixed, by_key, company_calendars, now
     )
     tasks_out.extend(lag_tasks)
 
@@ -753,7 +760,7 @@ def _fixed(
 def _dependencies(
     all_tasks: list[dict[str, Any]],
     phases: Mapping[int, list[int]],
-    lag_of: Mapping[tuple[int | None, int | None], float],
+    link_of: Mapping[tuple[int | None, int | None], tuple[str, float]],
     task_odoo_ids: Mapping[str, int],
     started: set[int],
     fixed: Mapping[int, tuple[datetime | None, datetime | None]],
@@ -761,10 +768,16 @@ def _dependencies(
     company_calendars: Mapping[str, str],
     now: datetime,
 ) -> tuple[tuple[Precedence, ...], list[dict[str, Any]]]:
-    """Finish-to-start links among planned tasks (a lag task on each lagged link), and the
-    earliest starts that pinned and outside predecessors impose."""
+    """Finish-to-start and start-to-start links among planned tasks (a lag task on each
+    lagged link), and the earliest starts that pinned and outside predecessors impose."""
     in_plan = set(task_odoo_ids.values())
-    links: set[tuple[str, str]] = set()
+    links: dict[tuple[str, str], str] = {}
+
+    def link(before: str, after: str, kind: str) -> None:
+        # FS binds more than SS between the same two tasks (an end follows its start)
+        if links.get((before, after)) != "FS":
+            links[before, after] = kind
+
     lag_tasks: list[dict[str, Any]] = []
     for task in all_tasks:
         succ_id = int(task["id"])
@@ -772,22 +785,30 @@ def _dependencies(
         if not succs:
             continue
         for pred_id in sorted(task.get("depend_on_ids") or ()):
-            lag = max(0.0, lag_of.get((pred_id, succ_id), 0.0))
+            kind, lag = link_of.get((pred_id, succ_id), ("FS", 0.0))
+            lag = max(0.0, lag)
             preds = phases.get(pred_id, [pred_id])
             planned_preds = [task_key(p) for p in preds if p in in_plan and p != succ_id]
-            fixed_ends = [fixed[p][1] or fixed[p][0] for p in preds if p in fixed]
-            release = max((e for e in fixed_ends if e is not None), default=None)
+            # an outside or pinned predecessor releases its successors at its end (SS: start)
+            anchors = [
+                (fixed[p][0] or fixed[p][1]) if kind == "SS" else (fixed[p][1] or fixed[p][0])
+                for p in preds
+                if p in fixed
+            ]
+            release = max((e for e in anchors if e is not None), default=None)
             if not planned_preds and (release is None or (release <= now and lag <= 0)):
                 continue  # closed, outside the scope without dates, or already over
             targets = [task_key(s) for s in succs]
             if lag > 0:
-                # working hours on the successor's calendar: a lag task in between
+                # working hours on the successor's calendar: a lag task in between, which
+                # starts with (SS) or after (FS) the predecessor; the successor follows it
                 first = by_key[targets[0]]
                 lag_key = f"lag{pred_id}-{succ_id}"
+                anchor = "the start of task" if kind == "SS" else "task"
                 lag_task: dict[str, Any] = {
                     "id": lag_key,
                     "project": first["project"],
-                    "name": f"lag {lag:g} h after task {pred_id}",
+                    "name": f"lag {lag:g} h after {anchor} {pred_id}",
                     "hours": lag,
                     "calendar": company_calendars[targets[0]],
                 }
@@ -795,13 +816,18 @@ def _dependencies(
                     lag_task["not_before"] = release
                 lag_tasks.append(lag_task)
                 by_key[lag_key] = lag_task
-                links.update((p, lag_key) for p in planned_preds)
-                links.update((lag_key, t) for t in targets)
+                for p in planned_preds:
+                    link(p, lag_key, kind)
+                for t in targets:
+                    link(lag_key, t, "FS")
                 continue
-            links.update((p, t) for p in planned_preds for t in targets if p != t)
+            for p in planned_preds:
+                for t in targets:
+                    if p != t:
+                        link(p, t, kind)
             if release is not None and release > now:
                 for t in targets:
                     current = by_key[t].get("not_before")
                     if current is None or current < release:
                         by_key[t]["not_before"] = release
-    return tuple(Precedence(a, b) for a, b in sorted(links)), lag_tasks
+    return tuple(Precedence(a, b, links[a, b]) for a, b in sorted(links)), lag_tasks

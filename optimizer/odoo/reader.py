@@ -64,7 +64,7 @@ TASK_FIELDS = [
     "effective_hours",
     "date_deadline",
 ]
-LAG_FIELDS = ["id", "task_id", "depend_on_id", "lag_hours"]
+LAG_FIELDS = ["id", "task_id", "depend_on_id", "dependency_type", "lag_hours"]
 
 COMPANY_FIELDS = ["id", "name", "resource_calendar_id"]
 CALENDAR_FIELDS = ["id", "name", "tz", "two_weeks_calendar", "company_id", "flexible_hours"]

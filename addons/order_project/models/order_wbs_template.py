@@ -50,18 +50,26 @@ class OrderWbsTemplate(models.Model):
                 )
 
     def _get_leaf_predecessors(self):
-        """Finish-to-start links between leaf lines, with lag in working hours.
+        """Links between leaf lines: ``{(pred, succ): (dependency_type, lag_hours)}``, the
+        type "FS" (finish to start) or "SS" (start to start), the lag in working hours.
 
         A dependency on a phase stands for its leaf tasks: the successor waits for all of
-        them, and every leaf of a successor phase waits for the predecessor.
+        them, and every leaf of a successor phase waits for the predecessor. When several
+        links join the same two leaves, finish to start wins (a start follows the
+        predecessor's start anyway), with the longest lag of its kind.
         """
         self.ensure_one()
         links = {}
         for dependency in self.dependency_ids:
+            kind, lag = dependency.dependency_type, dependency.lag_hours
             for pred in dependency.depend_on_id._get_leaf_lines():
                 for succ in dependency.line_id._get_leaf_lines():
                     key = (pred, succ)
-                    links[key] = max(links.get(key, 0.0), dependency.lag_hours)
+                    known = links.get(key)
+                    if known is None or (known[0], kind) == ("SS", "FS"):
+                        links[key] = (kind, lag)
+                    elif known[0] == kind:
+                        links[key] = (kind, max(known[1], lag))
         return links
 
     def copy_data(self, default=None):

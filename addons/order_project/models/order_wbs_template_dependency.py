@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .order_task_lag import DEPENDENCY_TYPES
+
 
 class OrderWbsTemplateDependency(models.Model):
     _name = "order.wbs.template.dependency"
@@ -20,8 +22,18 @@ class OrderWbsTemplateDependency(models.Model):
     template_id = fields.Many2one(
         related="line_id.template_id", store=True, index=True, precompute=True
     )
+    dependency_type = fields.Selection(
+        DEPENDENCY_TYPES,
+        "Type",
+        required=True,
+        default="FS",
+        help="Finish to Start: this task starts after the other one ends. "
+        "Start to Start: this task starts once the other one has started.",
+    )
     lag_hours = fields.Float(
-        "Lag (h)", help="Working hours between the end of the predecessor and this start."
+        "Lag (h)",
+        help="Working hours between the end (or, start to start, the start) of the "
+        "predecessor and this start.",
     )
 
     _sql_constraints = [

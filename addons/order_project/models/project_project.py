@@ -322,19 +322,21 @@ class ProjectProject(models.Model):
     def _create_wbs_dependencies(self, template, task_by_line):
         links = template._get_leaf_predecessors()
         predecessors = {}
-        for (pred, succ), _lag in links.items():
+        for pred, succ in links:
             predecessors.setdefault(succ, []).append(task_by_line[pred].id)
         for succ, pred_ids in predecessors.items():
             task_by_line[succ].depend_on_ids = [fields.Command.set(pred_ids)]
+        # a bare link is finish to start without lag: a row only for the others
         self.env["order.task.lag"].create(
             [
                 {
                     "task_id": task_by_line[succ].id,
                     "depend_on_id": task_by_line[pred].id,
+                    "dependency_type": kind,
                     "lag_hours": lag,
                 }
-                for (pred, succ), lag in links.items()
-                if lag
+                for (pred, succ), (kind, lag) in links.items()
+                if lag or kind != "FS"
             ]
         )
 
@@ -355,20 +357,26 @@ class ProjectProject(models.Model):
         return pytz.utc.localize(moment).astimezone(tz).date()
 
     def _get_schedule_network(self):
-        """Durations of the schedulable (non-phase) tasks and their finish-to-start links."""
+        """Durations of the schedulable (non-phase) tasks and their links
+        ``(predecessor, successor, lag_hours, dependency_type)``: finish to start unless an
+        ``order.task.lag`` row says start to start."""
         self.ensure_one()
         # task_ids holds open tasks only: finished work is not rescheduled.
         tasks = self.with_context(active_test=False).task_ids.filtered(
             lambda task: not task.is_wbs_phase
         )
-        lags = {(lag.depend_on_id.id, lag.task_id.id): lag.lag_hours for lag in tasks.order_lag_ids}
+        rows = {(lag.depend_on_id.id, lag.task_id.id): lag for lag in tasks.order_lag_ids}
         durations = {task.id: task.duration_hours for task in tasks}
-        links = [
-            (pred.id, task.id, lags.get((pred.id, task.id), 0.0))
-            for task in tasks
-            for pred in task.depend_on_ids
-            if pred.id in durations
-        ]
+        links = []
+        for task in tasks:
+            for pred in task.depend_on_ids:
+                if pred.id not in durations:
+                    continue
+                row = rows.get((pred.id, task.id))
+                if row:
+                    links.append((pred.id, task.id, row.lag_hours, row.dependency_type))
+                else:
+                    links.append((pred.id, task.id, 0.0, "FS"))
         return tasks, durations, links
 
     def _prepare_forward_schedule_values(self, start_utc):

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytz
 
@@ -255,3 +255,78 @@ class TestOrderProject(OrderProjectCommon):
         settings = self.env["res.config.settings"].create({"order_at_risk_hours": 48.0})
         settings.set_values()
         self.assertEqual(self.project.order_health, "at_risk", "30 h ahead, 48 h margin.")
+
+
+@tagged("post_install", "-at_install")
+class TestStartToStartSchedule(OrderProjectCommon):
+    """The first schedule on the 8-12/13-17 UTC calendar from Monday 2030-01-07 08:00."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.project = cls.env["project.project"].create(
+            {
+                "name": "Start together",
+                "allow_task_dependencies": True,
+                "order_calendar_id": cls.calendar.id,
+            }
+        )
+        cls.task_of = {
+            name: cls.env["project.task"].create(
+                {"name": name, "project_id": cls.project.id, "duration_hours": hours}
+            )
+            for name, hours in (("build", 8), ("paint", 4), ("check", 8), ("pack", 2))
+        }
+
+    def _link(self, name, pred, dependency_type="FS", lag_hours=0.0):
+        task, before = self.task_of[name], self.task_of[pred]
+        task.depend_on_ids = [Command.link(before.id)]
+        if dependency_type != "FS" or lag_hours:
+            self.env["order.task.lag"].create(
+                {
+                    "task_id": task.id,
+                    "depend_on_id": before.id,
+                    "dependency_type": dependency_type,
+                    "lag_hours": lag_hours,
+                }
+            )
+
+    def test_start_to_start_with_and_without_lag(self):
+        self._link("paint", "build", "SS")
+        self._link("check", "build", "SS", 4)
+        self._link("pack", "build")
+        self.project._order_project_forward_schedule(datetime(2030, 1, 7, 8, 0))
+        dates = {
+            name: (self._fmt(task.planned_start), self._fmt(task.planned_end))
+            for name, task in self.task_of.items()
+        }
+        self.assertEqual(
+            dates,
+            {
+                "build": ("2030-01-07 08:00:00", "2030-01-07 17:00:00"),
+                # starts with its predecessor
+                "paint": ("2030-01-07 08:00:00", "2030-01-07 12:00:00"),
+                # four working hours after the predecessor started: after lunch
+                "check": ("2030-01-07 13:00:00", "2030-01-08 12:00:00"),
+                # finish to start: the next morning
+                "pack": ("2030-01-08 08:00:00", "2030-01-08 10:00:00"),
+            },
+        )
+        self.assertEqual(self.project.order_forecast_end, datetime(2030, 1, 8, 12, 0))
+        critical = {name for name, task in self.task_of.items() if task.is_critical}
+        self.assertEqual(critical, {"build", "check"}, "Build starts the chain to the last end.")
+        self.assertEqual(self.task_of["paint"].slack_hours, 8.0)
+        self.assertEqual(self.task_of["pack"].slack_hours, 2.0)
+
+    def test_start_to_start_lag_longer_than_the_predecessor(self):
+        self._link("pack", "paint", "SS", 6)
+        self.project._order_project_forward_schedule(datetime(2030, 1, 7, 8, 0))
+        paint, pack = self.task_of["paint"], self.task_of["pack"]
+        self.assertEqual(self._fmt(paint.planned_start), "2030-01-07 08:00:00")
+        self.assertEqual(
+            self._fmt(pack.planned_start),
+            "2030-01-07 15:00:00",
+            "Six working hours after paint started, though paint ended at noon.",
+        )
+        self.assertTrue(paint.is_critical and pack.is_critical)
+        self.assertEqual(paint.slack_hours, 0.0, "A start-to-start successor bounds its start.")

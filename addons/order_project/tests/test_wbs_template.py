@@ -79,10 +79,69 @@ class TestWbsTemplate(OrderProjectCommon):
         )
         self.assertEqual(
             template._get_leaf_predecessors(),
-            {(a1, b1): 3.0, (a2, b1): 3.0},
+            {(a1, b1): ("FS", 3.0), (a2, b1): ("FS", 3.0)},
             "A task of phase B waits for every task of phase A, with the phase link's lag.",
         )
         self.assertEqual((a1 | a2 | b1).mapped("wbs_code"), ["1.1", "1.2", "2.1"])
+        self.env["order.wbs.template.dependency"].create(
+            {"line_id": b1.id, "depend_on_id": a1.id, "dependency_type": "SS", "lag_hours": 1}
+        )
+        self.assertEqual(
+            template._get_leaf_predecessors(),
+            {(a1, b1): ("FS", 3.0), (a2, b1): ("FS", 3.0)},
+            "Finish to start wins over start to start between the same two tasks.",
+        )
+        template.dependency_ids.filtered(lambda d: d.line_id == phase_b).unlink()
+        self.assertEqual(template._get_leaf_predecessors(), {(a1, b1): ("SS", 1.0)})
+
+    def test_start_to_start_links_reach_the_order_tasks(self):
+        arch_link = self.env.ref("order_project.wbs_dep_arch_coordination_arch_drawings")
+        software_link = self.env.ref("order_project.wbs_dep_software_architecture_specification")
+        self.assertEqual(
+            (arch_link.dependency_type, arch_link.lag_hours), ("SS", 16.0), "Shipped SS links."
+        )
+        self.assertEqual((software_link.dependency_type, software_link.lag_hours), ("SS", 16.0))
+        self.assertEqual(
+            self.env.ref("order_project.wbs_dep_software_sprint1_backlog").dependency_type,
+            "FS",
+            "Finish to start is the default type.",
+        )
+        # one SS link without lag: it needs a row all the same
+        mapping = self.env.ref("order_project.wbs_line_software_mapping")
+        backlog_link = self.env.ref("order_project.wbs_dep_software_backlog_mapping")
+        backlog_link.dependency_type = "SS"
+        order = self._create_order(product=self.standard_product, origin="website")
+        order.action_confirm()
+        project = order.delivery_project_ids
+        self.assertEqual(project.order_wbs_template_id, self.tpl_software, "The web orders' rule.")
+        task_of = {task.wbs_template_line_id: task for task in project.task_ids}
+        architecture = task_of[software_link.line_id]
+        self.assertEqual(architecture.depend_on_ids, task_of[software_link.depend_on_id])
+        self.assertEqual(
+            [
+                (lag.depend_on_id, lag.dependency_type, lag.lag_hours)
+                for lag in architecture.order_lag_ids
+            ],
+            [(task_of[software_link.depend_on_id], "SS", 16.0)],
+            "The link's type and lag are carried to the order's task.",
+        )
+        backlog = task_of[backlog_link.line_id]
+        self.assertEqual(
+            [
+                (lag.depend_on_id, lag.dependency_type, lag.lag_hours)
+                for lag in backlog.order_lag_ids
+            ],
+            [(task_of[mapping], "SS", 0.0)],
+            "A start-to-start link without lag has its row.",
+        )
+        sprint1 = task_of[self.env.ref("order_project.wbs_line_software_sprint1")]
+        self.assertEqual(len(sprint1.depend_on_ids), 2)
+        self.assertFalse(sprint1.order_lag_ids, "A finish-to-start link without lag has none.")
+        self.assertLess(
+            architecture.planned_start,
+            task_of[software_link.depend_on_id].planned_end,
+            "The first schedule starts the architecture while the specification is written.",
+        )
 
     def test_run_in_one_stretch_reaches_the_order_tasks(self):
         kickoff = self.env.ref("order_project.wbs_line_eto_kickoff")

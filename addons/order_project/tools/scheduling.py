@@ -100,18 +100,25 @@ class ScheduledTask:
     critical: bool
 
 
+Dependency = tuple[Hashable, Hashable, float] | tuple[Hashable, Hashable, float, str]
+
+
 def critical_path(
     durations: Mapping[Hashable, float],
-    dependencies: Iterable[tuple[Hashable, Hashable, float]],
+    dependencies: Iterable[Dependency],
 ) -> dict[Hashable, tuple[float, float, float]]:
     """Early start, early finish and total slack (working hours) of every task.
 
-    ``dependencies``: ``(predecessor, successor, lag_hours)`` finish-to-start links.
+    ``dependencies``: ``(predecessor, successor, lag_hours[, dependency_type])`` links,
+    finish to start ("FS", the default: the successor starts ``lag_hours`` after the
+    predecessor ends) or start to start ("SS": ``lag_hours`` after it starts).
     Raises ValueError on a cycle or a link to an unknown task.
     """
-    predecessors: dict[Hashable, list[tuple[Hashable, float]]] = {key: [] for key in durations}
-    successors: dict[Hashable, list[tuple[Hashable, float]]] = {key: [] for key in durations}
-    for pred, succ, lag in dependencies:
+    predecessors: dict[Hashable, list[tuple[Hashable, float, bool]]] = {
+        key: [] for key in durations
+    }
+    successors: dict[Hashable, list[tuple[Hashable, float, bool]]] = {key: [] for key in durations}
+    for pred, succ, lag, *kind in dependencies:
         if pred not in durations or succ not in durations:
             raise ToolError(
                 "unknown_dependency_task",
@@ -119,23 +126,29 @@ def critical_path(
                 predecessor=pred,
                 successor=succ,
             )
-        predecessors[succ].append((pred, lag))
-        successors[pred].append((succ, lag))
+        start_to_start = bool(kind) and kind[0] == "SS"
+        predecessors[succ].append((pred, lag, start_to_start))
+        successors[pred].append((succ, lag, start_to_start))
     order = topological_order(
-        {key: [p for p, _lag in preds] for key, preds in predecessors.items()}
+        {key: [p for p, _lag, _ss in preds] for key, preds in predecessors.items()}
     )
     early: dict[Hashable, tuple[float, float]] = {}
     for key in order:
-        start = max((early[p][1] + lag for p, lag in predecessors[key]), default=0.0)
+        start = max(
+            (early[p][0 if ss else 1] + lag for p, lag, ss in predecessors[key]), default=0.0
+        )
         start = max(start, 0.0)
         early[key] = (start, start + max(durations[key], 0.0))
     makespan = max((finish for _start, finish in early.values()), default=0.0)
     late_finish: dict[Hashable, float] = {}
     for key in reversed(order):
-        finish = min(
-            (late_finish[s] - max(durations[s], 0.0) - lag for s, lag in successors[key]),
-            default=makespan,
-        )
+        duration = max(durations[key], 0.0)
+        finish = makespan
+        for succ, lag, ss in successors[key]:
+            late_start = late_finish[succ] - max(durations[succ], 0.0)
+            # finish to start: end by the successor's late start less the lag; start to
+            # start: start by then, so end a duration later
+            finish = min(finish, late_start - lag + (duration if ss else 0.0))
         late_finish[key] = finish
     return {
         key: (early[key][0], early[key][1], max(late_finish[key] - early[key][1], 0.0))
@@ -145,7 +158,7 @@ def critical_path(
 
 def forward_schedule(
     durations: Mapping[Hashable, float],
-    dependencies: Iterable[tuple[Hashable, Hashable, float]],
+    dependencies: Iterable[Dependency],
     calendar: WorkingTime,
     origin: datetime,
 ) -> dict[Hashable, ScheduledTask]:
