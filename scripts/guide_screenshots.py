@@ -624,6 +624,42 @@ def shots(demo: Demo, odoo: Odoo) -> list[Shot]:
             ],
         ),
     ]
+    board = action("order_project.action_planning_board")
+    board_ready = ".o_planning_board .o_board_line_row"
+    # the first orders open, as a planner does when the board holds many
+    expand = Step(
+        "document.querySelectorAll('.o_board_toggle').forEach((b, i) => i < 3 && b.click())",
+        ".o_board_line_task .o_board_bar",
+    )
+    shots_ += [
+        Shot("19-board", "planner", board, board_ready, [expand]),
+        Shot(
+            "20-board-person",
+            "planner",
+            board,
+            board_ready,
+            [Step(click(".o_board_by_person"), ".o_board_line_row .o_board_bar")],
+        ),
+        Shot(
+            "21-board-load",
+            "planner",
+            action("order_project.action_planning_board_load"),
+            ".o_board_load_line",
+        ),
+        Shot(
+            "22-tasks-by-phase",
+            "planner",
+            f"{delivery}/{demo.project}",
+            ".o_form_view",
+            [
+                Step(
+                    click('button[name="action_view_tasks_by_phase"]'),
+                    ".o_kanban_renderer .o_kanban_record",
+                )
+            ],
+        ),
+        Shot("23-board-phone", "planner", board, board_ready, [expand], phone=True),
+    ]
     if not demo.late:
         shots_ = [shot for shot in shots_ if shot.name not in WHY_LATE]
     portal = demo.portal_login

@@ -11,6 +11,8 @@ rules give him. Times travel as epoch milliseconds (UTC).
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -114,7 +116,7 @@ class OrderPlanningBoard(models.AbstractModel):
         )
         people = tasks._board_people()
         users = self.env["res.users"].browse(sorted({u for ids in people.values() for u in ids}))
-        columns = self._load_columns(start, end, params.get("step") == "week")
+        columns = self._load_columns(start, end, params.get("step") == "week", params.get("tz"))
         employees = self._board_employees(users)
         work = self._load_work_intervals(employees, start, end)
         calendar = self.env.company.resource_calendar_id
@@ -295,7 +297,7 @@ class OrderPlanningBoard(models.AbstractModel):
                         [
                             pred.id,
                             task.id,
-                            lag._board_type() if lag else "FS",
+                            lag.dependency_type if lag else "FS",
                             lag.lag_hours if lag else 0.0,
                         ]
                     )
@@ -386,16 +388,21 @@ class OrderPlanningBoard(models.AbstractModel):
         return gaps
 
     @api.model
-    def _load_columns(self, start, end, weekly):
-        day = datetime.combine(start.date(), datetime.min.time())
+    def _load_columns(self, start, end, weekly, tz=None):
+        """Starts (naive UTC) of the days, or ISO weeks, of the range in the reader's time
+        zone (``tz``, else the user's)."""
+        zone = pytz.timezone(tz if tz in pytz.all_timezones_set else self.env.user.tz or "UTC")
+        local = pytz.utc.localize(start).astimezone(zone)
+        day = local.replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
         if weekly:
             day -= timedelta(days=day.weekday())
-        step = timedelta(days=7 if weekly else 1)
         columns = []
-        while day < end:
-            columns.append(max(day, start))
-            day += step
-        return columns
+        while True:
+            moment = zone.localize(day).astimezone(pytz.utc).replace(tzinfo=None)
+            if moment >= end:
+                return columns
+            columns.append(max(moment, start))
+            day += timedelta(days=7 if weekly else 1)
 
     @api.model
     def _load_work_intervals(self, employees, start, end):
@@ -537,7 +544,7 @@ class ProjectTask(models.Model):
 
         def release(pred, succ):
             lag = lag_of.get((pred.id, succ.id))
-            anchor = pred.planned_start if lag and lag._board_type() == "SS" else pred.planned_end
+            anchor = pred.planned_start if lag and lag.dependency_type == "SS" else pred.planned_end
             hours = lag.lag_hours if lag else 0.0
             if hours and calendar:
                 return calendar.plan_hours(hours, anchor, compute_leaves=True) or anchor
@@ -576,12 +583,3 @@ class ProjectTask(models.Model):
                     self.env._("%(person)s is on leave in this time.", person=user.name)
                 )
         return warnings
-
-
-class OrderTaskLag(models.Model):
-    _inherit = "order.task.lag"
-
-    def _board_type(self):
-        """``FS`` or ``SS``: the kind of link (finish-to-start until types exist)."""
-        self.ensure_one()
-        return getattr(self, "dependency_type", None) or "FS"

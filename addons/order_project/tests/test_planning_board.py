@@ -97,8 +97,9 @@ class TestPlanningBoard(OrderProjectCommon):
     def test_tasks_of_a_row_with_links_lags_and_milestones(self):
         link = self.leaves_a.filtered("depend_on_ids")[:1]
         pred = link.depend_on_ids[:1]
+        self.env["order.task.lag"].search([("task_id", "=", link.id)]).unlink()
         self.env["order.task.lag"].create(
-            {"task_id": link.id, "depend_on_id": pred.id, "lag_hours": 4}
+            {"task_id": link.id, "depend_on_id": pred.id, "lag_hours": 4, "dependency_type": "SS"}
         )
         self.project_a.milestone_ids[:1].deadline = (MONDAY + timedelta(days=3)).date()
         self.project_a.milestone_ids[1:].deadline = (MONDAY + timedelta(days=400)).date()
@@ -112,7 +113,7 @@ class TestPlanningBoard(OrderProjectCommon):
             set(self.project_a.task_ids.filtered("planned_start").ids),
             "Phases and tasks of the order, no other order's.",
         )
-        self.assertIn([pred.id, link.id, "FS", 4.0], result["links"])
+        self.assertIn([pred.id, link.id, "SS", 4.0], result["links"])
         expected = sum(
             len(task.depend_on_ids & self.project_a.task_ids) for task in self.project_a.task_ids
         )
@@ -321,6 +322,16 @@ class TestPlanningBoard(OrderProjectCommon):
         )
         row = next(r for r in weekly["rows"] if r["id"] == self.welder.id)
         self.assertEqual(row["cells"], [[16.0, 40.0], [0.0, 40.0]])
+        shanghai = (
+            self.env["order.planning.board"]
+            .with_user(self.planner)
+            .get_load(self._params(start=day, end=day + timedelta(days=2), tz="Asia/Shanghai"))
+        )
+        self.assertEqual(
+            [from_ms(ms) for ms in shanghai["columns"]],
+            [day, day + timedelta(hours=16), day + timedelta(hours=40)],
+            "Days of the reader's clock: Shanghai's Tuesday begins at 16:00 UTC on Monday.",
+        )
 
     def test_reoptimize_from_the_board_queues_one_run_for_what_is_shown(self):
         params = self.env["ir.config_parameter"].sudo()

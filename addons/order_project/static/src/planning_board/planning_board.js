@@ -98,6 +98,7 @@ export class PlanningBoard extends Component {
         onWillStart(() => this.reload());
         onMounted(() => {
             this.measure();
+            this.scrollToNow();
             window.addEventListener("resize", this.onScroll);
         });
         onWillUnmount(() => {
@@ -120,6 +121,8 @@ export class PlanningBoard extends Component {
             group_by: this.state.groupBy,
             filters: this.state.filters,
             step: ["month", "quarter"].includes(this.state.zoom) ? "week" : "day",
+            // days and weeks of the load are those of the clock the board is read on
+            tz: DateTime.local().zoneName,
         };
     }
 
@@ -401,6 +404,18 @@ export class PlanningBoard extends Component {
         }
     }
 
+    /** Today near the left edge, a day of the past before it. */
+    scrollToNow() {
+        const el = this.scrollRef.el;
+        if (el && this.state.board) {
+            el.scrollLeft = Math.max(0, this.todayX - ZOOMS[this.state.zoom].pxPerDay);
+        }
+    }
+
+    get filterCount() {
+        return Object.values(this.state.filters).filter((value) => value.length).length;
+    }
+
     onScroll() {
         const el = this.scrollRef.el;
         if (!el) {
@@ -444,6 +459,9 @@ export class PlanningBoard extends Component {
         if (key !== "color") {
             await this.reload();
         }
+        if (key === "zoom") {
+            this.scrollToNow();
+        }
     }
 
     async shift(direction) {
@@ -452,6 +470,9 @@ export class PlanningBoard extends Component {
             ? this.state.anchor + direction * days * 24 * 3600 * 1000
             : Date.now();
         await this.reload();
+        if (!direction) {
+            this.scrollToNow();
+        }
     }
 
     async setFilter(key, value) {
