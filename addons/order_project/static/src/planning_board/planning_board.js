@@ -110,7 +110,8 @@ export class PlanningBoard extends Component {
 
     // ------------------------------------------------------------------ data
     get range() {
-        return rangeFor(this.state.zoom, this.state.anchor);
+        const { zoom, anchor } = this.state;
+        return this.memo("range", [zoom, anchor], () => rangeFor(zoom, anchor));
     }
 
     get params() {
@@ -229,8 +230,23 @@ export class PlanningBoard extends Component {
         return widthOf(this.range, this.state.zoom);
     }
 
+    /** What changes only with the range, the zoom or the data: computed once for them. */
+    memo(key, deps, compute) {
+        this.memos ||= {};
+        const entry = this.memos[key];
+        if (entry && entry.deps.length === deps.length && entry.deps.every((d, i) => d === deps[i])) {
+            return entry.value;
+        }
+        const value = compute();
+        this.memos[key] = { deps, value };
+        return value;
+    }
+
     get header() {
-        return ticks(this.range, this.state.zoom);
+        const [start, end] = this.range;
+        return this.memo("header", [start, end, this.state.zoom], () =>
+            ticks([start, end], this.state.zoom)
+        );
     }
 
     x(ms) {
@@ -240,7 +256,9 @@ export class PlanningBoard extends Component {
     get visibleLines() {
         const lines = this.lines;
         const [first, last] = visibleSlice(lines.length, this.state.scrollTop, this.state.viewHeight);
-        return lines.slice(first, last).map((line, i) => ({ ...line, index: first + i }));
+        return this.memo("visible", [lines, first, last], () =>
+            lines.slice(first, last).map((line, i) => ({ ...line, index: first + i }))
+        );
     }
 
     get nonworking() {
@@ -248,11 +266,13 @@ export class PlanningBoard extends Component {
         if (!board) {
             return [];
         }
-        // at month and quarter zoom only whole days off are worth a shade
-        const minimum = ["month", "quarter"].includes(this.state.zoom) ? 20 * 3600 * 1000 : 0;
-        return board.nonworking
-            .filter(([a, b]) => b - a >= minimum)
-            .map(([a, b]) => ({ x: this.x(a), width: this.x(b) - this.x(a) }));
+        return this.memo("nonworking", [board, this.state.zoom], () => {
+            // at month and quarter zoom only whole days off are worth a shade
+            const minimum = ["month", "quarter"].includes(this.state.zoom) ? 20 * 3600 * 1000 : 0;
+            return board.nonworking
+                .filter(([a, b]) => b - a >= minimum)
+                .map(([a, b]) => ({ x: this.x(a), width: this.x(b) - this.x(a) }));
+        });
     }
 
     get todayX() {
@@ -292,6 +312,15 @@ export class PlanningBoard extends Component {
     }
 
     tooltip(task) {
+        // tasks are replaced, never changed: a tooltip is built once per task read
+        this.tooltips ||= new WeakMap();
+        if (!this.tooltips.has(task)) {
+            this.tooltips.set(task, this.buildTooltip(task));
+        }
+        return this.tooltips.get(task);
+    }
+
+    buildTooltip(task) {
         const fmt = (ms) => (ms ? DateTime.fromMillis(ms).toFormat("ccc d LLL HH:mm") : "-");
         const parts = [
             `${task.wbs ? task.wbs + " " : ""}${task.name}`,
@@ -332,6 +361,14 @@ export class PlanningBoard extends Component {
     }
 
     rowTooltip(row) {
+        this.tooltips ||= new WeakMap();
+        if (!this.tooltips.has(row)) {
+            this.tooltips.set(row, this.buildRowTooltip(row));
+        }
+        return this.tooltips.get(row);
+    }
+
+    buildRowTooltip(row) {
         const fmt = (ms) => (ms ? DateTime.fromMillis(ms).toFormat("d LLL yyyy") : "-");
         return [
             `${row.name}`,
