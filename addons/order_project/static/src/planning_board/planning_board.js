@@ -709,7 +709,7 @@ export class PlanningBoard extends Component {
         const weekly = this.params.step === "week";
         return load.columns.map((ms) => ({
             ms,
-            label: DateTime.fromMillis(ms).toFormat(weekly ? "'W'W d LLL" : "ccc d LLL"),
+            label: DateTime.fromMillis(ms).toFormat(weekly ? "'W'W d LLL" : "ccc d"),
             off: !weekly && [6, 7].includes(DateTime.fromMillis(ms).weekday),
         }));
     }
