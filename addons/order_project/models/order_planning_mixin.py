@@ -3,6 +3,17 @@ from datetime import timedelta
 from odoo import api, models
 from odoo.exceptions import AccessError
 
+
+def health_of(end, due, margin):
+    """``late`` after ``due``, ``at_risk`` within ``margin`` before it, else ``on_track``;
+    nothing without both dates."""
+    if not end or not due:
+        return False
+    if end > due:
+        return "late"
+    return "at_risk" if end > due - margin else "on_track"
+
+
 PLANNER_GROUPS = ("order_project.group_order_planner", "order_project.group_order_optimizer_bot")
 
 

@@ -1,11 +1,12 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .order_task_lag import DEPENDENCY_TYPES
+from . import order_task_lag  # noqa: F401 (order.dependency.link is defined there)
 
 
 class OrderWbsTemplateDependency(models.Model):
     _name = "order.wbs.template.dependency"
+    _inherit = ["order.dependency.link"]
     _description = "Delivery WBS Template Dependency"
     _order = "template_id, id"
 
@@ -21,19 +22,6 @@ class OrderWbsTemplateDependency(models.Model):
     )
     template_id = fields.Many2one(
         related="line_id.template_id", store=True, index=True, precompute=True
-    )
-    dependency_type = fields.Selection(
-        DEPENDENCY_TYPES,
-        "Type",
-        required=True,
-        default="FS",
-        help="Finish to Start: this task starts after the other one ends. "
-        "Start to Start: this task starts once the other one has started.",
-    )
-    lag_hours = fields.Float(
-        "Lag (h)",
-        help="Working hours between the end (or, start to start, the start) of the "
-        "predecessor and this start.",
     )
 
     _sql_constraints = [

@@ -8,6 +8,7 @@ from odoo.tools.misc import formatLang
 from ..tools import scheduling
 from ..tools.errors import ToolError
 from . import plan_writer
+from .order_planning_mixin import health_of
 from .order_route_rule import PRIORITIES
 from .reader_wording import reader_datetime, reader_task_names, word_tool_error
 
@@ -147,16 +148,9 @@ class ProjectProject(models.Model):
     def _compute_order_health(self):
         margin = self._get_at_risk_margin()
         for project in self:
-            commitment = project.order_sale_order_id.commitment_date
-            forecast = project.order_forecast_end
-            if not commitment or not forecast:
-                project.order_health = False
-            elif forecast > commitment:
-                project.order_health = "late"
-            elif forecast > commitment - margin:
-                project.order_health = "at_risk"
-            else:
-                project.order_health = "on_track"
+            project.order_health = health_of(
+                project.order_forecast_end, project.order_sale_order_id.commitment_date, margin
+            )
 
     @api.depends(
         "order_delay_details",

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.project.models.project_task import CLOSED_STATES
 
+from .order_planning_mixin import health_of
 from .project_project import HEALTH
 
 # Odoo's kanban colour indexes (web's ColorList): 1 red, 2 orange, 10 green.
@@ -87,15 +88,8 @@ class ProjectTask(models.Model):
         margin = self._get_at_risk_margin()
         for task in self:
             due = task.date_deadline or task.project_id.order_sale_order_id.commitment_date
-            end = task.planned_end
-            if not due or not end or task.state in CLOSED_STATES:
-                task.planning_health = False
-            elif end > due:
-                task.planning_health = "late"
-            elif end > due - margin:
-                task.planning_health = "at_risk"
-            else:
-                task.planning_health = "on_track"
+            closed = task.state in CLOSED_STATES
+            task.planning_health = not closed and health_of(task.planned_end, due, margin)
             task.planning_health_color = HEALTH_COLORS.get(task.planning_health, 0)
 
     @api.depends(

@@ -311,13 +311,17 @@ export class PlanningBoard extends Component {
         };
     }
 
-    tooltip(task) {
-        // tasks are replaced, never changed: a tooltip is built once per task read
+    /** ``build(record)`` once per record read: tasks and rows are replaced, never changed. */
+    cached(record, build) {
         this.tooltips ||= new WeakMap();
-        if (!this.tooltips.has(task)) {
-            this.tooltips.set(task, this.buildTooltip(task));
+        if (!this.tooltips.has(record)) {
+            this.tooltips.set(record, build.call(this, record));
         }
-        return this.tooltips.get(task);
+        return this.tooltips.get(record);
+    }
+
+    tooltip(task) {
+        return this.cached(task, this.buildTooltip);
     }
 
     buildTooltip(task) {
@@ -361,11 +365,7 @@ export class PlanningBoard extends Component {
     }
 
     rowTooltip(row) {
-        this.tooltips ||= new WeakMap();
-        if (!this.tooltips.has(row)) {
-            this.tooltips.set(row, this.buildRowTooltip(row));
-        }
-        return this.tooltips.get(row);
+        return this.cached(row, this.buildRowTooltip);
     }
 
     buildRowTooltip(row) {
