@@ -14,6 +14,7 @@ import { useService } from "@web/core/utils/hooks";
 import { Layout } from "@web/search/layout";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 import {
+    BAR_MIDDLE,
     ROW_HEIGHT,
     ZOOMS,
     barColor,
@@ -392,7 +393,7 @@ export class PlanningBoard extends Component {
                 place[line.task.id] = {
                     x1: b.x1,
                     x2: b.x2,
-                    y: line.index * ROW_HEIGHT + ROW_HEIGHT / 2,
+                    y: line.index * ROW_HEIGHT + BAR_MIDDLE,
                 };
             }
         }

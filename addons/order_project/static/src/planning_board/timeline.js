@@ -11,6 +11,8 @@ const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
 
 export const ROW_HEIGHT = 30;
+// the middle of a task bar in its line (planning_board.scss: top 4px, height 16px)
+export const BAR_MIDDLE = 12;
 
 /** Pixels per day, days shown around the anchor, drag snap and header ticks per zoom. */
 export const ZOOMS = {
