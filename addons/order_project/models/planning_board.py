@@ -431,6 +431,21 @@ class OrderPlanningBoard(models.AbstractModel):
         return result
 
 
+class ProjectProject(models.Model):
+    _inherit = "project.project"
+
+    def action_view_planning_board(self):
+        """The planning board on this project's order, expanded."""
+        self.ensure_one()
+        action = self.env["ir.actions.actions"]._for_xml_id("order_project.action_planning_board")
+        action["context"] = {
+            "board_filters": {"order_ids": self.order_sale_order_id.ids},
+            "board_expanded": self.ids,
+        }
+        action["name"] = self.env._("%(project)s: Planning Board", project=self.display_name)
+        return action
+
+
 class ProjectTask(models.Model):
     _inherit = "project.task"
 

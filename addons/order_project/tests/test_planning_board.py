@@ -344,3 +344,12 @@ class TestPlanningBoard(OrderProjectCommon):
         self.assertEqual(run.project_ids, self.project_a | self.project_b)
         with self.assertRaises(AccessError):
             board.with_user(self.salesman).reoptimize(self.project_a.ids)
+
+    def test_the_projects_board_button_opens_the_board_on_its_order(self):
+        action = self.project_a.with_user(self.salesman).action_view_planning_board()
+        self.assertEqual(action["tag"], "order_project.planning_board")
+        self.assertEqual(action["context"]["board_filters"], {"order_ids": self.order_a.ids})
+        self.assertEqual(action["context"]["board_expanded"], self.project_a.ids)
+        board = self.env["order.planning.board"].with_user(self.salesman)
+        rows = board.get_board(self._params(filters=action["context"]["board_filters"]))["rows"]
+        self.assertEqual([row["id"] for row in rows], self.project_a.ids)

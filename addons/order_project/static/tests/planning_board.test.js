@@ -1,7 +1,12 @@
 import { describe, expect, test } from "@odoo/hoot";
 import { animationFrame } from "@odoo/hoot-mock";
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
-import { getService, mountWebClient, onRpc } from "@web/../tests/web_test_helpers";
+import {
+    getService,
+    mountWebClient,
+    onRpc,
+    patchWithCleanup,
+} from "@web/../tests/web_test_helpers";
 import {
     ROW_HEIGHT,
     ZOOMS,
@@ -268,6 +273,8 @@ describe("the board in the web client", () => {
         expect(".o_board_bar.o_board_critical").toHaveCount(2);
         expect(".o_board_summary.o_board_late").toHaveCount(1);
         expect(".o_board_commitment").toHaveCount(1);
+        // the order ends a day after its promise, and says so
+        expect(".o_board_late_label").toHaveText("+1 d");
         expect("path.o_board_link.o_board_link_critical").toHaveCount(1);
         expect(".o_board_today_line").toHaveCount(1);
 
@@ -330,5 +337,50 @@ describe("the board in the web client", () => {
         window.dispatchEvent(new PointerEvent("pointermove", { clientX: x + 100 }));
         await animationFrame();
         expect(".o_board_dragging").toHaveCount(0);
+    });
+
+    test("the workload shows overloads in red and opens the tasks behind a cell", async () => {
+        const day = DateTime.local().startOf("day").toMillis();
+        onRpc("order.planning.board", "get_load", ({ args }) => {
+            expect.step(`get_load ${args[0].step} ${args[0].tz}`);
+            return {
+                range: [args[0].start, args[0].end],
+                columns: [day, day + DAY],
+                project_ids: [1],
+                rows: [
+                    { id: 7, name: "Ann", cells: [[10, 8], [4, 8]] },
+                    { id: 8, name: "Bo", cells: [[8, 8], [0, 8]] },
+                ],
+            };
+        });
+        await mountWebClient();
+        const opened = [];
+        patchWithCleanup(getService("action"), {
+            doAction(action, options) {
+                if (action.res_model === "project.task") {
+                    opened.push(action);
+                    return;
+                }
+                return super.doAction(action, options);
+            },
+        });
+        await getService("action").doAction({
+            type: "ir.actions.client",
+            tag: "order_project.planning_board",
+            context: { board_mode: "load" },
+        });
+        await animationFrame();
+        expect.verifySteps([`get_load day ${DateTime.local().zoneName}`]);
+        expect(".o_board_load_line").toHaveCount(2);
+        expect(".o_board_load_over").toHaveCount(1);
+        expect(".o_board_load_over").toHaveText("10/8");
+        expect(".o_board_load_full").toHaveCount(1);
+        expect(".o_board_load_line:first .badge").toHaveText("1");
+        document.querySelector(".o_board_load_over").click();
+        await animationFrame();
+        expect(opened.length).toBe(1);
+        const domain = JSON.stringify(opened[0].domain);
+        expect(domain).toInclude('["planning_user_ids","in",[7]]');
+        expect(domain).toInclude('["project_id","in",[1]]');
     });
 });

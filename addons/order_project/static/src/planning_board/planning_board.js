@@ -60,7 +60,14 @@ export class PlanningBoard extends Component {
             zoom: context.board_zoom || "week",
             color: "health",
             anchor: Date.now(),
-            filters: { order_ids: [], partner_ids: [], manager_ids: [], team_ids: [], health: [] },
+            filters: {
+                order_ids: [],
+                partner_ids: [],
+                manager_ids: [],
+                team_ids: [],
+                health: [],
+                ...(context.board_filters || {}),
+            },
             showFilters: false,
             board: null,
             tasks: {},
@@ -68,7 +75,7 @@ export class PlanningBoard extends Component {
             milestones: [],
             leaves: {},
             load: null,
-            expanded: new Set(),
+            expanded: new Set(context.board_expanded || []),
             scrollTop: 0,
             viewHeight: 600,
             loading: false,
@@ -352,9 +359,15 @@ export class PlanningBoard extends Component {
         }
         const x1 = this.x(row.start);
         const forecast = row.forecast || row.end;
+        const late =
+            row.commitment && forecast > row.commitment
+                ? Math.ceil((forecast - row.commitment) / (24 * 3600 * 1000))
+                : 0;
         return {
             x1,
             width: Math.max(3, this.x(row.end) - x1),
+            lateLabel: late ? _t("+%(days)s d", { days: late }) : "",
+            lateX: this.x(row.end) + 4,
             className: `o_board_summary o_board_${row.health || "none"}`,
             commitment: row.commitment ? this.x(row.commitment) : null,
             forecast: this.x(forecast),
