@@ -383,4 +383,62 @@ describe("the board in the web client", () => {
         expect(domain).toInclude('["planning_user_ids","in",[7]]');
         expect(domain).toInclude('["project_id","in",[1]]');
     });
+
+    test("expand all on many orders reads only the orders on screen, the rest on scroll", async () => {
+        const start = Date.now() - DAY;
+        const rows = Array.from({ length: 60 }, (_, i) => ({
+            id: i + 1,
+            name: `S${i + 1}`,
+            code: `S${i + 1}`,
+            subtitle: "",
+            manager: "",
+            health: "on_track",
+            start,
+            end: start + DAY,
+            baseline: null,
+            commitment: null,
+            forecast: start + DAY,
+        }));
+        const asked = [];
+        onRpc("order.planning.board", "get_board", ({ args }) => ({
+            range: [args[0].start, args[0].end],
+            now: Date.now(),
+            group_by: "project",
+            rows,
+            project_ids: rows.map((row) => row.id),
+            nonworking: [],
+            can_plan: true,
+        }));
+        onRpc("order.planning.board", "get_board_tasks", ({ args }) => {
+            asked.push(...args[1]);
+            return {
+                tasks: args[1].map((id) => task(1000 + id, { project_id: id, start, end: start + DAY })),
+                links: [],
+                milestones: [],
+                leaves: {},
+            };
+        });
+        await mountWebClient();
+        await getService("action").doAction({
+            type: "ir.actions.client",
+            tag: "order_project.planning_board",
+        });
+        await animationFrame();
+        expect(asked).toEqual([], { message: "60 orders open collapsed: no task read" });
+        document.querySelector(".o_board_expand_all").click();
+        await animationFrame();
+        await animationFrame();
+        const first = asked.length;
+        expect(first).toBeGreaterThan(0);
+        expect(first).toBeLessThan(60);
+        // only the lines on screen are drawn, fewer than the orders read
+        expect(document.querySelectorAll(".o_board_line_task").length).toBeLessThan(first + 1);
+        const scroll = document.querySelector(".o_board_scroll");
+        scroll.scrollTop = scroll.scrollHeight;
+        scroll.dispatchEvent(new Event("scroll"));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await animationFrame();
+        expect(asked.length).toBeGreaterThan(first);
+        expect(new Set(asked).size).toBe(asked.length, { message: "no order read twice" });
+    });
 });

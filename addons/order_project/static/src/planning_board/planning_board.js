@@ -166,24 +166,26 @@ export class PlanningBoard extends Component {
         }
     }
 
-    /** The rows whose tasks the screen needs: expanded orders, or the people in view. */
+    /**
+     * The rows whose tasks the screen needs: the people in view, or the expanded orders in
+     * view (an order's lines appear as its tasks arrive, so "expand all" on a thousand
+     * orders reads only those on screen, the others as they scroll into view).
+     */
     wantedRows() {
         const board = this.state.board;
         if (!board) {
             return [];
         }
-        if (board.group_by === "project") {
-            return [...this.state.expanded].filter((id) => !this.loadedRows.has(id));
+        const lines = this.lines;
+        const [first, last] = visibleSlice(lines.length, this.state.scrollTop, this.state.viewHeight);
+        const ids = new Set();
+        for (const line of lines.slice(first, last)) {
+            const id = line.row.id;
+            if (board.group_by === "person" || this.state.expanded.has(id)) {
+                ids.add(id);
+            }
         }
-        const [first, last] = visibleSlice(
-            board.rows.length,
-            this.state.scrollTop,
-            this.state.viewHeight
-        );
-        return board.rows
-            .slice(first, last)
-            .map((row) => row.id)
-            .filter((id) => !this.loadedRows.has(id));
+        return [...ids].filter((id) => !this.loadedRows.has(id));
     }
 
     async fetchTasks(rowIds) {
@@ -213,6 +215,11 @@ export class PlanningBoard extends Component {
         ]);
         this.state.milestones = markRaw([...this.state.milestones, ...result.milestones]);
         this.state.leaves = markRaw({ ...this.state.leaves, ...result.leaves });
+        // orders without work in the range leave room on screen for the next ones
+        const more = this.wantedRows();
+        if (more.length) {
+            await this.fetchTasks(more);
+        }
     }
 
     // ------------------------------------------------------------------ layout
@@ -474,7 +481,7 @@ export class PlanningBoard extends Component {
         }
         this.state.scrollTop = el.scrollTop;
         this.state.viewHeight = el.clientHeight;
-        if (this.state.board?.group_by === "person") {
+        if (this.state.board && this.state.mode === "gantt") {
             clearTimeout(this.fetchTimer);
             this.fetchTimer = setTimeout(() => this.fetchTasks(this.wantedRows()), 120);
         }
