@@ -19,7 +19,7 @@ export const ZOOMS = {
     day: { pxPerDay: 192, before: 2, after: 19, snap: HOUR, unit: "day", minor: "hour" },
     week: { pxPerDay: 28, before: 7, after: 84, snap: DAY, unit: "week", minor: "day" },
     month: { pxPerDay: 7, before: 31, after: 270, snap: DAY, unit: "month", minor: "week" },
-    quarter: { pxPerDay: 2.2, before: 92, after: 730, snap: DAY, unit: "quarter", minor: "month" },
+    quarter: { pxPerDay: 2.2, before: 92, after: 640, snap: DAY, unit: "quarter", minor: "month" },
 };
 
 /** The range ``[start, end)`` (ms) a zoom shows around ``anchor`` (ms), whole days. */
@@ -43,38 +43,37 @@ export function widthOf(range, zoom) {
     return Math.ceil(xOf(range[1], range, zoom));
 }
 
-/** Header ticks: ``major`` (labelled months/weeks/days) and ``minor`` (grid lines). */
+/**
+ * Header ticks: ``major`` (labelled days, weeks, months or quarters) and ``minor`` (grid
+ * lines: six-hour blocks at day zoom, else days, weeks or months).
+ */
 export function ticks(range, zoom) {
     const z = ZOOMS[zoom];
-    const majorUnit = { day: "day", week: "week", month: "month", quarter: "quarter" }[zoom];
     const majorFormat = { day: "ccc d LLL", week: "'W'W · d LLL", month: "LLLL yyyy", quarter: "'Q'q yyyy" }[zoom];
-    const minorFormat = { hour: "H", day: "d", week: "d", month: "LLL" }[z.minor];
-    const make = (unit, format) => {
+    const minorFormat = { hour: "HH:mm", day: "d", week: "d", month: "LLL" }[z.minor];
+    const make = (unit, format, step = 1) => {
         const out = [];
-        let t = DateTime.fromMillis(range[0]).startOf(unit);
+        // hour blocks start at midnight, so they fall on 0:00, 6:00...
+        let t = DateTime.fromMillis(range[0]).startOf(unit === "hour" ? "day" : unit);
         while (t.toMillis() < range[1]) {
-            const next = t.plus({ [unit + "s"]: 1 });
-            const from = Math.max(t.toMillis(), range[0]);
-            out.push({
-                ms: from,
-                x: xOf(from, range, zoom),
-                width: xOf(Math.min(next.toMillis(), range[1]), range, zoom) - xOf(from, range, zoom),
-                label: t.toFormat(format),
-            });
+            const next = t.plus({ [unit + "s"]: step });
+            if (next.toMillis() > range[0]) {
+                const from = Math.max(t.toMillis(), range[0]);
+                out.push({
+                    ms: from,
+                    x: xOf(from, range, zoom),
+                    width: xOf(Math.min(next.toMillis(), range[1]), range, zoom) - xOf(from, range, zoom),
+                    label: t.toFormat(format),
+                });
+            }
             t = next;
         }
         return out;
     };
-    const minor = make(z.minor, minorFormat);
-    // hours at day zoom: one label every 3 hours keeps them legible
-    if (z.minor === "hour") {
-        for (const tick of minor) {
-            if (DateTime.fromMillis(tick.ms).hour % 3) {
-                tick.label = "";
-            }
-        }
-    }
-    return { major: make(majorUnit, majorFormat), minor };
+    return {
+        major: make(z.unit, majorFormat),
+        minor: make(z.minor, minorFormat, z.minor === "hour" ? 6 : 1),
+    };
 }
 
 function compareWbs(a, b) {
