@@ -25,4 +25,11 @@ fi
 echo "== pytest-odoo on $db"
 cd "$ODOO18_HOME"
 "$PY" -m pytest -p no:cacheprovider --odoo-http --odoo-database="$db" --odoo-addons-path="$addons_path" \
-    "$OLDPWD"/addons/*/tests -q
+    "$OLDPWD"/addons/*/tests -q -rs 2>&1 | tee "$log.pytest"
+status=${PIPESTATUS[0]}
+# a skipped test did not run (a browser test without Chromium or websocket-client skips)
+if grep -Eq "[0-9]+ skipped" "$log.pytest"; then
+    echo "Some Odoo tests were SKIPPED (reasons above): they did not run, this run fails."
+    status=1
+fi
+exit "$status"
