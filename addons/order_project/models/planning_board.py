@@ -152,12 +152,17 @@ class OrderPlanningBoard(models.AbstractModel):
     # ------------------------------------------------------------------ planning
     @api.model
     def reoptimize(self, project_ids):
-        """Queue one re-plan of the projects on the board; returns the run's id."""
+        """Queue one re-plan of the projects on the board (its filters'); returns the run's
+        id."""
         projects = self.env["project.project"].browse(project_ids).exists()
-        run = self.env["order.planning.run"]._queue_replan(
-            projects, scope="projects" if len(projects) > 1 else "project"
-        )
-        return run.id
+        runs = self.env["order.planning.run"]
+        # an unfiltered board shows every open order: its run says "all", as the menu's
+        everything = self.env["project.project"].sudo().search(runs._open_projects_domain())
+        if projects and projects == everything:
+            scope = "all"
+        else:
+            scope = "projects" if len(projects) > 1 else "project"
+        return runs._queue_replan(projects, scope=scope).id
 
     # ------------------------------------------------------------------ helpers
     @api.model

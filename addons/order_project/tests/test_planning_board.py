@@ -340,8 +340,12 @@ class TestPlanningBoard(OrderProjectCommon):
         board = self.env["order.planning.board"]
         run_id = board.with_user(self.planner).reoptimize([self.project_a.id, self.project_b.id])
         run = self.env["order.planning.run"].browse(run_id)
-        self.assertEqual((run.state, run.scope), ("queued", "projects"))
+        self.assertEqual((run.state, run.scope), ("queued", "all"), "The whole open portfolio.")
         self.assertEqual(run.project_ids, self.project_a | self.project_b)
+        one = self.env["order.planning.run"].browse(
+            board.with_user(self.planner).reoptimize(self.project_b.ids)
+        )
+        self.assertEqual((one.scope, one.project_ids), ("project", self.project_b))
         with self.assertRaises(AccessError):
             board.with_user(self.salesman).reoptimize(self.project_a.ids)
 
