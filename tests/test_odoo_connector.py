@@ -573,6 +573,32 @@ def test_replan_refuses_to_write_what_cannot_be_planned() -> None:
     assert odoo.applied() == [], "nothing written"
 
 
+def test_replan_reports_any_other_failure_to_odoo() -> None:
+    """Odoo refusing a read (here an addon older than the optimizer, without a field it
+    reads) ends the plan: the run Odoo queued is marked failed with the reason, not left
+    running for ever, and the error still reaches the caller."""
+
+    class OldAddon(MemoryOdoo):
+        def call(self, model, method, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+            if model == "order.task.lag":
+                self.calls.append((model, method, dict(kwargs or {})))
+                raise OdooServerError(
+                    "column order_task_lag.dependency_type does not exist",
+                    model=model,
+                    method=method,
+                )
+            return super().call(model, method, args, kwargs)
+
+    tasks = [{"id": 1, "name": "Cut", "duration_hours": 8.0, "depend_on_ids": []}]
+    odoo = OldAddon(shop_floor(tasks))
+    with pytest.raises(OdooServerError, match="dependency_type"):
+        replan(odoo, [1], time_limit=1, plan_id="job-4", start=datetime(2026, 11, 30, 0))
+    (failed,) = [c[2] for c in odoo.calls if c[1] == "mark_failed"]
+    assert failed["plan_id"] == "job-4"
+    assert "dependency_type does not exist" in failed["message"]
+    assert odoo.applied() == [], "nothing written"
+
+
 def test_replan_stopped_by_its_caller_writes_nothing_and_reports_nothing() -> None:
     """A worker giving its job back (shutdown, lost lease) stops the solve through
     `should_stop`: no plan from a cut-short solve is written, no failure is reported to Odoo

@@ -128,6 +128,15 @@ def replan(
     except ReplanError as exc:
         exc.reported = report_failure(transport, plan_id, exc.failure)
         raise
+    except ReplanStopped:
+        raise
+    except Exception as exc:
+        # anything else (Odoo refused a read, a bug) ends the job too: the run Odoo queued
+        # must say so, or its planners watch a run "running" for ever
+        report_failure(
+            transport, plan_id, {"message": f"The optimizer failed: {type(exc).__name__}: {exc}"}
+        )
+        raise
 
 
 def report_failure(transport: Transport, plan_id: str, failure: Mapping[str, Any]) -> bool:
