@@ -119,6 +119,9 @@ chmod 600 "$STATE/optimizer.key"
 "$PY" scripts/odoo_demo_ops.py settings --url "$URL" --db "$BUILD" \
     --optimizer-url "http://127.0.0.1:$OPT_PORT" --optimizer-key-file "$STATE/optimizer.key"
 stop_started >/dev/null
+# a bulk load leaves PostgreSQL's statistics behind (autovacuum catches up later): without
+# them the open-orders search takes seconds instead of a tenth of one at scale
+psql -d "$BUILD" -qc "VACUUM ANALYZE"
 
 echo "== renaming $BUILD to $DB"
 "${ODOO[@]}" db "${CONF[@]}" drop "$DB" >/dev/null 2>&1 || true

@@ -8,6 +8,7 @@ read runs as the user, under the record rules: a salesperson's board holds the o
 rules give him. Times travel as epoch milliseconds (UTC).
 """
 
+import bisect
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +33,36 @@ def to_ms(value):
 def from_ms(value):
     """Naive UTC datetime of epoch milliseconds."""
     return datetime.fromtimestamp(int(value) / 1000, UTC).replace(tzinfo=None)
+
+
+def _hours_by_column(pieces, bounds):
+    """Hours of ``pieces`` (``(start, end)`` pairs) in each column ``[bounds[i],
+    bounds[i + 1])``."""
+    hours = [0.0] * (len(bounds) - 1)
+    for start, end in pieces:
+        i = max(0, bisect.bisect_right(bounds, start) - 1)
+        while start < end and i < len(hours):
+            stop = min(end, bounds[i + 1])
+            if stop > start:
+                hours[i] += (stop - start).total_seconds() / 3600
+            start = max(start, stop)
+            i += 1
+    return hours
+
+
+def _overlaps(intervals, spans):
+    """The parts of the sorted working ``intervals`` each of ``spans`` covers (a span counts
+    in full in every interval it overlaps, overlapping spans count twice: an overload)."""
+    starts = [a for a, _b in intervals]
+    pieces = []
+    for span_start, span_end in spans:
+        i = max(0, bisect.bisect_right(starts, span_start) - 1)
+        while i < len(intervals) and intervals[i][0] < span_end:
+            lo, hi = max(intervals[i][0], span_start), min(intervals[i][1], span_end)
+            if lo < hi:
+                pieces.append((lo, hi))
+            i += 1
+    return pieces
 
 
 def wbs_key(code):
@@ -101,7 +132,8 @@ class OrderPlanningBoard(models.AbstractModel):
     def get_load(self, params):
         """Planned hours against working hours per person and day (or ISO week with
         ``step`` ``week``) within the range: ``columns`` (ms of each day or week start) and
-        ``rows`` (``cells`` of ``[planned, capacity]``), people with planned work first."""
+        ``rows`` (``cells`` of ``[planned, capacity]``) of the people with planned work in
+        the range, by name."""
         self._check_board_reader()
         start, end = self._board_range(params)
         projects = self._board_projects(params.get("filters") or {})
@@ -124,23 +156,15 @@ class OrderPlanningBoard(models.AbstractModel):
         by_user = defaultdict(list)
         for task in tasks:
             for user_id in people[task.id]:
-                by_user[user_id].append(task)
+                by_user[user_id].append((task.planned_start, task.planned_end))
+        bounds = [*columns, end]
         rows = []
         for user in users.sorted("name"):
             employee = employees.get(user.id)
             intervals = work.get(employee.id) if employee else company_work
-            cells = []
-            for col_start, col_end in zip(columns, [*columns[1:], end], strict=True):
-                window = [(max(a, col_start), min(b, col_end)) for a, b in intervals]
-                window = [(a, b) for a, b in window if a < b]
-                capacity = sum((b - a).total_seconds() for a, b in window) / 3600
-                planned = 0.0
-                for task in by_user[user.id]:
-                    for a, b in window:
-                        lo, hi = max(a, task.planned_start), min(b, task.planned_end)
-                        if lo < hi:
-                            planned += (hi - lo).total_seconds() / 3600
-                cells.append([round(planned, 2), round(capacity, 2)])
+            capacity = _hours_by_column(intervals, bounds)
+            planned = _hours_by_column(_overlaps(intervals, by_user[user.id]), bounds)
+            cells = [[round(p, 2), round(c, 2)] for p, c in zip(planned, capacity, strict=True)]
             rows.append({"id": user.id, "name": user.name, "cells": cells})
         return {
             "range": [to_ms(start), to_ms(end)],

@@ -1,6 +1,7 @@
 import {
     Component,
     markRaw,
+    markup,
     onMounted,
     onWillStart,
     onWillUnmount,
@@ -728,29 +729,48 @@ export class PlanningBoard extends Component {
             return [];
         }
         const weekly = this.params.step === "week";
-        return load.columns.map((ms) => ({
+        return this.memo("loadColumns", [load], () => load.columns.map((ms) => ({
             ms,
             label: DateTime.fromMillis(ms).toFormat(weekly ? "'W'W d LLL" : "ccc d"),
             off: !weekly && [6, 7].includes(DateTime.fromMillis(ms).weekday),
-        }));
+        })));
     }
 
     get visibleLoadRows() {
         const rows = this.state.load.rows;
         const [first, last] = visibleSlice(rows.length, this.state.scrollTop, this.state.viewHeight);
-        return rows.slice(first, last).map((row, i) => ({
-            ...row,
-            index: first + i,
-            overloaded: row.cells.filter(([p, c]) => loadLevel(p, c) === "over").length,
-        }));
+        return rows.slice(first, last).map((row, i) => ({ row, index: first + i, ...this.loadRow(row) }));
     }
 
-    loadCell(cell) {
-        const [planned, capacity] = cell;
-        return {
-            className: `o_board_load_${loadLevel(planned, capacity)}`,
-            text: planned || capacity ? `${formatHours(planned)}/${formatHours(capacity)}` : "",
-        };
+    /**
+     * A person's cells as one piece of markup, built once per load read: scrolling then
+     * patches a line per person, not a node per day (numbers and classes only, no text of
+     * a user's).
+     */
+    loadRow(row) {
+        return this.cached(row, () => {
+            const width = this.loadCellWidth;
+            let html = "";
+            let overloaded = 0;
+            row.cells.forEach(([planned, capacity], i) => {
+                const level = loadLevel(planned, capacity);
+                overloaded += level === "over" ? 1 : 0;
+                const text = planned || capacity ? `${formatHours(planned)}/${formatHours(capacity)}` : "";
+                html += `<div class="o_board_load_cell o_board_load_${level}" data-index="${i}" style="left: ${i * width}px; width: ${width}px;">${text}</div>`;
+            });
+            return { cells: markup(html), overloaded };
+        });
+    }
+
+    get loadCellWidth() {
+        return this.params.step === "week" ? 84 : 64;
+    }
+
+    onLoadClick(ev, row) {
+        const cell = ev.target.closest("[data-index]");
+        if (cell) {
+            this.openLoadCell(row, Number(cell.dataset.index));
+        }
     }
 
     openLoadCell(row, index) {
