@@ -19,7 +19,30 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.project.models.project_task import CLOSED_STATES
 
+from .project_task import task_health
+
 MAX_RANGE_DAYS = 800
+MAX_TASKS = 3000  # tasks per read of the board's rows
+BOARD_TASK_FIELDS = [
+    "name",
+    "wbs_code",
+    "project_id",
+    "parent_id",
+    "is_wbs_phase",
+    "planned_start",
+    "planned_end",
+    "baseline_start",
+    "baseline_end",
+    "is_critical",
+    "planning_pinned",
+    "state",
+    "planning_user_ids",
+    "user_ids",
+    "duration_hours",
+    "slack_hours",
+    "write_date",
+    "date_deadline",
+]
 UNASSIGNED = 0  # the person row of tasks nobody is planned on
 
 
@@ -118,9 +141,17 @@ class OrderPlanningBoard(models.AbstractModel):
         else:
             domain = in_range + [("project_id", "in", [int(i) for i in row_ids])]
             milestone_projects = projects.browse([int(i) for i in row_ids]) & projects
-        tasks = self.env["project.task"].search(domain)
+        tasks = self.env["project.task"].search(
+            domain, order="planned_start, id", limit=MAX_TASKS + 1
+        )
+        truncated = 0
+        if len(tasks) > MAX_TASKS:
+            # a row of thousands of bars says nothing: the first ones, and how many there are
+            truncated = self.env["project.task"].search_count(domain)
+            tasks = tasks[:MAX_TASKS]
         return {
-            "tasks": [task._board_values() for task in tasks],
+            "tasks": tasks._board_values(),
+            "truncated": truncated,
             "links": self._board_links(tasks),
             "milestones": self._board_milestones(milestone_projects, start, end),
             "leaves": self._board_leaves(row_ids, start, end)
@@ -311,25 +342,36 @@ class OrderPlanningBoard(models.AbstractModel):
 
     @api.model
     def _board_links(self, tasks):
-        """Dependencies among ``tasks``: ``[pred, succ, type, lag hours]``."""
-        ids = set(tasks.ids)
+        """Dependencies among ``tasks``: ``[pred, succ, type, lag hours]``. Read from Odoo's
+        dependency table at once, between tasks the user has already read."""
+        if not tasks:
+            return []
+        self.env["project.task"].flush_model(["depend_on_ids"])
+        self.env.cr.execute(
+            "SELECT depends_on_id, task_id FROM task_dependencies_rel"
+            " WHERE task_id = ANY(%s) AND depends_on_id = ANY(%s)",
+            [tasks.ids, tasks.ids],
+        )
+        pairs = self.env.cr.fetchall()
         lags = {
-            (lag.depend_on_id.id, lag.task_id.id): lag
-            for lag in self.env["order.task.lag"].search([("task_id", "in", tasks.ids)])
+            (lag["depend_on_id"], lag["task_id"]): lag
+            for lag in self.env["order.task.lag"].search_read(
+                [("task_id", "in", tasks.ids)],
+                ["depend_on_id", "task_id", "dependency_type", "lag_hours"],
+                load=None,
+            )
         }
         links = []
-        for task in tasks:
-            for pred in task.depend_on_ids:
-                if pred.id in ids:
-                    lag = lags.get((pred.id, task.id))
-                    links.append(
-                        [
-                            pred.id,
-                            task.id,
-                            lag.dependency_type if lag else "FS",
-                            lag.lag_hours if lag else 0.0,
-                        ]
-                    )
+        for pred, succ in sorted(pairs):
+            lag = lags.get((pred, succ))
+            links.append(
+                [
+                    pred,
+                    succ,
+                    lag["dependency_type"] if lag else "FS",
+                    lag["lag_hours"] if lag else 0.0,
+                ]
+            )
         return links
 
     @api.model
@@ -483,30 +525,54 @@ class ProjectTask(models.Model):
         return {task.id: (task.planning_user_ids or task.user_ids).ids for task in self}
 
     def _board_values(self):
-        self.ensure_one()
-        return {
-            "id": self.id,
-            "name": self.name,
-            "wbs": self.wbs_code or "",
-            "wbs_key": list(wbs_key(self.wbs_code)),
-            "project_id": self.project_id.id,
-            "parent_id": self.parent_id.id or False,
-            "phase": self.is_wbs_phase,
-            "start": to_ms(self.planned_start),
-            "end": to_ms(self.planned_end),
-            "baseline": [to_ms(self.baseline_start), to_ms(self.baseline_end)]
-            if self.baseline_end
-            else None,
-            "critical": self.is_critical,
-            "pinned": self.planning_pinned,
-            "health": self.planning_health or False,
-            "done": self.state in CLOSED_STATES,
-            "users": (self.planning_user_ids or self.user_ids).ids,
-            "user_names": (self.planning_user_ids or self.user_ids).mapped("name"),
-            "hours": self.duration_hours,
-            "slack": self.slack_hours,
-            "write_date": fields.Datetime.to_string(self.write_date),
+        """The board's view of these tasks, read in one go (a thousand tasks are read as fast
+        as one)."""
+        rows = self.read(BOARD_TASK_FIELDS, load=None)
+        people = {row["id"]: row["planning_user_ids"] or row["user_ids"] for row in rows}
+        user_ids = sorted({uid for ids in people.values() for uid in ids})
+        names = {
+            user["id"]: user["name"]
+            for user in self.env["res.users"].browse(user_ids).read(["name"])
         }
+        project_ids = sorted({row["project_id"] for row in rows if row["project_id"]})
+        committed = {
+            project["id"]: project["order_commitment_date"]
+            for project in self.env["project.project"]
+            .browse(project_ids)
+            .read(["order_commitment_date"])
+        }
+        margin = self._get_at_risk_margin()
+        return [
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "wbs": row["wbs_code"] or "",
+                "wbs_key": list(wbs_key(row["wbs_code"])),
+                "project_id": row["project_id"] or False,
+                "parent_id": row["parent_id"] or False,
+                "phase": row["is_wbs_phase"],
+                "start": to_ms(row["planned_start"]),
+                "end": to_ms(row["planned_end"]),
+                "baseline": [to_ms(row["baseline_start"]), to_ms(row["baseline_end"])]
+                if row["baseline_end"]
+                else None,
+                "critical": row["is_critical"],
+                "pinned": row["planning_pinned"],
+                "health": task_health(
+                    row["planned_end"],
+                    row["date_deadline"] or committed.get(row["project_id"]),
+                    row["state"],
+                    margin,
+                ),
+                "done": row["state"] in CLOSED_STATES,
+                "users": people[row["id"]],
+                "user_names": [names[uid] for uid in people[row["id"]]],
+                "hours": row["duration_hours"],
+                "slack": row["slack_hours"],
+                "write_date": fields.Datetime.to_string(row["write_date"]),
+            }
+            for row in rows
+        ]
 
     def board_move(self, start, end, write_date, pinned=True):
         """Move this task on the board to ``[start, end)`` (ms) and pin it (or, to undo a
@@ -534,7 +600,7 @@ class ProjectTask(models.Model):
                     "it was reloaded, nothing was moved.",
                     task=self.display_name,
                 ),
-                "task": self._board_values(),
+                "task": self._board_values()[0],
             }
         new_start, new_end = from_ms(start), from_ms(end)
         if new_end <= new_start:
@@ -552,7 +618,7 @@ class ProjectTask(models.Model):
         self.project_id._update_phase_dates(note=self.env._("Moved on the planning board."))
         return {
             "status": "moved",
-            "task": self._board_values(),
+            "task": self._board_values()[0],
             "before": before,
             "warnings": self._board_warnings(),
         }
@@ -567,10 +633,10 @@ class ProjectTask(models.Model):
                 "message": self.env._(
                     "%(task)s was changed meanwhile: it was reloaded.", task=self.display_name
                 ),
-                "task": self._board_values(),
+                "task": self._board_values()[0],
             }
         self.planning_pinned = bool(pinned)
-        return {"status": "moved", "task": self._board_values(), "warnings": []}
+        return {"status": "moved", "task": self._board_values()[0], "warnings": []}
 
     def _board_warnings(self):
         """What the task's dates break: its dependencies, the working time of its

@@ -10,6 +10,12 @@ from .project_project import HEALTH
 HEALTH_COLORS = {"on_track": 10, "at_risk": 2, "late": 1}
 
 
+def task_health(end, due, state, margin):
+    """A task's plan health: its planned end against its due date (its deadline, or else its
+    order's committed date); none once it is closed."""
+    return state not in CLOSED_STATES and health_of(end, due, margin)
+
+
 class ProjectTask(models.Model):
     _name = "project.task"
     _inherit = ["project.task", "order.planning.mixin"]
@@ -87,9 +93,12 @@ class ProjectTask(models.Model):
     def _compute_planning_health(self):
         margin = self._get_at_risk_margin()
         for task in self:
-            due = task.date_deadline or task.project_id.order_sale_order_id.commitment_date
-            closed = task.state in CLOSED_STATES
-            task.planning_health = not closed and health_of(task.planned_end, due, margin)
+            task.planning_health = task_health(
+                task.planned_end,
+                task.date_deadline or task.project_id.order_sale_order_id.commitment_date,
+                task.state,
+                margin,
+            )
             task.planning_health_color = HEALTH_COLORS.get(task.planning_health, 0)
 
     @api.depends(

@@ -4,6 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from ..models import planning_board
 from ..models.planning_board import from_ms, to_ms
 from .common import OrderProjectCommon
 
@@ -357,3 +358,24 @@ class TestPlanningBoard(OrderProjectCommon):
         board = self.env["order.planning.board"].with_user(self.salesman)
         rows = board.get_board(self._params(filters=action["context"]["board_filters"]))["rows"]
         self.assertEqual([row["id"] for row in rows], self.project_a.ids)
+
+    def test_a_row_of_thousands_of_tasks_gives_the_earliest_and_their_count(self):
+        self.patch(planning_board, "MAX_TASKS", 3)
+        result = (
+            self.env["order.planning.board"]
+            .with_user(self.planner)
+            .get_board_tasks(self._params(group_by="person"), [0])
+        )
+        nobody = self.env["project.task"].search(
+            [
+                ("project_id", "in", (self.project_a | self.project_b).ids),
+                ("is_wbs_phase", "=", False),
+                ("planning_user_ids", "=", False),
+                ("user_ids", "=", False),
+                ("planned_start", "!=", False),
+            ],
+            order="planned_start, id",
+        )
+        self.assertGreater(len(nobody), 3)
+        self.assertEqual([t["id"] for t in result["tasks"]], nobody[:3].ids)
+        self.assertEqual(result["truncated"], len(nobody))

@@ -78,7 +78,9 @@ export class PlanningBoard extends Component {
             load: null,
             expanded: new Set(context.board_expanded || []),
             scrollTop: 0,
+            scrollLeft: 0,
             viewHeight: 600,
+            viewWidth: 1600,
             loading: false,
             run: null,
             drag: null,
@@ -204,6 +206,15 @@ export class PlanningBoard extends Component {
             return; // a reload replaced the board meanwhile
         }
         wanted.forEach((id) => this.loadedRows.add(id));
+        if (result.truncated) {
+            this.notification.add(
+                _t(
+                    "%(shown)s of the %(count)s tasks of these rows are drawn, the earliest: filter the board to see the others.",
+                    { shown: result.tasks.length, count: result.truncated }
+                ),
+                { type: "warning" }
+            );
+        }
         const tasks = { ...this.state.tasks };
         for (const task of result.tasks) {
             tasks[task.id] = task;
@@ -460,6 +471,7 @@ export class PlanningBoard extends Component {
         const el = this.scrollRef.el;
         if (el) {
             this.state.viewHeight = el.clientHeight;
+            this.state.viewWidth = el.clientWidth;
         }
     }
 
@@ -482,6 +494,10 @@ export class PlanningBoard extends Component {
         }
         this.state.scrollTop = el.scrollTop;
         this.state.viewHeight = el.clientHeight;
+        if (this.state.mode === "load") {
+            this.state.scrollLeft = el.scrollLeft;
+            this.state.viewWidth = el.clientWidth;
+        }
         if (this.state.board && this.state.mode === "gantt") {
             clearTimeout(this.fetchTimer);
             this.fetchTimer = setTimeout(() => this.fetchTasks(this.wantedRows()), 120);
@@ -739,26 +755,56 @@ export class PlanningBoard extends Component {
     get visibleLoadRows() {
         const rows = this.state.load.rows;
         const [first, last] = visibleSlice(rows.length, this.state.scrollTop, this.state.viewHeight);
-        return rows.slice(first, last).map((row, i) => ({ row, index: first + i, ...this.loadRow(row) }));
+        const [from, to] = this.loadWindow;
+        return rows.slice(first, last).map((row, i) => {
+            const { cells, overloaded } = this.loadRow(row);
+            return {
+                row,
+                index: first + i,
+                overloaded,
+                cells: this.loadSlice(cells, from, to),
+            };
+        });
+    }
+
+    /** The columns on screen, with a margin: only their cells are drawn. */
+    get loadWindow() {
+        const width = this.loadCellWidth;
+        const count = this.state.load.columns.length;
+        const from = Math.max(0, Math.floor(this.state.scrollLeft / width) - 4);
+        const to = Math.min(count, Math.ceil((this.state.scrollLeft + this.state.viewWidth) / width) + 4);
+        return [from, to];
+    }
+
+    /** The markup of cells ``[from, to)``, the same object while the window stays. */
+    loadSlice(cells, from, to) {
+        const slices = this.cached(cells, () => new Map());
+        const key = `${from}-${to}`;
+        if (!slices.has(key)) {
+            slices.clear(); // one window at a time
+            slices.set(key, markup(cells.slice(from, to).join("")));
+        }
+        return slices.get(key);
     }
 
     /**
-     * A person's cells as one piece of markup, built once per load read: scrolling then
-     * patches a line per person, not a node per day (numbers and classes only, no text of
-     * a user's).
+     * A person's cells as markup pieces, built once per load read: scrolling then patches a
+     * line per person, not a node per day (numbers and classes only, no text of a user's).
      */
     loadRow(row) {
         return this.cached(row, () => {
             const width = this.loadCellWidth;
-            let html = "";
+            const cells = [];
             let overloaded = 0;
             row.cells.forEach(([planned, capacity], i) => {
                 const level = loadLevel(planned, capacity);
                 overloaded += level === "over" ? 1 : 0;
                 const text = planned || capacity ? `${formatHours(planned)}/${formatHours(capacity)}` : "";
-                html += `<div class="o_board_load_cell o_board_load_${level}" data-index="${i}" style="left: ${i * width}px; width: ${width}px;">${text}</div>`;
+                cells.push(
+                    `<div class="o_board_load_cell o_board_load_${level}" data-index="${i}" style="left: ${i * width}px; width: ${width}px;">${text}</div>`
+                );
             });
-            return { cells: markup(html), overloaded };
+            return { cells, overloaded };
         });
     }
 
