@@ -209,7 +209,10 @@ def main(argv: list[str] | None = None) -> int:
                 scroll_rows.append(
                     frame_row("scroll down, by person", frames(tab, "scrollTop", 300, 120))
                 )
-                seconds = wait_idle(tab, ".o_board_line_row .o_board_bar")
+                start = time.monotonic()
+                time.sleep(0.2)  # the board asks for the rows in view 120 ms after a scroll
+                wait_idle(tab, ".o_board_line_row .o_board_bar")
+                seconds = time.monotonic() - start
                 print(
                     f"{'by person: rows in view loaded after':<38} {1:>6} {seconds:>9.2f} {seconds:>9.2f}"
                 )

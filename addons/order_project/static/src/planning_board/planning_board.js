@@ -447,6 +447,22 @@ export class PlanningBoard extends Component {
         return arrows;
     }
 
+    /**
+     * The tasks of a line drawn: a person's line may hold thousands of bars, only those in
+     * the columns on screen (with a screen's margin) are drawn.
+     */
+    barsOf(line) {
+        if (line.kind === "task" || line.tasks.length < 50) {
+            return line.tasks;
+        }
+        const margin = this.state.viewWidth;
+        const left = this.state.scrollLeft - this.LABEL_WIDTH - margin;
+        const right = this.state.scrollLeft + this.state.viewWidth + margin;
+        return line.tasks.filter(
+            (task) => task.start && this.x(task.end) >= left && this.x(task.start) <= right
+        );
+    }
+
     milestonesOf(line) {
         if (line.kind !== "row" || this.state.board.group_by !== "project") {
             return [];
@@ -494,10 +510,8 @@ export class PlanningBoard extends Component {
         }
         this.state.scrollTop = el.scrollTop;
         this.state.viewHeight = el.clientHeight;
-        if (this.state.mode === "load") {
-            this.state.scrollLeft = el.scrollLeft;
-            this.state.viewWidth = el.clientWidth;
-        }
+        this.state.scrollLeft = el.scrollLeft;
+        this.state.viewWidth = el.clientWidth;
         if (this.state.board && this.state.mode === "gantt") {
             clearTimeout(this.fetchTimer);
             this.fetchTimer = setTimeout(() => this.fetchTasks(this.wantedRows()), 120);
