@@ -252,7 +252,12 @@ class OrderPlanningBoard(models.AbstractModel):
 
     @api.model
     def _board_projects(self, filters):
-        """The open delivery projects the user may read, filtered as on the board."""
+        """The open delivery projects the user may read, filtered as on the board.
+
+        Which projects are open, and which match the order, customer, team filters, is
+        asked as superuser: a project manager who sells too ("own documents only") reads
+        every delivery project but not every order, and the orders' rules must not hide
+        their projects. What the user may read is then the projects' own rules."""
         domain = self.env["order.planning.run"]._open_projects_domain() + [
             ("order_sale_order_id", "!=", False)
         ]
@@ -266,7 +271,8 @@ class OrderPlanningBoard(models.AbstractModel):
             domain.append(("order_sale_order_id.team_id", "in", filters["team_ids"]))
         if filters.get("health"):
             domain.append(("order_health", "in", filters["health"]))
-        return self.env["project.project"].search(domain)
+        matching = self.env["project.project"].sudo()._search(domain)
+        return self.env["project.project"].search([("id", "in", matching)])
 
     @api.model
     def _board_project_rows(self, projects, start, end):

@@ -167,6 +167,24 @@ class TestPlanningBoard(OrderProjectCommon):
         )
         self.assertEqual(tasks["tasks"], [], "Another salesperson's order gives nothing.")
 
+    def test_a_project_manager_who_sells_sees_every_order_on_the_board(self):
+        """Odoo's project administrator reads every project; selling with "own documents
+        only" must not hide the projects of the orders he did not sell."""
+        manager = new_test_user(
+            self.env,
+            login="op_board_pm",
+            groups="project.group_project_manager,order_project.group_order_user",
+        )
+        rows = self._board(manager)["rows"]
+        self.assertEqual({row["id"] for row in rows}, {self.project_a.id, self.project_b.id})
+        tasks = (
+            self.env["order.planning.board"]
+            .with_user(manager)
+            .get_board_tasks(self._params(), [self.project_b.id])
+        )
+        self.assertTrue(tasks["tasks"])
+        self.assertFalse(self._board(manager)["can_plan"], "He reads; planners plan.")
+
     def test_portal_users_get_nothing(self):
         board = self.env["order.planning.board"].with_user(self.portal_user)
         for call in (
