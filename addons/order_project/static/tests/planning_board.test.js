@@ -441,6 +441,11 @@ describe("the board in the web client", () => {
         await new Promise((resolve) => setTimeout(resolve, 300));
         await animationFrame();
         expect(asked.length).toBeGreaterThan(first);
+        // the shading follows the screen but never stretches what can be scrolled
+        const canvas = scroll.querySelector(".o_board_canvas");
+        expect(scroll.scrollHeight).toBe(canvas.offsetHeight);
+        const shade = scroll.querySelector(".o_board_background");
+        expect(shade.offsetTop + shade.offsetHeight).toBeLessThan(canvas.offsetHeight + 1);
         expect(new Set(asked).size).toBe(asked.length, { message: "no order read twice" });
     });
 });

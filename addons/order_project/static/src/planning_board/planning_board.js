@@ -302,6 +302,17 @@ export class PlanningBoard extends Component {
         });
     }
 
+    /**
+     * Where the shading layer sits: over the screen only (a shade as tall as a thousand
+     * orders made every scrolled frame paint it), never below the last line (it would
+     * stretch what can be scrolled).
+     */
+    background(lineCount) {
+        const body = lineCount * ROW_HEIGHT;
+        const height = Math.min(this.state.viewHeight, body);
+        return { top: Math.max(0, Math.min(this.state.scrollTop, body - height)), height };
+    }
+
     get todayX() {
         return this.state.board ? this.x(this.state.board.now) : 0;
     }
