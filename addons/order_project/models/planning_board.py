@@ -37,8 +37,6 @@ BOARD_TASK_FIELDS = [
     "is_critical",
     "planning_pinned",
     "state",
-    "duration_hours",
-    "slack_hours",
     "write_date",
     "date_deadline",
 ]
@@ -85,6 +83,14 @@ def _overlaps(intervals, spans):
                 pieces.append((lo, hi))
             i += 1
     return pieces
+
+
+def naive_utc(intervals):
+    """``(start, end)`` pairs, naive UTC, of ``resource`` intervals (aware, any zone)."""
+    return [
+        (a.astimezone(UTC).replace(tzinfo=None), b.astimezone(UTC).replace(tzinfo=None))
+        for a, b, _meta in intervals
+    ]
 
 
 def wbs_key(code):
@@ -299,7 +305,6 @@ class OrderPlanningBoard(models.AbstractModel):
                     "name": project.name,
                     "code": project.order_code or "",
                     "subtitle": project.partner_id.display_name or "",
-                    "manager": project.user_id.name or "",
                     "health": project.order_health or False,
                     "start": to_ms(first),
                     "end": to_ms(last),
@@ -416,7 +421,7 @@ class OrderPlanningBoard(models.AbstractModel):
 
     @api.model
     def _board_leaves(self, row_ids, start, end):
-        """Time off of the people in ``row_ids``: ``{user id: [[from, to, name]]}``."""
+        """Time off of the people in ``row_ids``: ``{user id: [[from, to]]}``."""
         users = self.env["res.users"].browse([int(i) for i in row_ids if int(i)])
         employees = self._board_employees(users)
         by_resource = {employee.resource_id.id: uid for uid, employee in employees.items()}
@@ -440,18 +445,15 @@ class OrderPlanningBoard(models.AbstractModel):
         return dict(result)
 
     @api.model
-    def _intervals_of(self, calendar, start, end, resource=None):
-        """Working intervals (naive UTC) of ``calendar`` (and ``resource``) in the range."""
+    def _intervals_of(self, calendar, start, end):
+        """Working intervals (naive UTC) of ``calendar`` in the range."""
         if not calendar:
             return [(start, end)]
-        resources = resource or self.env["resource.resource"]
-        intervals = calendar._work_intervals_batch(
-            start.replace(tzinfo=UTC), end.replace(tzinfo=UTC), resources=resources
-        )[resources.id or False]
-        return [
-            (a.astimezone(UTC).replace(tzinfo=None), b.astimezone(UTC).replace(tzinfo=None))
-            for a, b, _meta in intervals
-        ]
+        return naive_utc(
+            calendar._work_intervals_batch(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC))[
+                False
+            ]
+        )
 
     @api.model
     def _board_nonworking(self, start, end):
@@ -500,13 +502,7 @@ class OrderPlanningBoard(models.AbstractModel):
                 start.replace(tzinfo=UTC), end.replace(tzinfo=UTC), resources=resources
             )
             for employee in staff:
-                result[employee.id] = [
-                    (
-                        a.astimezone(UTC).replace(tzinfo=None),
-                        b.astimezone(UTC).replace(tzinfo=None),
-                    )
-                    for a, b, _meta in batch[employee.resource_id.id]
-                ]
+                result[employee.id] = naive_utc(batch[employee.resource_id.id])
         return result
 
 
@@ -592,8 +588,6 @@ class ProjectTask(models.Model):
                 "done": row["state"] in CLOSED_STATES,
                 "users": people[row["id"]],
                 "user_names": [names[uid] for uid in people[row["id"]]],
-                "hours": row["duration_hours"],
-                "slack": row["slack_hours"],
                 "write_date": fields.Datetime.to_string(row["write_date"]),
             }
             for row in rows
@@ -617,16 +611,8 @@ class ProjectTask(models.Model):
             raise UserError(
                 self.env._("%(task)s is closed: its dates are history.", task=self.display_name)
             )
-        if write_date != fields.Datetime.to_string(self.write_date):
-            return {
-                "status": "stale",
-                "message": self.env._(
-                    "%(task)s was changed meanwhile (a plan was applied or someone edited it): "
-                    "it was reloaded, nothing was moved.",
-                    task=self.display_name,
-                ),
-                "task": self._board_values()[0],
-            }
+        if stale := self._board_stale(write_date):
+            return stale
         new_start, new_end = from_ms(start), from_ms(end)
         if new_end <= new_start:
             raise ValidationError(
@@ -652,16 +638,25 @@ class ProjectTask(models.Model):
         """Pin or unpin from the board, with the same stale check as a move."""
         self.ensure_one()
         self._check_planner_rights()
-        if write_date != fields.Datetime.to_string(self.write_date):
-            return {
-                "status": "stale",
-                "message": self.env._(
-                    "%(task)s was changed meanwhile: it was reloaded.", task=self.display_name
-                ),
-                "task": self._board_values()[0],
-            }
+        if stale := self._board_stale(write_date):
+            return stale
         self.planning_pinned = bool(pinned)
         return {"status": "moved", "task": self._board_values()[0], "warnings": []}
+
+    def _board_stale(self, write_date):
+        """The answer to a board write on a task changed since the board read it
+        (``write_date``): the task as it is now, and why nothing was written; else None."""
+        if write_date == fields.Datetime.to_string(self.write_date):
+            return None
+        return {
+            "status": "stale",
+            "message": self.env._(
+                "%(task)s was changed meanwhile (a plan was applied or someone edited it): "
+                "it was reloaded, nothing was moved.",
+                task=self.display_name,
+            ),
+            "task": self._board_values()[0],
+        }
 
     def _board_warnings(self):
         """What the task's dates break: its dependencies, the working time of its

@@ -240,17 +240,10 @@ export class PlanningBoard extends Component {
         if (!board) {
             return [];
         }
-        const memo = this.linesMemo;
-        if (!memo || memo.board !== board || memo.tasks !== tasks || memo.expanded !== expanded) {
-            // scrolling renders often: the lines change only with the data
-            this.linesMemo = {
-                board,
-                tasks,
-                expanded,
-                lines: buildLines(board.rows, tasks, { groupBy: board.group_by, expanded }),
-            };
-        }
-        return this.linesMemo.lines;
+        // scrolling renders often: the lines change only with the data
+        return this.memo("lines", [board, tasks, expanded], () =>
+            buildLines(board.rows, tasks, { groupBy: board.group_by, expanded })
+        );
     }
 
     get width() {
@@ -595,10 +588,11 @@ export class PlanningBoard extends Component {
         });
     }
 
+    /** An order's line opens its delivery project. */
     openProject(row) {
         this.action.doAction({
             type: "ir.actions.act_window",
-            res_model: this.state.board.group_by === "project" ? "project.project" : "res.users",
+            res_model: "project.project",
             res_id: row.id,
             views: [[false, "form"]],
         });
@@ -871,10 +865,6 @@ export class PlanningBoard extends Component {
         });
     }
 
-    get zoomLabel() {
-        return Object.fromEntries(this.zoomOptions)[this.state.zoom];
-    }
-
     get rangeLabel() {
         const [start, end] = this.range;
         return `${DateTime.fromMillis(start).toFormat("d LLL yyyy")} – ${DateTime.fromMillis(end - 1).toFormat("d LLL yyyy")}`;
@@ -886,10 +876,6 @@ export class PlanningBoard extends Component {
 
     get LABEL_WIDTH() {
         return this.env.isSmall ? LABEL_WIDTH_SMALL : LABEL_WIDTH;
-    }
-
-    get ZOOMS() {
-        return ZOOMS;
     }
 }
 
