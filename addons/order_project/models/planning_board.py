@@ -154,14 +154,18 @@ class OrderPlanningBoard(models.AbstractModel):
             # a row of thousands of bars says nothing: the first ones, and how many there are
             truncated = self.env["project.task"].search_count(domain)
             tasks = tasks[:MAX_TASKS]
+        values = tasks._board_values()
+        leaves = {}
+        if params.get("group_by") == "person":
+            # time off is read as superuser: only that of people on work the user reads
+            seen = {uid for task in values for uid in task["users"]}
+            leaves = self._board_leaves([i for i in row_ids if int(i) in seen], start, end)
         return {
-            "tasks": tasks._board_values(),
+            "tasks": values,
             "truncated": truncated,
             "links": self._board_links(tasks),
             "milestones": self._board_milestones(milestone_projects, start, end),
-            "leaves": self._board_leaves(row_ids, start, end)
-            if params.get("group_by") == "person"
-            else {},
+            "leaves": leaves,
         }
 
     @api.model

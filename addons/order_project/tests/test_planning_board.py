@@ -185,6 +185,28 @@ class TestPlanningBoard(OrderProjectCommon):
         self.assertTrue(tasks["tasks"])
         self.assertFalse(self._board(manager)["can_plan"], "He reads; planners plan.")
 
+    def test_time_off_only_of_people_on_work_the_user_reads(self):
+        """Leaves are read as superuser for the board: a salesperson asking for the row of
+        somebody who works only on another salesperson's order learns nothing of it."""
+        task_b = self.project_b.task_ids.filtered(lambda t: not t.is_wbs_phase)[:1]
+        task_b.planning_user_ids = self.welder
+        self.env["resource.calendar.leaves"].create(
+            {
+                "name": "Surgery",
+                "resource_id": self.welder_employee.resource_id.id,
+                "calendar_id": self.calendar.id,
+                "date_from": task_b.planned_start,
+                "date_to": task_b.planned_start + timedelta(days=2),
+            }
+        )
+        params = self._params(group_by="person")
+        board = self.env["order.planning.board"]
+        mine = board.with_user(self.salesman).get_board_tasks(params, [self.welder.id])
+        self.assertEqual((mine["tasks"], mine["leaves"]), ([], {}))
+        theirs = board.with_user(self.other_salesman).get_board_tasks(params, [self.welder.id])
+        self.assertEqual([t["id"] for t in theirs["tasks"]], task_b.ids)
+        self.assertEqual(len(theirs["leaves"][self.welder.id]), 1)
+
     def test_portal_users_get_nothing(self):
         board = self.env["order.planning.board"].with_user(self.portal_user)
         for call in (
