@@ -219,7 +219,8 @@ class OrderPlanningBoard(models.AbstractModel):
     def reoptimize(self, project_ids):
         """Queue one re-plan of the projects on the board (its filters'); returns the run's
         id."""
-        projects = self.env["project.project"].browse(project_ids).exists()
+        # searched, not browsed: the ids come from the client, the user's rules decide
+        projects = self.env["project.project"].search([("id", "in", project_ids)])
         runs = self.env["order.planning.run"]
         # an unfiltered board shows every open order: its run says "all", as the menu's
         everything = self.env["project.project"].sudo().search(runs._open_projects_domain())

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import OrderProjectCommon
@@ -51,3 +51,19 @@ class TestMultiCompany(OrderProjectCommon):
                     ],
                 }
             )
+
+    def test_board_reoptimize_never_queues_another_companys_project(self):
+        """The board sends the ids it shows; ids of another company's project, sent by
+        hand, are not planned."""
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("order_project.optimizer_url", "http://optimizer.test:8090/")
+        params.set_param("order_project.optimizer_key", "s3cret")
+        self.planner.write({"company_ids": [Command.set(self.env.company.ids)]})
+        project_b = self.env["project.project"].create(
+            {"name": "B delivery", "company_id": self.company_b.id}
+        )
+        with self.assertRaisesRegex(UserError, "no delivery project"):
+            self.env["order.planning.board"].with_user(self.planner).reoptimize(project_b.ids)
+        self.assertFalse(
+            self.env["order.planning.run"].search([("project_ids", "in", project_b.ids)])
+        )
