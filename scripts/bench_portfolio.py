@@ -1,12 +1,27 @@
 #!/usr/bin/env python
-"""Floor portfolio benchmark: our floor engine against a greedy dispatching baseline.
+"""Floor portfolio benchmark: our floor engine against its yardsticks and a greedy baseline.
 
     python scripts/bench_portfolio.py --orders 300 --tasks-per-order 25 --people 60 --seed 1 \\
         --time-limit 60 --replan
+    python scripts/bench_portfolio.py --orders 300 --tasks-per-order 25 --people 60 --seed 1 \\
+        --spread 0,1,2,3,4 --limits 10,60
+    python scripts/bench_portfolio.py --problem optimizer/examples/floor_portfolio.json \\
+        --spread 0,1,2,3,4 --limits 10
     python scripts/bench_portfolio.py --orders 6 --tasks-per-order 8 --people 6 --time-limit 2
 
-The problem comes from `optimizer.floor.generate.generate_floor` (written to problem.json). The
-baseline, written here, dispatches earliest due date first: tasks in order of their order's due
+Yardsticks (printed first): the best known plan of the problem, kept in
+`optimizer/examples/best_known.json` with how and how long it was found (its plan file is
+re-checked by the independent checker and its value re-computed before it is used), and a lower
+bound (`optimizer.floor.solver.lower_bound`: every order's earliest possible end, capacities
+relaxed). Every figure of our engine is printed with its gap to both.
+
+With --spread SEEDS the engine solves the problem once per solver seed and per time limit of
+--limits and prints, per limit, the spread of the weighted tardiness (min, mean, max, and the
+gaps of the mean), then one JSON line with every run. --record-best stores the best plan of the
+runs as the new best known when it beats the stored one (checked first).
+
+Without --spread, one solve against the baseline. The problem comes from
+`optimizer.floor.generate.generate_floor` or --problem (written to problem.json). The baseline, written here, dispatches earliest due date first: tasks in order of their order's due
 date then topological order, each at its earliest feasible start on the qualified people that let
 it finish first (baseline_plan.json). Our engine is `optimizer.floor.solver.solve_floor` with the
 time limit (plan.json). Both plans are re-read from their JSON and verified by the independent
@@ -25,12 +40,15 @@ from __future__ import annotations
 
 import argparse
 import copy
+import gzip
 import heapq
 import itertools
 import json
 import math
 import random
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from datetime import datetime
@@ -49,6 +67,7 @@ from optimizer.floor.plan import FloorPlan, FloorTaskPlan  # noqa: E402
 from optimizer.floor.timeline import Clock, Timeline, build_timeline  # noqa: E402
 
 REFERENCE_LOAD = 300 * 25 / 60  # tasks per person of the 6-month reference portfolio
+BEST_KNOWN = ROOT / "optimizer" / "examples" / "best_known.json"  # index; plans beside it
 REPLAN_LIMIT = 10.0
 STABILITY = {"weight": 1, "frozen_working_days": 2}
 
@@ -435,6 +454,174 @@ def replan(data: dict[str, Any], plan: dict[str, Any], args: argparse.Namespace)
     return result
 
 
+# ---------------------------------------------------------------------- yardsticks
+
+
+def load_best_known(label: str, path: Path = BEST_KNOWN) -> dict[str, Any] | None:
+    """The stored best known entry of the problem `label`, or None."""
+    if not path.exists():
+        return None
+    entries = json.loads(path.read_text("utf-8"))["problems"]
+    return next((e for e in entries if e["problem"] == label), None)
+
+
+def checked_best_known(
+    problem: FloorProblem, timeline: Timeline, entry: dict[str, Any] | None, path: Path
+) -> float | None:
+    """The best known value, after its plan passed the checker and gave the same value."""
+    if entry is None:
+        return None
+    with gzip.open(path.parent / entry["plan"], "rt", encoding="utf-8") as f:
+        data = json.load(f)
+    violations = verify(problem, data, f"best known plan {entry['plan']}")
+    if violations:
+        raise BenchError(f"the best known plan {entry['plan']} fails the checker")
+    value = plan_figures(problem, data, timeline)["weighted_tardiness"]
+    if abs(value - entry["weighted_tardiness"]) > 1e-6:
+        raise BenchError(
+            f"the best known plan {entry['plan']} is worth {value:g} h, not the "
+            f"{entry['weighted_tardiness']:g} h of its entry"
+        )
+    return value
+
+
+def record_best(
+    label: str, problem: FloorProblem, timeline: Timeline, run: dict[str, Any], path: Path
+) -> bool:
+    """Store `run`'s plan as the best known of `label` when it beats the stored one (or there
+    is none) and passes the checker; True when stored."""
+    known = load_best_known(label, path)
+    if known is not None and run["weighted_tardiness"] >= known["weighted_tardiness"] - 1e-9:
+        return False
+    if verify(problem, run["data"], "new best known plan"):
+        return False
+    slug = "".join(c if c.isalnum() else "_" for c in label).strip("_")
+    plan_path = path.parent / "best_known" / f"{slug}.plan.json.gz"
+    plan_path.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(plan_path, "wt", encoding="utf-8") as f:
+        json.dump(run["data"], f)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    entry = {
+        "problem": label,
+        "weighted_tardiness": round(run["weighted_tardiness"], 3),
+        "late_orders": run["late_orders"],
+        "found_by": f"solve_floor seed {run['seed']}, {run['limit']:g} s, 2 workers, "
+        f"commit {commit or 'unknown'}",
+        "seconds": round(run["wall_s"], 1),
+        "checked": True,
+        "plan": str(plan_path.relative_to(path.parent)),
+    }
+    index = json.loads(path.read_text("utf-8")) if path.exists() else {"problems": []}
+    index["problems"] = [e for e in index["problems"] if e["problem"] != label] + [entry]
+    index["problems"].sort(key=lambda e: e["problem"])
+    path.write_text(json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return True
+
+
+def gaps(value: float, best: float | None, bound: float) -> str:
+    """'+x h (+y %) / +z h': the gap to the best known (absolute, relative) and to the bound."""
+    if best is None:
+        known = "no best known"
+    else:
+        rel = f"{100 * (value - best) / best:+.1f} %" if best > 0 else "n/a"
+        known = f"{value - best:+.1f} h ({rel})"
+    return f"{known} / {value - bound:+.1f} h"
+
+
+# ---------------------------------------------------------------------- spread over seeds
+
+
+def solve_once(problem: FloorProblem, limit: float, seed: int) -> dict[str, Any]:
+    """One solve; its figures re-computed from the plan's JSON, which the checker passes."""
+    from optimizer.floor.solver import solve_floor
+
+    solution = solve_floor(problem, time_limit=limit, seed=seed)
+    data = solution.to_dict(problem)
+    figures = plan_figures(problem, data, solution.timeline)
+    return {
+        "data": data,
+        "seed": seed,
+        "limit": limit,
+        "weighted_tardiness": round(figures["weighted_tardiness"], 3),
+        "late_orders": figures["late_orders"],
+        "first_s": round(solution.plan.first_solution_seconds or 0.0, 3),
+        "wall_s": round(solution.plan.solve_seconds or 0.0, 3),
+        "violations": len(verify(problem, data, f"plan of seed {seed} at {limit:g} s")),
+    }
+
+
+def spread_table(
+    limit: float, runs: list[dict[str, Any]], best: float | None, bound: float
+) -> list[str]:
+    """The rows of one time limit: each seed, then min / mean / max over the seeds with the
+    mean's gaps to the best known and to the lower bound."""
+    lines = [
+        f"-- time limit {limit:g} s --",
+        f"{'seed':<8}{'wt (h)':>10}{'late':>6}{'first s':>9}  gap to best known / to bound",
+    ]
+    for r in runs:
+        lines.append(
+            f"{r['seed']:<8}{r['weighted_tardiness']:>10.1f}{r['late_orders']:>6}"
+            f"{r['first_s']:>9.2f}  {gaps(r['weighted_tardiness'], best, bound)}"
+        )
+    values = [r["weighted_tardiness"] for r in runs]
+    mean = statistics.fmean(values)
+    late = statistics.fmean(r["late_orders"] for r in runs)
+    lines.append(f"{'min':<8}{min(values):>10.1f}")
+    lines.append(f"{'mean':<8}{mean:>10.1f}{late:>6.1f}{'':>9}  {gaps(mean, best, bound)}")
+    lines.append(f"{'max':<8}{max(values):>10.1f}")
+    return lines
+
+
+def run_spread(
+    args: argparse.Namespace, problem: FloorProblem, label: str, best: float | None, bound: float
+) -> int:
+    runs: list[dict[str, Any]] = []
+    for limit in args.limits:
+        for seed in args.spread:
+            one = solve_once(problem, limit, seed)
+            runs.append(one)
+            if args.out is not None:
+                name = f"plan_{limit:g}s_seed{seed}.json"
+                (args.out / name).write_text(json.dumps(one["data"]), encoding="utf-8")
+            print(
+                f"  limit {limit:g} s seed {seed}: weighted tardiness "
+                f"{one['weighted_tardiness']:.1f} h, {one['late_orders']} late, first plan "
+                f"{one['first_s']:.2f} s",
+                flush=True,
+            )
+        mine = [r for r in runs if r["limit"] == limit]
+        print("\n".join(spread_table(limit, mine, best, bound)), flush=True)
+    failed = any(r["violations"] for r in runs)
+    if args.record_best and not failed:
+        top = min(runs, key=lambda r: r["weighted_tardiness"])
+        timeline = build_timeline(problem)
+        if record_best(label, problem, timeline, top, args.best_known):
+            print(f"new best known: {top['weighted_tardiness']:.1f} h, stored in {args.best_known}")
+    summary: dict[str, Any] = {
+        "problem": label,
+        "best_known": best,
+        "lower_bound": round(bound, 3),
+        "seeds": args.spread,
+        "limits": {},
+        "checked_valid": not failed,
+    }
+    for limit in args.limits:
+        values = [r["weighted_tardiness"] for r in runs if r["limit"] == limit]
+        summary["limits"][f"{limit:g}"] = {
+            "min": min(values),
+            "mean": round(statistics.fmean(values), 3),
+            "max": max(values),
+        }
+    summary["results"] = [{k: v for k, v in r.items() if k != "data"} for r in runs]
+    if failed:
+        print("BENCHMARK FAILED: a plan violates its problem (see above)", file=sys.stderr)
+    print(json.dumps(summary))
+    return 1 if failed else 0
+
+
 # ---------------------------------------------------------------------- entry point
 
 
@@ -459,10 +646,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--out", type=Path, default=Path("out/bench_portfolio"))
     parser.add_argument("--quiet", action="store_true", help="no engine log on stderr")
+    parser.add_argument(
+        "--problem", type=Path, default=None, help="a floor problem JSON instead of a generated one"
+    )
+    parser.add_argument(
+        "--spread", type=_ints, default=None, metavar="SEEDS",
+        help="solver seeds, comma-separated: one solve per seed and limit, the spread printed",
+    )  # fmt: skip
+    parser.add_argument(
+        "--limits", type=_floats, default=[10.0, 60.0], help="seconds, comma-separated (--spread)"
+    )
+    parser.add_argument(
+        "--record-best", action="store_true", help="store the best plan of --spread if it beats"
+    )
+    parser.add_argument("--best-known", type=Path, default=BEST_KNOWN, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.months is None:
         args.months = default_months(args.orders, args.tasks_per_order, args.people)
     return args
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _floats(text: str) -> list[float]:
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def problem_label(args: argparse.Namespace) -> str:
+    """The name a problem's best known entry is filed under."""
+    if args.problem is not None:
+        return args.problem.name
+    return (
+        f"portfolio {args.orders}x{args.tasks_per_order}, {args.people} people, "
+        f"{args.skills} skills, {args.months:g} months, seed {args.seed}"
+    )
 
 
 def default_months(orders: int, tasks_per_order: int, people: int) -> float:
@@ -485,14 +704,17 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     t0 = time.perf_counter()
-    data = generate_floor(
-        orders=args.orders,
-        tasks_per_order=args.tasks_per_order,
-        people=args.people,
-        skills=args.skills,
-        seed=args.seed,
-        months=args.months,
-    )
+    if args.problem is not None:
+        data = json.loads(args.problem.read_text("utf-8"))
+    else:
+        data = generate_floor(
+            orders=args.orders,
+            tasks_per_order=args.tasks_per_order,
+            people=args.people,
+            skills=args.skills,
+            seed=args.seed,
+            months=args.months,
+        )
     (args.out / "problem.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     problem = FloorProblem.from_dict(data)
     gen_s = time.perf_counter() - t0
@@ -500,15 +722,31 @@ def main(argv: list[str] | None = None) -> int:
     statuses = {s: sum(t.status == s for t in problem.tasks) for s in ("done", "in_progress")}
     pinned = sum(t.pinned for t in problem.tasks)
     people = sum(r.kind == "person" for r in problem.resources)
+    label = problem_label(args)
     print(
-        f"== floor portfolio: {len(problem.projects)} orders x {args.tasks_per_order} tasks = "
-        f"{len(problem.tasks)} tasks, {people} people, {len(problem.resources) - people} machines, "
-        f"{args.months:g} months, seed {args.seed}; our engine {args.time_limit:g} s =="
+        f"== floor portfolio {label}: {len(problem.projects)} orders, {len(problem.tasks)} "
+        f"tasks, {people} people, {len(problem.resources) - people} machines =="
     )
     print(
-        f"generated in {gen_s:.1f} s: {statuses['done']} done, {statuses['in_progress']} in "
+        f"read in {gen_s:.1f} s: {statuses['done']} done, {statuses['in_progress']} in "
         f"progress, {pinned} pinned; horizon {timeline.n_slots} slots from {problem.now.isoformat()}"
     )
+    from optimizer.floor.solver import lower_bound, warm_up
+
+    # The engine's kernels are compiled (or loaded from numba's cache) once, as in a running
+    # service, before anything is timed; compiling the problem itself is timed.
+    print(f"engine kernels ready in {warm_up():.1f} s (not timed)", file=sys.stderr)
+    entry = load_best_known(label, args.best_known)
+    best = checked_best_known(problem, timeline, entry, args.best_known)
+    bound = lower_bound(problem)
+    print(
+        "yardsticks: best known "
+        + ("none stored" if entry is None else f"{best:.1f} h ({entry['found_by']}, "
+           f"{entry['seconds']:g} s, checked)")
+        + f"; lower bound {bound:.1f} h (capacities relaxed)"
+    )  # fmt: skip
+    if args.spread is not None:
+        return run_spread(args, problem, label, best, bound)
 
     t0 = time.perf_counter()
     base_plan = Baseline(problem, timeline).run()
@@ -517,11 +755,6 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "baseline_plan.json").write_text(json.dumps(base_data), encoding="utf-8")
     base_violations = verify(problem, base_data, "baseline plan")
 
-    from optimizer.floor.solver import warm_up
-
-    # The engine's kernels are compiled (or loaded from numba's cache) once, as in a running
-    # service, before anything is timed; compiling the problem itself is timed.
-    print(f"engine kernels ready in {warm_up():.1f} s (not timed)", file=sys.stderr)
     ours = solve_ours(problem, args.time_limit, args.seed, args.quiet)
     (args.out / "plan.json").write_text(json.dumps(ours["data"]), encoding="utf-8")
     our_violations = verify(problem, ours["data"], "our plan")
@@ -548,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(_row("last end", _fmt_dt(base_fig["last_end"]), _fmt_dt(our_fig["last_end"])))
     print(_row("checker violations", len(base_violations), len(our_violations)))
+    print(_row("gap to best known / bound", "", gaps(our_fig["weighted_tardiness"], best, bound)))
 
     result: dict[str, Any] = {
         "orders": len(problem.projects),
@@ -557,6 +791,8 @@ def main(argv: list[str] | None = None) -> int:
         "first_valid_s": round(ours["first_valid_s"], 3),
         "weighted_tardiness": round(our_fig["weighted_tardiness"], 3),
         "baseline_weighted_tardiness": round(base_fig["weighted_tardiness"], 3),
+        "best_known": best,
+        "lower_bound": round(bound, 3),
     }
     failed = bool(base_violations or our_violations)
     if args.replan:

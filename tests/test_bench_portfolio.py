@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from optimizer.floor.checker import check_floor
 from optimizer.floor.model import FloorProblem
 
@@ -83,3 +85,80 @@ def test_bench_portfolio_fails_loudly_on_an_invalid_plan(tmp_path, monkeypatch, 
     assert code == 1
     assert "BENCHMARK FAILED" in captured.err
     assert json.loads(captured.out.strip().splitlines()[-1])["checked_valid"] is False
+
+
+def _bench():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import bench_portfolio as bench
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return bench
+
+
+def test_bench_portfolio_spread_records_and_rechecks_the_best_known(tmp_path, capsys):
+    """--spread on the small example: one row per seed, min/mean/max over them, every plan
+    checked; --record-best files the best plan, and the next run reads it back (checked) as
+    the yardstick its gaps are measured against."""
+    bench = _bench()
+    index = tmp_path / "best_known.json"
+    argv = [
+        "--problem", str(ROOT / "optimizer" / "examples" / "floor_small.json"),
+        "--spread", "3,4", "--limits", "0.5", "--out", str(tmp_path / "plans"),
+        "--best-known", str(index),
+    ]  # fmt: skip
+    assert bench.main([*argv, "--record-best"]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["best_known"] is None and "best known none stored" in out
+    runs = summary["results"]
+    assert sorted((r["seed"], r["limit"]) for r in runs) == [(3, 0.5), (4, 0.5)]
+    assert all(r["violations"] == 0 for r in runs) and summary["checked_valid"] is True
+    for r in runs:
+        plan = json.loads((tmp_path / "plans" / f"plan_0.5s_seed{r['seed']}.json").read_text())
+        assert r["weighted_tardiness"] == round(plan["weighted_tardiness"], 3)
+    values = [r["weighted_tardiness"] for r in runs]
+    assert summary["limits"]["0.5"] == {
+        "min": min(values), "mean": round(sum(values) / 2, 3), "max": max(values)
+    }  # fmt: skip
+    assert 0 <= summary["lower_bound"] <= min(values)
+    stored = json.loads(index.read_text())["problems"]
+    assert [e["problem"] for e in stored] == ["floor_small.json"]
+    assert stored[0]["weighted_tardiness"] == min(values) and stored[0]["checked"] is True
+    assert (tmp_path / stored[0]["plan"]).exists()
+
+    # the next run measures against it: its value is re-computed from the plan file
+    assert bench.main(argv) == 0
+    again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert again["best_known"] == min(values)
+
+
+def test_bench_portfolio_refuses_a_best_known_plan_that_is_not_what_its_entry_says(tmp_path):
+    bench = _bench()
+    index = tmp_path / "best_known.json"
+    problem_path = ROOT / "optimizer" / "examples" / "floor_small.json"
+    argv = ["--problem", str(problem_path), "--spread", "3", "--limits", "0.3",
+            "--out", str(tmp_path / "plans"), "--best-known", str(index)]  # fmt: skip
+    assert bench.main([*argv, "--record-best"]) == 0
+    data = json.loads(index.read_text())
+    data["problems"][0]["weighted_tardiness"] -= 1.0  # claims better than its plan is
+    index.write_text(json.dumps(data))
+    with pytest.raises(bench.BenchError, match="is worth"):
+        bench.main(argv)
+
+
+def test_the_stored_best_known_plans_pass_the_checker_and_are_worth_their_entries():
+    """The yardsticks kept in optimizer/examples/best_known.json (the bundled example and the
+    300 x 25 portfolio are re-checked here; bench_portfolio re-checks any it uses)."""
+    bench = _bench()
+    entries = json.loads(bench.BEST_KNOWN.read_text())["problems"]
+    labels = {e["problem"] for e in entries}
+    assert "floor_portfolio.json" in labels
+    example = FloorProblem.from_dict(
+        json.loads((ROOT / "optimizer" / "examples" / "floor_portfolio.json").read_text())
+    )
+    from optimizer.floor.timeline import build_timeline
+
+    timeline = build_timeline(example)
+    entry = bench.load_best_known("floor_portfolio.json")
+    assert bench.checked_best_known(example, timeline, entry, bench.BEST_KNOWN) == 0.0

@@ -5,7 +5,10 @@ whose answer can be worked out by hand. Every plan is also run through the indep
 from __future__ import annotations
 
 import copy
+import gzip
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -608,3 +611,106 @@ def test_race_of_local_searches_depends_on_the_seed_not_on_the_timing() -> None:
         assert check_floor(floor, sol.to_dict(floor)) == []
     # CP-SAT takes a problem this small whole: no race before it
     assert solve_floor(floor, time_limit=0.5, seed=3).plan.stats["race"] is None
+
+
+# --------------------------------------------------------------------------- known optima, bounds
+
+
+def _round_the_clock() -> dict[str, Any]:
+    """Every hour of every day: a task's span is its work, so optima can be computed by hand."""
+    return {"id": "std", "attendances": [
+        {"dayofweek": d, "hour_from": 0, "hour_to": 24} for d in range(7)
+    ]}  # fmt: skip
+
+
+def _one_person_orders(jobs: list[tuple[int, int, float]]) -> FloorProblem:
+    """One single-task order per (hours, due hours from now, weight), all on one person."""
+    return problem(
+        [{"id": f"t{k}", "project": f"O{k}", "hours": h, "demands": [{"resource": "p1"}]}
+         for k, (h, _d, _w) in enumerate(jobs)],
+        projects=[{"id": f"O{k}", "due": (datetime.fromisoformat(NOW) + timedelta(hours=d))
+                   .isoformat(), "weight": w} for k, (_h, d, w) in enumerate(jobs)],
+        calendars=[_round_the_clock()],
+    )  # fmt: skip
+
+
+def _brute_force_weighted_tardiness(jobs: list[tuple[int, int, float]]) -> float:
+    """The optimum of one machine without idle time: the best of every sequence."""
+    import itertools
+
+    best = float("inf")
+    for order in itertools.permutations(range(len(jobs))):
+        t, total = 0, 0.0
+        for k in order:
+            hours, due, weight = jobs[k]
+            t += hours
+            total += weight * max(0, t - due)
+        best = min(best, total)
+    return best
+
+
+@pytest.mark.parametrize(
+    "jobs",
+    [
+        # every order can be on time, but only in one sequence
+        [(10, 30, 1.0), (5, 5, 1.0), (12, 27, 4.0), (3, 8, 1.0)],
+        # every order cannot be on time: a positive optimum
+        [(8, 10, 2.0), (6, 6, 1.0), (9, 12, 3.0), (4, 20, 1.0), (7, 14, 2.0), (5, 9, 1.0)],
+    ],
+)
+def test_small_instances_are_solved_to_their_known_optimum(jobs) -> None:
+    p = _one_person_orders(jobs)
+    optimum = _brute_force_weighted_tardiness(jobs)
+    sol = solve(p, time_limit=2.0)
+    assert sol.plan.weighted_tardiness == pytest.approx(optimum)
+    assert hours_late(p, sol.plan, sol.timeline) == pytest.approx(optimum)
+
+
+def test_the_bundled_example_has_a_plan_with_no_late_order() -> None:
+    """The yardstick of the bundled example (optimizer/examples/best_known.json) is a plan in
+    which no order is late; the lower bound says no less."""
+    from optimizer.floor.solver import lower_bound
+
+    examples = Path(__file__).resolve().parents[1] / "optimizer" / "examples"
+    p = FloorProblem.from_dict(json.loads((examples / "floor_portfolio.json").read_text()))
+    index = json.loads((examples / "best_known.json").read_text())["problems"]
+    entry = next(e for e in index if e["problem"] == "floor_portfolio.json")
+    with gzip.open(examples / entry["plan"], "rt") as f:
+        plan = json.load(f)
+    assert check_floor(p, plan) == []
+    assert entry["weighted_tardiness"] == plan["weighted_tardiness"] == 0.0
+    assert all(not proj["late"] for proj in plan["projects"])
+    assert lower_bound(p) == 0.0
+
+
+def test_lower_bound_never_exceeds_a_checked_plan() -> None:
+    """Property over generated problems (orders already late, work in progress, skills,
+    calendars): the bound is at most the value of every checked plan, and positive when an
+    order cannot be on time on its own."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from optimizer.floor.generate import generate_floor
+    from optimizer.floor.solver import lower_bound
+
+    positive = []
+
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        orders=st.integers(2, 6), tasks=st.integers(3, 7), people=st.integers(2, 5),
+        seed=st.integers(0, 10_000), months=st.sampled_from([0.1, 0.25, 1.0]),
+    )  # fmt: skip
+    def bound_below_plan(orders: int, tasks: int, people: int, seed: int, months: float) -> None:
+        data = generate_floor(
+            orders=orders, tasks_per_order=tasks, people=people, seed=seed, months=months
+        )
+        p = FloorProblem.from_dict(data)
+        sol = solve_floor(p, time_limit=0.2, seed=seed)
+        assert check_floor(p, sol.to_dict(p)) == []
+        bound = lower_bound(p)
+        assert 0.0 <= bound <= sol.plan.weighted_tardiness + 1e-6
+        if bound > 0:
+            positive.append(bound)
+
+    bound_below_plan()
+    assert positive, "no generated problem had an order late on its own: the bound went untested"

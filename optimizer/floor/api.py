@@ -58,7 +58,7 @@ def plan_floor(
         log=log,
         should_stop=should_stop,
         on_solution=on_solution,
-        cpsat_workers=workers,
+        workers=workers,
     )
     plan, timeline = solution.plan, solution.timeline
     annotate(problem, timeline, plan)

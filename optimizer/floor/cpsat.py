@@ -35,6 +35,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -667,6 +668,97 @@ def relaxed_lower_bound(cf: CompiledFloor, start: np.ndarray, end: np.ndarray) -
     return total
 
 
+def pool_lower_bound(cf: CompiledFloor, start: np.ndarray, end: np.ndarray) -> float:
+    """A lower bound of the weighted tardiness from capacities: for each pool (the people having
+    a skill, or one named resource) alone, every other capacity relaxed. Its jobs are the
+    not-done tasks needing it, each with its energy (work slots x units or people), its release
+    (`relaxed_heads`) and a latest end `d` = its order's due date - the work of its longest
+    finish-start chain of successors (an order ending on time ends every task by then). In
+    any plan the k-th job to complete, at `C_k`, cannot end before the pool's working capacity
+    from the earliest release holds the k smallest energies; matching those completion times
+    in order against the jobs' latest ends in order bounds sum(max(0, C - d)) (a convex cost:
+    sorted matching is the least), one job per order (the one with the earliest latest end),
+    weighed by the least order weight. The best pool's bound counts (pools share orders)."""
+    est, _eft = relaxed_heads(cf, start, end)
+    tail = _work_tails(cf)
+    problem = cf.problem
+    pools: dict[tuple[str, Any], list[tuple[int, int]]] = {}  # pool -> (task, energy)
+    members: dict[tuple[str, Any], set[int]] = {}
+    for i, t in enumerate(problem.tasks):
+        w = int(cf.work[i])
+        if cf.fix[i] == DONE or w <= 0 or not cf.has_due[cf.project[i]]:
+            continue
+        for d in t.demands:
+            if d.resource is not None:
+                r = problem.resource_index[d.resource]
+                pools.setdefault(("resource", r), []).append((i, w * d.units))
+                members.setdefault(("resource", r), {r})
+            else:
+                pools.setdefault(("skill", d.skill), []).append((i, w * d.count))
+                group = members.setdefault(("skill", d.skill), set())
+                group.update(problem.resource_index[r] for r in problem.qualified(d.skill, 0))
+    best = 0.0
+    for key, jobs in pools.items():
+        rows = sorted(members[key])
+        if key[0] == "resource":
+            curve = cf.res_cum[rows[0]].astype(np.int64) * int(cf.cap[rows[0]])
+        else:
+            curve = cf.res_cum[rows].astype(np.int64).sum(axis=0)
+        best = max(best, _pool_bound(cf, jobs, curve, est, tail))
+    return best
+
+
+def _work_tails(cf: CompiledFloor) -> np.ndarray:
+    """Per task the work slots (plus lags) of its longest finish-start chain of successors: an
+    order ends at least this long after the task ends (a working slot is at least a slot)."""
+    tail = np.zeros(cf.n, dtype=np.int64)
+    for i in reversed(topological_order(cf)):
+        for k in range(cf.succ_ptr[i], cf.succ_ptr[i + 1]):
+            j = int(cf.succ_idx[k])
+            for m in range(cf.pred_ptr[j], cf.pred_ptr[j + 1]):
+                if int(cf.pred_idx[m]) == i and not cf.pred_ss[m]:
+                    v = int(cf.pred_lag[m]) + int(cf.work[j]) + int(tail[j])
+                    tail[i] = max(tail[i], v)
+    return tail
+
+
+def _pool_bound(
+    cf: CompiledFloor,
+    jobs: list[tuple[int, int]],
+    curve: np.ndarray,
+    est: np.ndarray,
+    tail: np.ndarray,
+) -> float:
+    """The bound of one pool (see `pool_lower_bound`); `curve[t]` its working capacity before t."""
+    tasks = np.array([i for i, _e in jobs], dtype=np.int64)
+    energy = np.sort(np.array([e for _i, e in jobs], dtype=np.int64))
+    release = max(0, int(est[tasks].min()))
+    need = curve[min(release, len(curve) - 1)] + np.cumsum(energy)
+    # C_k: the first edge where the capacity holds the k smallest energies (the horizon's end
+    # when it never does: still a lower bound)
+    done_at = np.minimum(np.searchsorted(curve, need, side="left"), len(curve) - 1)
+    latest: dict[int, float] = {}
+    for i in tasks.tolist():
+        p = int(cf.project[i])
+        d = float(cf.due[p]) - float(tail[i])
+        latest[p] = min(latest.get(p, d), d)
+    d_sorted = np.sort(np.array(list(latest.values()), dtype=np.float64))
+    # one job per order: the completions of those are some of the job completions, so their
+    # k-th is no earlier than the k-th of all
+    c = done_at[: len(d_sorted)].astype(np.float64)
+    weight = float(min(cf.weight[p] for p in latest))
+    return float(np.maximum(0.0, c - d_sorted).sum()) * cf.slot_hours * weight
+
+
+def lower_bound(cf: CompiledFloor, start: np.ndarray, end: np.ndarray) -> tuple[float, str]:
+    """(the better of `relaxed_lower_bound` and `pool_lower_bound`, which one)."""
+    heads = relaxed_lower_bound(cf, start, end)
+    pools = pool_lower_bound(cf, start, end)
+    if pools > heads:
+        return pools, "one skill or resource at a time, its capacity kept"
+    return heads, "capacity relaxed"
+
+
 def topological_order(cf: CompiledFloor) -> list[int]:
     """The problem's topological order (computed once per compiled problem)."""
     order = cf.__dict__.get("_cpsat_topo")
@@ -759,6 +851,8 @@ __all__ = [
     "with_people",
     "task_set",
     "relaxed_lower_bound",
+    "pool_lower_bound",
+    "lower_bound",
     "relaxed_heads",
     "assignment_is_given",
     "whole_problem_tasks",

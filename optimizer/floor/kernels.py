@@ -229,14 +229,16 @@ def _named(i, nd_ptr, nd_res, nd_units, set_r, set_u):  # pragma: no cover - com
 
 @njit(cache=True)
 def _choose(
-    i, t, w, it, c, dem, prev, cap, wk, set_r, set_u, usage, resv, use_resv, parent, at_start, sc
+    i, t, w, it, c, dem, prev, cap, wk, set_r, set_u, usage, resv, use_resv, parent, at_start, sc,
+    pen,
 ):  # pragma: no cover - compiled
     """Fill the resource set of task `i` (named demands, then skill groups one person at a time,
-    each the candidate with the earliest end together with those already chosen; ties: previous
-    plan's people, then preference order) and place it: earliest from `t`, or exactly at `t` when
-    `at_start` (pinned). `w`, `it`, `c`: its work slots, interruptible flag and calendar; `dem`
-    and `prev` the demand and previous-plan arrays (see decode). Returns (nset, start, end);
-    start -2 when nothing fits in the horizon, -3 when nothing fits at `t` exactly."""
+    each the candidate with the earliest end together with those already chosen, plus its
+    penalty `pen[r]` in slots; ties: previous plan's people, then preference order) and place
+    it: earliest from `t`, or exactly at `t` when `at_start` (pinned). `w`, `it`, `c`: its work
+    slots, interruptible flag and calendar; `dem` and `prev` the demand and previous-plan arrays
+    (see decode). Returns (nset, start, end); start -2 when nothing fits in the horizon, -3 when
+    nothing fits at `t` exactly."""
     nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand = dem
     has_prev, prev_ptr, prev_res = prev
     nset = _named(i, nd_ptr, nd_res, nd_units, set_r, set_u)
@@ -270,7 +272,7 @@ def _choose(
     for gi in range(grp_ptr[i], grp_ptr[i + 1]):
         for _m in range(grp_count[gi]):
             # Candidates (previous plan's people first, then by preference) with a lower bound
-            # of their end, tried by that bound: the first to reach its bound wins.
+            # of their end plus penalty, tried by that bound: the first to reach it wins.
             m = 0
             for pass_ in range(2):
                 for k in range(cand_ptr[gi], cand_ptr[gi + 1]):
@@ -284,7 +286,8 @@ def _choose(
                     if not at_start:
                         set_r[nset] = r
                         tt = _fixpoint(max(t, 0), set_r, nset + 1, parent, wk, c)
-                        lb = T + 1 if tt >= T else _lower_end(tt, w, set_r, nset + 1, wk, c)
+                        lb = BIG if tt >= T else _lower_end(tt, w, set_r, nset + 1, wk, c)
+                        lb = BIG if lb > T else lb + pen[r]
                     # insertion by (bound, rank)
                     j = m
                     while j > 0 and sc_lb[j - 1] > lb:
@@ -299,12 +302,13 @@ def _choose(
             bc = -1
             bs = -2
             be = BIG
+            bscore = BIG
             brank = BIG
             for j in range(m):
                 lb = sc_lb[j]
-                if lb > T:
+                if lb >= BIG:
                     break
-                if bc >= 0 and (lb > be or (lb == be and sc_rank[j] > brank)):
+                if bc >= 0 and (lb > bscore or (lb == bscore and sc_rank[j] > brank)):
                     break
                 r = sc_r[j]
                 set_r[nset] = r
@@ -315,15 +319,19 @@ def _choose(
                     )
                     s = t if e >= 0 else -1
                 else:
-                    limit = be + 1 if sc_rank[j] < brank else be
+                    limit = bscore - pen[r] + (1 if sc_rank[j] < brank else 0)
+                    if bscore >= BIG:
+                        limit = BIG
                     s, e = _earliest(
                         t, w, it, set_r, set_u, nset + 1, c, limit, usage, resv, use_resv, parent,
                         wk, cap,
                     )  # fmt: skip
-                if s >= 0 and (e < be or (e == be and sc_rank[j] < brank)):
+                score = e + pen[r] if s >= 0 else BIG
+                if s >= 0 and (score < bscore or (score == bscore and sc_rank[j] < brank)):
                     bc = r
                     bs = s
                     be = e
+                    bscore = score
                     brank = sc_rank[j]
             if bc < 0:
                 return nset, (-3 if at_start else -2), -2
@@ -398,11 +406,12 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
     use_resv,
     force_fail,
     stop,
+    pen,
 ):  # pragma: no cover - compiled
     """Schedule every task; fills start, end, out_res/out_n (resource layout) and forced (1: laid
     down against capacity or calendars). Returns 0, 1 when `stop[0]` was raised, or -(i+1) when
     task `i` does not fit in the horizon (unless `force_fail`: then it is forced at its earliest
-    start and flagged)."""
+    start and flagged). `pen[r]`: slots a candidate's end counts more when people are chosen."""
     (work, intr, est, dl, cal, proj, nd_ptr, nd_res, nd_units, grp_ptr, grp_count, cand_ptr, cand,
      lay_ptr, pred_ptr, pred_idx, pred_lag, pred_ss, succ_ptr, succ_idx, fix, fix_start, fix_end,
      given_ptr, given_res, given_units, has_prev, prev_start, prev_ok, prev_asg, prev_ptr, prev_res,
@@ -448,7 +457,7 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
                 if w > 0 and nset == 0 and (grp_ptr[i] < grp_ptr[i + 1]):
                     nset, s2, e2 = _choose(
                         i, s, w, intr[i], cal[i], dem, prev, cap, wk, set_r, set_u, usage, resv,
-                        ZERO, parent, ONE, sc,
+                        ZERO, parent, ONE, sc, pen,
                     )  # fmt: skip
                     if s2 < 0:
                         nset = _fill_any(i, dem, set_r, set_u)
@@ -551,7 +560,7 @@ def decode(  # noqa: C901 - one compiled kernel: splitting it costs compile time
             for ur in (use_resv, ZERO):
                 nset, s, e = _choose(
                     i, t, work[i], intr[i], cal[i], dem, prev, cap, wk, set_r, set_u, usage, resv,
-                    ur, parent, ZERO, sc,
+                    ur, parent, ZERO, sc, pen,
                 )  # fmt: skip
                 if s >= 0 or ur == 0:
                     break
