@@ -229,7 +229,23 @@ def _named(i, nd_ptr, nd_res, nd_units, set_r, set_u):  # pragma: no cover - com
 
 @njit(cache=True)
 def _choose(
-    i, t, w, it, c, dem, prev, cap, wk, set_r, set_u, usage, resv, use_resv, parent, at_start, sc,
+    i,
+    t,
+    w,
+    it,
+    c,
+    dem,
+    prev,
+    cap,
+    wk,
+    set_r,
+    set_u,
+    usage,
+    resv,
+    use_resv,
+    parent,
+    at_start,
+    sc,
     pen,
 ):  # pragma: no cover - compiled
     """Fill the resource set of task `i` (named demands, then skill groups one person at a time,
