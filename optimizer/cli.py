@@ -201,7 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve a .sm, .mm, MPLIB or JSON problem")
     p.add_argument("path")
     p.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
-    p.add_argument("--workers", type=int, default=2, help="CP-SAT workers (default 2)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="threads: CP-SAT workers, or parallel local searches of a floor plan (default 2)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--objective",

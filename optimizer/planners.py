@@ -26,7 +26,7 @@ class SolveRequest:
 
     time_limit: float = 10.0
     seed: int = 0
-    workers: int = 2  # CP-SAT workers
+    workers: int = 2  # threads: CP-SAT workers, or a floor plan's parallel local searches
     log: LogFn | None = None
     should_stop: Callable[[], bool] | None = None
 

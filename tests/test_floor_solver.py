@@ -714,3 +714,41 @@ def test_lower_bound_never_exceeds_a_checked_plan() -> None:
 
     bound_below_plan()
     assert positive, "no generated problem had an order late on its own: the bound went untested"
+
+
+def test_two_searches_share_their_best_plan_and_the_plan_written_is_the_best_found() -> None:
+    """With workers=2 (no CP-SAT phase taking the problem) a second local search runs on a
+    thread; every improvement either finds is reported in improving order (the latest end breaks
+    ties), and the plan written is the best of all of them."""
+    examples = Path(__file__).resolve().parents[1] / "optimizer" / "examples"
+    floor = FloorProblem.from_dict(json.loads((examples / "floor_portfolio.json").read_text()))
+    reported: list[float] = []
+    sol = solve_floor(
+        floor, time_limit=1.5, seed=2, cpsat=False, workers=2,
+        on_solution=lambda _t, objective: reported.append(objective),
+    )  # fmt: skip
+    assert sol.plan.stats["searches"] == 2
+    assert reported == sorted(reported, reverse=True) and reported[0] > reported[-1]
+    assert sol.plan.objective == pytest.approx(reported[-1])
+    assert check_floor(floor, sol.to_dict(floor)) == []
+    assert hours_late(floor, sol.plan, sol.timeline) == pytest.approx(sol.plan.weighted_tardiness)
+    one = solve_floor(floor, time_limit=0.5, seed=2, cpsat=False, workers=1)
+    assert one.plan.stats["searches"] == 1
+
+
+def test_a_failing_search_thread_fails_the_solve(monkeypatch) -> None:
+    from optimizer.floor import solver as floor_solver
+    from optimizer.floor.generate import generate_floor
+
+    data = generate_floor(orders=8, tasks_per_order=8, people=5, seed=3, months=0.5)
+    floor = FloorProblem.from_dict(data)
+    real_race = floor_solver._race
+
+    def race(engine, starts, stream, *args):
+        if len(stream) > 1:  # a helper's stream is (seed, j)
+            raise RuntimeError("helper broke")
+        return real_race(engine, starts, stream, *args)
+
+    monkeypatch.setattr(floor_solver, "_race", race)
+    with pytest.raises(RuntimeError, match="helper broke"):
+        solve_floor(floor, time_limit=0.5, cpsat=False, workers=2)

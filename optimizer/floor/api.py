@@ -43,7 +43,7 @@ def plan_floor(
     on_solution: Callable[[float, float], None] | None = None,
     workers: int = 2,
 ) -> tuple[FloorPlan, Timeline, list[str]]:
-    """Solve (CP-SAT phase on `workers` threads), annotate, explain and check. Returns the plan,
+    """Solve (on `workers` threads), annotate, explain and check. Returns the plan,
     its time grid and the checker's violations (for a FEASIBLE plan always []: a violation is a
     bug and the plan must not be used; an INFEASIBLE plan lists the hard dates it misses)."""
     from optimizer.floor.checker import check_floor
